@@ -1,0 +1,17 @@
+import type { Metadata } from 'next';
+import type { ReactNode } from 'react';
+import './globals.css';
+
+export const metadata: Metadata = {
+  title: { default: 'Clerk + Prisma 7 reference app', template: '%s · Clerk + Prisma 7' },
+  description:
+    'A Next.js app where Clerk signs people in and PostgreSQL, through Prisma 7, keeps a synced copy of every user and their posts.',
+};
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body className="min-h-screen bg-slate-50 font-sans text-slate-900 antialiased">{children}</body>
+    </html>
+  );
+}

@@ -1,0 +1,28 @@
+/**
+ * The one PrismaClient of the app, on the `pg` driver adapter.
+ *
+ * Cached on `globalThis` outside production so that Next.js hot reloads do not
+ * open a new pool on every edit. Created on first use, so importing this
+ * module never needs a database (`next build` imports it).
+ */
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '@/generated/prisma/client';
+import { getAppEnv } from '@/modules/cores/env/env';
+
+/** How long to wait for a pooled connection before failing the query. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+export function createPrismaClient(connectionString: string): PrismaClient {
+  const adapter = new PrismaPg({ connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  return new PrismaClient({ adapter });
+}
+
+const globalForPrisma = globalThis as unknown as { prisma?: PrismaClient };
+
+export function getPrisma(): PrismaClient {
+  if (globalForPrisma.prisma) return globalForPrisma.prisma;
+  const env = getAppEnv();
+  const client = createPrismaClient(env.DATABASE_URL);
+  globalForPrisma.prisma = client;
+  return client;
+}

