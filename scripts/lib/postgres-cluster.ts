@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { stopWithParent } from './watchdog';
 
 export const CLUSTER_USER = 'postgres';
 export const CLUSTER_PASSWORD = 'postgres';
@@ -27,6 +28,8 @@ export interface ClusterOptions {
   port?: number;
   /** Trade durability for speed (throwaway test clusters only). */
   ephemeral?: boolean;
+  /** Deleted by the watchdog once the server has stopped, if our process died first. */
+  removeOnOrphan?: string;
 }
 
 export interface RunningCluster {
@@ -196,6 +199,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   });
   // Keep draining stderr so the server never blocks on a full pipe.
   child.stderr?.resume();
+  // SIGINT is PostgreSQL's fast shutdown: a clean checkpoint, nothing lost.
+  if (child.pid) stopWithParent(child.pid, { signal: 'SIGINT', removeDir: options.removeOnOrphan });
 
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {

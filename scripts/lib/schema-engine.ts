@@ -11,7 +11,8 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { bindMigrationAwareSqlAdapterFactory, ColumnTypeEnum, type SqlResultSet } from '@prisma/driver-adapter-utils';
 import type { MigrationList, SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm';
@@ -37,9 +38,9 @@ function loadEngineModule(): Promise<EngineModule> {
         this.message = `Prisma schema engine panicked: ${message}`;
       },
     };
-    const bindingsUrl = import.meta.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
-    const bindings = (await import(bindingsUrl)) as EngineModule & { __wbg_set_wasm(exports: unknown): void };
-    const wasmPath = path.join(path.dirname(fileURLToPath(bindingsUrl)), 'schema_engine_bg.wasm');
+    const bindingsPath = createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg');
+    const bindings = (await import(pathToFileURL(bindingsPath).href)) as EngineModule & { __wbg_set_wasm(exports: unknown): void };
+    const wasmPath = path.join(path.dirname(bindingsPath), 'schema_engine_bg.wasm');
     const { instance } = await WebAssembly.instantiate(await readFile(wasmPath), { './schema_engine_bg.js': bindings });
     bindings.__wbg_set_wasm(instance.exports);
     (instance.exports as { __wbindgen_start?: () => void }).__wbindgen_start?.();

@@ -1,0 +1,81 @@
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempClusterDir, startCluster, type RunningCluster } from '../../scripts/lib/postgres-cluster';
+import { applyMigrations } from '../../scripts/lib/schema-engine';
+import { startApp, type RunningApp } from '../helpers/app';
+import { rm } from 'node:fs/promises';
+
+async function getHealth(app: RunningApp) {
+  // A hanging endpoint fails this test through the abort, not a test timeout.
+  const response = await fetch(`${app.url}/api/health`, { signal: AbortSignal.timeout(15_000) });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown>, cacheControl: response.headers.get('cache-control') };
+}
+
+describe('GET /api/health', () => {
+  describe('with a live database', () => {
+    let app: RunningApp;
+    beforeAll(async () => {
+      app = await startApp({ DATABASE_URL: process.env.DATABASE_URL! });
+    });
+    afterAll(() => app?.stop());
+
+    it('answers 200 with the database ok, never cached', async () => {
+      expect(await getHealth(app)).toEqual({ status: 200, body: { status: 'ok', database: 'ok' }, cacheControl: 'no-store' });
+    });
+  });
+
+  describe('when the database stops and comes back', () => {
+    let dir: string;
+    let cluster: RunningCluster;
+    let app: RunningApp;
+    beforeAll(async () => {
+      dir = await makeTempClusterDir('clerk-prisma-test-health-');
+      cluster = await startCluster({ dataDir: path.join(dir, 'data'), ephemeral: true, removeOnOrphan: dir });
+      await applyMigrations(cluster.url());
+      app = await startApp({ DATABASE_URL: cluster.url() });
+    });
+    afterAll(async () => {
+      await app?.stop();
+      await cluster?.stop();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('answers 503 with a reason while it is down, and 200 again once it is back', async () => {
+      expect((await getHealth(app)).status).toBe(200);
+
+      await cluster.stop();
+      const down = await getHealth(app);
+      expect(down.status).toBe(503);
+      expect(down.body).toMatchObject({ status: 'error', database: 'down' });
+      expect(down.body.reason).toEqual(expect.any(String));
+      expect(JSON.stringify(down.body)).not.toContain('postgres:'); // no connection string leaks
+
+      cluster = await startCluster({ dataDir: cluster.dataDir, port: cluster.port, ephemeral: true });
+      expect(await getHealth(app)).toMatchObject({ status: 200, body: { status: 'ok', database: 'ok' } });
+    });
+  });
+
+  describe('when the database accepts connections but never answers', () => {
+    let silent: net.Server;
+    const sockets = new Set<net.Socket>();
+    let app: RunningApp;
+    beforeAll(async () => {
+      silent = net.createServer((socket) => sockets.add(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const { port } = silent.address() as net.AddressInfo;
+      app = await startApp({ DATABASE_URL: `postgresql://postgres:postgres@127.0.0.1:${port}/postgres` });
+    });
+    afterAll(async () => {
+      await app?.stop();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    });
+
+    it('answers 503 within its bounded wait instead of hanging', async () => {
+      const down = await getHealth(app);
+      expect(down.status).toBe(503);
+      expect(down.body).toMatchObject({ status: 'error', database: 'down', reason: expect.stringMatching(/no answer within \d+ ms/) });
+    });
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { createPost, createUser, userData } from '../helpers/factories';
+import { prisma } from '../helpers/prisma';
+
+/** Prisma 7 with a driver adapter reports unique violations as P2002 (FACTS.md: no meta.target). */
+async function expectUniqueViolation(promise: Promise<unknown>) {
+  await expect(promise).rejects.toMatchObject({ code: 'P2002' });
+}
+
+describe('User', () => {
+  it('deleting a user deletes their posts (cascade)', async () => {
+    const author = await createUser();
+    const other = await createUser();
+    await createPost(author.id);
+    await createPost(author.id);
+    const kept = await createPost(other.id);
+
+    await prisma().user.delete({ where: { id: author.id } });
+
+    expect(await prisma().post.count({ where: { userId: author.id } })).toBe(0);
+    expect(await prisma().post.findMany({ select: { id: true } })).toEqual([{ id: kept.id }]);
+  });
+
+  it('refuses a second user with the same clerkId', async () => {
+    const first = await createUser();
+    await expectUniqueViolation(prisma().user.create({ data: userData({ clerkId: first.clerkId }) }));
+    expect(await prisma().user.count({ where: { clerkId: first.clerkId } })).toBe(1);
+  });
+
+  it('refuses a second user with the same email', async () => {
+    const first = await createUser();
+    await expectUniqueViolation(prisma().user.create({ data: userData({ email: first.email }) }));
+    expect(await prisma().user.count({ where: { email: first.email } })).toBe(1);
+  });
+
+  it('keeps createdAt and moves updatedAt on update', async () => {
+    const user = await createUser();
+    const updated = await prisma().user.update({ where: { id: user.id }, data: { name: 'Grace Hopper' } });
+    expect(updated.createdAt).toEqual(user.createdAt);
+    expect(updated.updatedAt.getTime()).toBeGreaterThanOrEqual(user.updatedAt.getTime());
+  });
+});
+
+describe('Post', () => {
+  it('cannot belong to a user that does not exist', async () => {
+    await expect(createPost('no-such-user')).rejects.toMatchObject({ code: 'P2003' });
+  });
+
+  it('is indexed for "a user\'s posts, newest first"', async () => {
+    const rows = await prisma().$queryRaw<{ indexdef: string }[]>`
+      SELECT indexdef FROM pg_indexes WHERE tablename = 'Post' AND indexname = 'Post_userId_createdAt_idx'`;
+    expect(rows[0]?.indexdef).toContain('("userId", "createdAt")');
+  });
+});
