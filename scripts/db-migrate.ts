@@ -3,6 +3,7 @@
  * DATABASE_URL, or to the embedded PostgreSQL when it is unset. Offline, and
  * recorded in `_prisma_migrations` exactly as `prisma migrate deploy` does.
  */
+import './lib/load-env';
 import { openLocalDatabase, redactUrl } from './lib/local-database';
 import { applyMigrations } from './lib/schema-engine';
 

@@ -6,11 +6,13 @@
  * first and the database last, with a clean shutdown so no data is lost and
  * no process is left behind.
  */
+import './lib/load-env';
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { getToolEnv } from '../modules/cores/env/env';
 import { openLocalDatabase, redactUrl } from './lib/local-database';
-import { applyMigrations, ROOT } from './lib/schema-engine';
+import { ROOT } from './lib/paths';
+import { applyMigrations } from './lib/schema-engine';
 
 const env = getToolEnv();
 const database = await openLocalDatabase();

@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { ROOT } from './lib/schema-engine';
+import { ROOT } from './lib/paths';
 
 const standIn = path.join(ROOT, 'scripts', 'lib', 'no-schema-engine.sh');
 const result = spawnSync('npx', ['prisma', 'generate', ...process.argv.slice(2)], {

@@ -10,7 +10,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { getToolEnv } from '../../modules/cores/env/env';
 import { CLUSTER_PASSWORD, CLUSTER_USER, isAlive, runningServer, startCluster, stopOrphan } from './postgres-cluster';
-import { ROOT } from './schema-engine';
+import { ROOT } from './paths';
 
 export const DATA_DIR = path.join(ROOT, '.data');
 export const POSTGRES_DIR = path.join(DATA_DIR, 'postgres');

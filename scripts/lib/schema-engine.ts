@@ -11,14 +11,20 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { bindMigrationAwareSqlAdapterFactory, ColumnTypeEnum, type SqlResultSet } from '@prisma/driver-adapter-utils';
+import {
+  bindMigrationAwareSqlAdapterFactory,
+  ColumnTypeEnum,
+  type SqlMigrationAwareDriverAdapterFactory,
+  type SqlResultSet,
+} from '@prisma/driver-adapter-utils';
 import type { MigrationList, SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm';
 import pg from 'pg';
+import { ROOT } from './paths';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SCHEMA_PATH = path.join(ROOT, 'prisma', 'schema.prisma');
 export const MIGRATIONS_DIR = path.join(ROOT, 'prisma', 'migrations');
 
@@ -147,18 +153,61 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<MigrationLis
   return { baseDir: dir, lockfile: { path: lockPath, content: lockContent }, migrationDirectories, shadowDbInitScript: '' };
 }
 
-async function readSchemaFiles() {
-  return [{ path: SCHEMA_PATH, content: await readFile(SCHEMA_PATH, 'utf8') }];
+async function readSchemaFiles(schemaPath = SCHEMA_PATH) {
+  return [{ path: schemaPath, content: await readFile(schemaPath, 'utf8') }];
 }
 
 /** Run `fn` with an engine connected to `url`; the engine and its pool are always released. */
+function urlWithDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/**
+ * The pg adapter factory, with shadow databases that really are separate:
+ * PrismaPg's own `connectToShadowDb` keeps the connection string, whose
+ * database name wins over the one it sets, so the "shadow" replay would run
+ * in the target database itself. Ours creates a fresh database, connects to
+ * it by URL, and drops it on dispose.
+ */
+function adapterFactory(url: string): SqlMigrationAwareDriverAdapterFactory {
+  const factory = (connectionString: string) => new PrismaPg({ connectionString, Client: CatalogReadingClient });
+  const main = factory(url);
+  return {
+    provider: main.provider,
+    adapterName: main.adapterName,
+    connect: () => main.connect(),
+    async connectToShadowDb() {
+      const name = `prisma_migrate_shadow_db_${randomUUID().replaceAll('-', '')}`;
+      const admin = await main.connect();
+      await admin.executeScript(`CREATE DATABASE "${name}"`);
+      const shadow = await factory(urlWithDatabase(url, name)).connect();
+      let disposed = false;
+      return new Proxy(shadow, {
+        get(target, property) {
+          if (property !== 'dispose') {
+            const value: unknown = Reflect.get(target, property, target);
+            return typeof value === 'function' ? value.bind(target) : value;
+          }
+          return async () => {
+            if (disposed) return;
+            disposed = true;
+            await target.dispose();
+            await admin.executeScript(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+            await admin.dispose();
+          };
+        },
+      });
+    },
+  };
+}
+
 export async function withSchemaEngine<T>(url: string, fn: (engine: SchemaEngine) => Promise<T>): Promise<T> {
   const { SchemaEngine } = await loadEngineModule();
   const files = await readSchemaFiles();
   const opened: Disposable[] = [];
-  const adapter = bindMigrationAwareSqlAdapterFactory(
-    withCharColumns(new PrismaPg({ connectionString: url, Client: CatalogReadingClient }), opened),
-  );
+  const adapter = bindMigrationAwareSqlAdapterFactory(withCharColumns(adapterFactory(url), opened));
   const engine = await SchemaEngine.new(
     { datamodels: files.map((file) => [file.path, file.content]) },
     () => {}, // the engine's own trace log; errors come back as rejections
@@ -188,11 +237,11 @@ export async function applyMigrations(url: string): Promise<string[]> {
  * the migrations on a throwaway shadow database that it creates, and drops,
  * on the server at `url`; nothing else on that server is touched.
  */
-export async function diffMigrationsToSchema(url: string): Promise<string> {
+export async function diffMigrationsToSchema(url: string, schemaPath = SCHEMA_PATH): Promise<string> {
   return withSchemaEngine(url, async (engine) => {
     const result = await engine.diff({
       from: { tag: 'migrations', ...(await readMigrations()) },
-      to: { tag: 'schemaDatamodel', files: await readSchemaFiles() },
+      to: { tag: 'schemaDatamodel', files: await readSchemaFiles(schemaPath) },
       script: true,
       exitCode: null,
       filters: NO_FILTER,

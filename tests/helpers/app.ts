@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../../scripts/lib/postgres-cluster';
-import { ROOT } from '../../scripts/lib/schema-engine';
+import { ROOT } from '../../scripts/lib/paths';
 import { stopWithParent } from '../../scripts/lib/watchdog';
 
 export interface RunningApp {

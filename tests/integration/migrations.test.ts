@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { applyMigrations, diffMigrationsToSchema, MIGRATIONS_DIR, readMigrations } from '../../scripts/lib/schema-engine';
+import { applyMigrations, diffMigrationsToSchema, MIGRATIONS_DIR, readMigrations, SCHEMA_PATH } from '../../scripts/lib/schema-engine';
 import { createDatabase, dropDatabase, withAdminClient } from '../helpers/databases';
 
 const serverUrl = inject('databaseServerUrl');
@@ -23,7 +23,32 @@ describe('migrations', () => {
   it('agree with schema.prisma (no drift)', async () => {
     // The engine replays prisma/migrations on a shadow database and diffs it
     // against the schema: any model change without a migration shows here.
-    expect(await diffMigrationsToSchema(serverUrl)).toBe('');
+    expect(await diffMigrationsToSchema(await freshDatabase())).toBe('');
+  });
+
+  it('disagree with a schema that changed without a migration (the drift check can fail)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'drift-'));
+    const changed = path.join(dir, 'schema.prisma');
+    const schema = await readFile(SCHEMA_PATH, 'utf8');
+    await writeFile(changed, schema.replace(/(\n\s*name\s+String\?)/, '$1\n  bio String?'));
+    try {
+      expect(await diffMigrationsToSchema(await freshDatabase(), changed)).toMatch(/ALTER TABLE "User" ADD COLUMN\s+"bio" TEXT/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('are replayed on a shadow database that is dropped after, never on the target', async () => {
+    const url = await freshDatabase();
+    await diffMigrationsToSchema(url);
+    const tables = await withAdminClient(url, (client) =>
+      client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"),
+    );
+    expect(tables.rows).toEqual([]);
+    const shadows = await withAdminClient(serverUrl, (client) =>
+      client.query("SELECT datname FROM pg_database WHERE datname LIKE 'prisma_migrate_shadow_db_%'"),
+    );
+    expect(shadows.rows).toEqual([]);
   });
 
   it('are recorded in _prisma_migrations as prisma migrate deploy records them', async () => {
