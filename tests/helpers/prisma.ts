@@ -2,9 +2,3 @@
 import { getPrisma } from '@/modules/cores/db/prisma';
 
 export const prisma = () => getPrisma();
-
-export async function disconnectPrisma(): Promise<void> {
-  const holder = globalThis as unknown as { prisma?: { $disconnect(): Promise<void> } };
-  await holder.prisma?.$disconnect();
-  delete holder.prisma;
-}

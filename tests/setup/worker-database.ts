@@ -11,7 +11,7 @@ const name = `test_w${process.env.VITEST_POOL_ID ?? '0'}_${randomBytes(4).toStri
 process.env.DATABASE_URL = await createDatabase(serverUrl, name, inject('templateDatabase'));
 
 afterAll(async () => {
-  const { disconnectPrisma } = await import('../helpers/prisma');
+  const { disconnectPrisma } = await import('@/modules/cores/db/prisma');
   await disconnectPrisma();
   await dropDatabase(serverUrl, name);
 });

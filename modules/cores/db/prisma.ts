@@ -26,3 +26,10 @@ export function getPrisma(): PrismaClient {
   globalForPrisma.prisma = client;
   return client;
 }
+
+/** Close the pool (scripts and tests that end before the process does). */
+export async function disconnectPrisma(): Promise<void> {
+  const client = globalForPrisma.prisma;
+  delete globalForPrisma.prisma;
+  await client?.$disconnect();
+}

@@ -81,8 +81,3 @@ export function getAppEnv(): AppEnv {
 export function getToolEnv(source: Record<string, string | undefined> = process.env): ToolEnv {
   return parse(toolSchema, source);
 }
-
-/** Forget the parsed app environment (tests that change `process.env`). */
-export function resetAppEnvForTests(): void {
-  appEnv = undefined;
-}
