@@ -8,6 +8,14 @@ const config = [
     ignores: ['.next/**', '.data/**', 'generated/**', 'node_modules/**', 'next-env.d.ts', 'test-results/**'],
   },
   {
+    rules: {
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
+    },
+  },
+  {
     // One module reads the environment; everything else asks it (STYLE.md #4).
     files: ['app/**', 'modules/**', 'proxy.ts'],
     ignores: ['modules/cores/env/**'],

@@ -18,11 +18,37 @@ const postgresUrl = z
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^https?:\/\/[^/]+/.test(value), { message: 'must be an http(s) URL' })
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const prefixed = (prefix: string, what: string) =>
+  z.string().trim().refine((value) => value.startsWith(prefix), { message: `must be a ${what} starting with ${prefix}` });
+
 /** Variables the web app needs at run time. */
 const appSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: postgresUrl,
   LOG_LEVEL: logLevel.default('info'),
+  /** Where the app is reached: the session tokens' authorized party. */
+  APP_URL: httpUrl.default('http://localhost:3000'),
+  // Clerk. The SDK reads these same names itself; we validate them here.
+  NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: prefixed('pk_', 'Clerk publishable key'),
+  CLERK_SECRET_KEY: prefixed('sk_', 'Clerk secret key'),
+  CLERK_WEBHOOK_SIGNING_SECRET: prefixed('whsec_', 'webhook signing secret'),
+  CLERK_API_URL: httpUrl.default('https://api.clerk.com'),
+  /** PEM public key: verify session tokens with no network (the SDK does not read it by itself). */
+  CLERK_JWT_KEY: z
+    .string()
+    .trim()
+    .refine((value) => value.includes('BEGIN PUBLIC KEY'), { message: 'must be a PEM public key (-----BEGIN PUBLIC KEY-----)' })
+    .optional(),
+  /** Comma-separated origins whose session tokens are accepted (`azp`); default APP_URL. */
+  CLERK_AUTHORIZED_PARTIES: z.string().optional(),
+  /** Set (by `npm run dev` and the tests) when the local Clerk emulator stands in for Clerk. */
+  CLERK_EMULATOR_URL: httpUrl.optional(),
 });
 
 /** Variables the scripts in `scripts/` and the test setup read. */
@@ -33,13 +59,28 @@ const toolSchema = z.object({
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54320),
   LOG_LEVEL: logLevel.default('info'),
   CI: z.string().optional(),
+  /** Real Clerk keys: when set, `npm run dev` uses Clerk and does not start the emulator. */
+  NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: z.string().optional(),
+  CLERK_SECRET_KEY: z.string().optional(),
+  /** Port of the local Clerk emulator under `npm run dev`. */
+  CLERK_EMULATOR_PORT: z.coerce.number().int().min(1).max(65535).default(3001),
+  /** Lifetime of the emulator's session tokens (docs/decisions/004). */
+  CLERK_EMULATOR_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
 });
 
 export type AppEnv = z.infer<typeof appSchema>;
 export type ToolEnv = z.infer<typeof toolSchema>;
 
 /** What to do about each variable when it is missing or wrong. */
+const CLERK_KEYS_HINT =
+  'copy it from the Clerk dashboard (API keys), or leave all Clerk keys unset and run `npm run dev`, which starts the local Clerk emulator';
+
 const HINTS: Record<string, string> = {
+  NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: CLERK_KEYS_HINT,
+  CLERK_SECRET_KEY: CLERK_KEYS_HINT,
+  CLERK_WEBHOOK_SIGNING_SECRET:
+    'copy the signing secret of your webhook endpoint from the Clerk dashboard (Webhooks), or run `npm run dev`, which sets the emulator\'s',
+  CLERK_JWT_KEY: 'copy the PEM public key from the Clerk dashboard (API keys), or unset it to fetch keys from Clerk',
   DATABASE_URL:
     'set it to a PostgreSQL connection string, or run `npm run dev`, which starts an embedded PostgreSQL and sets it',
   TEST_DATABASE_URL: 'unset it to let `npm test` start its own embedded PostgreSQL',

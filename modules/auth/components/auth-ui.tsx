@@ -1,0 +1,80 @@
+/**
+ * The one seam between Clerk's own UI and the emulator's. With real Clerk
+ * keys: `<ClerkProvider>`, `<SignIn/>`, `<SignUp/>`, `<UserButton/>`. Against
+ * the emulator (whose browser SDK cannot load offline): its hosted pages and
+ * a menu of ours. Pages use these components and never check the mode.
+ */
+import { ClerkProvider, SignIn, SignUp, UserButton } from '@clerk/nextjs';
+import { redirect } from 'next/navigation';
+import type { ReactNode } from 'react';
+import { getClerkConfig, SIGN_IN_PATH, SIGN_UP_PATH } from '../src/services/clerk-config';
+import { SessionKeepAlive } from './session-keep-alive';
+
+/** Keep-alive cadence: well inside the emulator's token lifetime (5 minutes by default). */
+const KEEP_ALIVE_MS = 60_000;
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const config = getClerkConfig();
+  if (config.mode === 'emulator') {
+    return (
+      <>
+        {children}
+        <SessionKeepAlive intervalMs={KEEP_ALIVE_MS} />
+      </>
+    );
+  }
+  return (
+    <ClerkProvider publishableKey={config.publishableKey} signInUrl={SIGN_IN_PATH} signUpUrl={SIGN_UP_PATH}>
+      {children}
+    </ClerkProvider>
+  );
+}
+
+/** Only same-site paths: an absolute URL elsewhere would be an open redirect. */
+function afterAuthUrl(redirectUrl: string | undefined, appUrl: string): string {
+  if (redirectUrl) {
+    try {
+      const url = new URL(redirectUrl, appUrl);
+      if (url.origin === new URL(appUrl).origin) return url.toString();
+    } catch {
+      // fall through
+    }
+  }
+  return `${appUrl}/dashboard`;
+}
+
+export function SignInScreen({ redirectUrl }: { redirectUrl?: string }) {
+  const config = getClerkConfig();
+  const target = afterAuthUrl(redirectUrl, config.appUrl);
+  if (config.mode === 'emulator') redirect(`${config.emulatorUrl}/sign-in?redirect_url=${encodeURIComponent(target)}`);
+  return <SignIn forceRedirectUrl={target} signUpUrl={SIGN_UP_PATH} />;
+}
+
+export function SignUpScreen({ redirectUrl }: { redirectUrl?: string }) {
+  const config = getClerkConfig();
+  const target = afterAuthUrl(redirectUrl, config.appUrl);
+  if (config.mode === 'emulator') redirect(`${config.emulatorUrl}/sign-up?redirect_url=${encodeURIComponent(target)}`);
+  return <SignUp forceRedirectUrl={target} signInUrl={SIGN_IN_PATH} />;
+}
+
+export function UserMenu({ name, email }: { name: string | null; email: string | null }) {
+  const config = getClerkConfig();
+  if (config.mode === 'clerk') return <UserButton />;
+  return (
+    <details className="relative">
+      <summary className="cursor-pointer list-none rounded-md px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-600">
+        {name ?? email ?? 'Account'} <span aria-hidden="true">▾</span>
+      </summary>
+      <div className="absolute right-0 z-10 mt-2 w-64 rounded-lg border border-slate-200 bg-white p-3 shadow-lg">
+        {email ? <p className="truncate text-sm text-slate-600">{email}</p> : null}
+        <p className="mt-1 text-xs text-amber-700">Signed in through the local Clerk emulator</p>
+        <form method="post" action={`${config.emulatorUrl}/sign-out`} className="mt-3">
+          <input type="hidden" name="redirect_url" value={`${config.appUrl}/`} />
+          <button type="submit" className="w-full rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">
+            Sign out
+          </button>
+        </form>
+      </div>
+    </details>
+  );
+}

@@ -1,0 +1,39 @@
+import { auth } from '@clerk/nextjs/server';
+import Link from 'next/link';
+import { SIGN_IN_PATH, SIGN_UP_PATH } from '../src/services/clerk-config';
+import { currentUserRow } from '../src/services/require-user';
+import { UserMenu } from './auth-ui';
+
+/** The header: the user menu when signed in, sign-in and sign-up links otherwise. No Clerk API call. */
+export async function SiteHeader() {
+  const { userId } = await auth();
+  const user = userId ? await currentUserRow() : null;
+  return (
+    <header className="border-b border-slate-200 bg-white">
+      <nav aria-label="Main" className="mx-auto flex max-w-5xl items-center justify-between gap-4 px-6 py-3">
+        <div className="flex items-center gap-6">
+          <Link href="/" className="font-semibold text-slate-900">
+            Clerk + Prisma 7
+          </Link>
+          {userId ? (
+            <Link href="/dashboard" className="text-sm font-medium text-slate-700 hover:text-slate-900">
+              Dashboard
+            </Link>
+          ) : null}
+        </div>
+        {userId ? (
+          <UserMenu name={user?.name ?? null} email={user?.email ?? null} />
+        ) : (
+          <div className="flex items-center gap-2">
+            <Link href={SIGN_IN_PATH} className="rounded-md px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100">
+              Sign in
+            </Link>
+            <Link href={SIGN_UP_PATH} className="rounded-md bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-600">
+              Sign up
+            </Link>
+          </div>
+        )}
+      </nav>
+    </header>
+  );
+}

@@ -1,0 +1,91 @@
+/**
+ * Start the local Clerk emulator in its own process (as `npm run dev` and the
+ * tests do) and hand back its URL, keys, and the environment that points the
+ * app at it.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { ROOT } from './paths';
+import { stopWithParent } from './watchdog';
+
+export interface EmulatorProcessOptions {
+  port: number;
+  dataDir: string | null;
+  appUrl: string;
+  webhookUrl: string | null;
+  tokenTtlSeconds: number;
+  webhookRetryBaseMs?: number;
+  /** Where its log lines go; default: inherited stdout/stderr. */
+  output?: 'inherit' | 'pipe';
+}
+
+export interface EmulatorProcess {
+  url: string;
+  publishableKey: string;
+  secretKey: string;
+  jwtKey: string;
+  webhookSecret: string;
+  /** Environment for the app: Clerk keys and the emulator seam. */
+  appEnv: Record<string, string>;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const READY = 'CLERK_EMULATOR_READY ';
+
+export async function startEmulatorProcess(options: EmulatorProcessOptions): Promise<EmulatorProcess> {
+  const tsx = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  const args = [
+    tsx,
+    path.join(ROOT, 'tools', 'clerk-emulator', 'main.ts'),
+    '--port', String(options.port),
+    '--app-url', options.appUrl,
+    '--token-ttl', String(options.tokenTtlSeconds),
+    ...(options.dataDir ? ['--data-dir', options.dataDir] : []),
+    ...(options.webhookUrl ? ['--webhook-url', options.webhookUrl] : []),
+    ...(options.webhookRetryBaseMs !== undefined ? ['--webhook-retry-base-ms', String(options.webhookRetryBaseMs)] : []),
+  ];
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid) stopWithParent(child.pid);
+  let log = '';
+  const relay = options.output !== 'pipe';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    log += chunk.toString();
+    if (relay) process.stderr.write(chunk);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const ready = await new Promise<Omit<EmulatorProcess, 'appEnv' | 'output' | 'stop'>>((resolve, reject) => {
+    let buffer = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      log += text;
+      buffer += text;
+      const line = buffer.split('\n').find((candidate) => candidate.startsWith(READY));
+      if (line) resolve(JSON.parse(line.slice(READY.length)) as Omit<EmulatorProcess, 'appEnv' | 'output' | 'stop'>);
+      else if (relay) process.stdout.write(chunk);
+    });
+    child.once('exit', (code) => reject(new Error(`The Clerk emulator exited with ${code} while starting:\n${log}`)));
+  });
+
+  return {
+    ...ready,
+    appEnv: {
+      NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: ready.publishableKey,
+      CLERK_SECRET_KEY: ready.secretKey,
+      CLERK_API_URL: ready.url,
+      CLERK_JWT_KEY: ready.jwtKey,
+      CLERK_WEBHOOK_SIGNING_SECRET: ready.webhookSecret,
+      CLERK_EMULATOR_URL: ready.url,
+      APP_URL: options.appUrl,
+    },
+    output: () => log,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The emulator's signing identity: an RSA-2048 key pair (SPKI public key, as
+ * the SDK's `jwtKey` requires), the instance's secret key for the Backend
+ * API, and the `whsec_` webhook signing secret. Made on first run and kept
+ * in the data directory so restarts keep sessions and secrets valid.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, importSPKI, type JWK } from 'jose';
+import { randomToken } from './ids';
+
+/** The frontend API host the publishable key names; the SDK compares token `iss` with it. */
+export const FRONTEND_API_HOST = 'clerk.example.test';
+export const ISSUER = `https://${FRONTEND_API_HOST}`;
+/** `pk_live_` + base64("<frontend api host>$"): see FACTS.md on why not `pk_test_`. */
+export const PUBLISHABLE_KEY = `pk_live_${Buffer.from(`${FRONTEND_API_HOST}$`).toString('base64')}`;
+
+export interface EmulatorSecrets {
+  kid: string;
+  privateKeyPem: string;
+  publicKeyPem: string;
+  secretKey: string;
+  webhookSecret: string;
+}
+
+export interface EmulatorKeys extends EmulatorSecrets {
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+  jwk: JWK;
+}
+
+export const WEBHOOK_SECRET_FILE = 'webhook-secret';
+
+async function createSecrets(): Promise<EmulatorSecrets> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
+  return {
+    kid: `ins_emulator_${randomToken(9)}`,
+    privateKeyPem: await exportPKCS8(privateKey),
+    publicKeyPem: await exportSPKI(publicKey),
+    secretKey: `sk_live_emulator_${randomToken(24)}`,
+    webhookSecret: `whsec_${randomBytes(24).toString('base64')}`,
+  };
+}
+
+/** Load the keys from `dataDir` (or memory only when it is null), creating them on first use. */
+export async function loadKeys(dataDir: string | null): Promise<EmulatorKeys> {
+  let secrets: EmulatorSecrets;
+  const file = dataDir ? path.join(dataDir, 'keys.json') : null;
+  if (file && existsSync(file)) {
+    secrets = JSON.parse(await readFile(file, 'utf8')) as EmulatorSecrets;
+  } else {
+    secrets = await createSecrets();
+    if (dataDir && file) {
+      await mkdir(dataDir, { recursive: true });
+      await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    }
+  }
+  if (dataDir) {
+    // For a developer's own tools that sign test events.
+    await writeFile(path.join(dataDir, WEBHOOK_SECRET_FILE), `${secrets.webhookSecret}\n`, { mode: 0o600 });
+  }
+  const privateKey = await importPKCS8(secrets.privateKeyPem, 'RS256');
+  const publicKey = await importSPKI(secrets.publicKeyPem, 'RS256', { extractable: true });
+  const jwk = { ...(await exportJWK(publicKey)), kid: secrets.kid, alg: 'RS256', use: 'sig' };
+  return { ...secrets, privateKey, publicKey, jwk };
+}

@@ -1,0 +1,110 @@
+/** The emulator's HTML: its Account Portal (sign-in, sign-up) and admin page. */
+import type { UserJSON } from '@clerk/backend';
+import { primaryEmail } from './users';
+import type { Delivery } from './webhooks';
+
+export const escapeHtml = (value: string) =>
+  value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const STYLE = `
+  :root { color-scheme: light; font-family: ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; }
+  body { margin: 0; background: #f8fafc; color: #0f172a; }
+  main { max-width: 28rem; margin: 4rem auto; padding: 2rem; background: #fff; border: 1px solid #e2e8f0; border-radius: .75rem; box-shadow: 0 1px 2px rgb(0 0 0 / .05); }
+  main.wide { max-width: 64rem; }
+  h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
+  p.note { color: #475569; font-size: .9rem; margin: 0 0 1.5rem; }
+  .badge { display: inline-block; font-size: .75rem; font-weight: 600; color: #92400e; background: #fef3c7; border-radius: 999px; padding: .125rem .5rem; margin-bottom: 1rem; }
+  label { display: block; font-weight: 600; font-size: .9rem; margin: 1rem 0 .25rem; }
+  input { width: 100%; box-sizing: border-box; padding: .6rem .75rem; border: 1px solid #94a3b8; border-radius: .5rem; font: inherit; }
+  input:focus, button:focus, a:focus { outline: 3px solid #6366f1; outline-offset: 2px; }
+  button { margin-top: 1.5rem; width: 100%; padding: .65rem; border: 0; border-radius: .5rem; background: #4338ca; color: #fff; font: inherit; font-weight: 600; cursor: pointer; }
+  button.small { width: auto; margin: 0; padding: .35rem .7rem; font-size: .85rem; }
+  button.danger { background: #b91c1c; }
+  .error { color: #b91c1c; font-size: .9rem; margin-top: .5rem; }
+  a { color: #4338ca; }
+  table { width: 100%; border-collapse: collapse; font-size: .85rem; }
+  th, td { text-align: left; padding: .4rem; border-bottom: 1px solid #e2e8f0; vertical-align: middle; }
+  td input { padding: .3rem .4rem; }
+  form.inline { display: flex; gap: .4rem; align-items: center; margin: 0; }
+`;
+
+function page(title: string, body: string, wide = false): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · Local Clerk</title><style>${STYLE}</style></head><body><main${wide ? ' class="wide"' : ''}>${body}</main></body></html>`;
+}
+
+const badge = '<span class="badge">Local Clerk emulator</span>';
+
+export function signInPage(options: { redirectUrl: string; email?: string; error?: string; signUpHref: string }): string {
+  return page(
+    'Sign in',
+    `${badge}<h1>Sign in</h1>
+    <p class="note">Local mode has no passwords: enter the email address of an existing user.</p>
+    <form method="post" action="/sign-in">
+      <input type="hidden" name="redirect_url" value="${escapeHtml(options.redirectUrl)}">
+      <label for="email">Email address</label>
+      <input id="email" name="email" type="email" autocomplete="email" required autofocus value="${escapeHtml(options.email ?? '')}"${options.error ? ' aria-invalid="true" aria-describedby="email-error"' : ''}>
+      ${options.error ? `<p class="error" id="email-error" role="alert">${escapeHtml(options.error)}</p>` : ''}
+      <button type="submit">Continue</button>
+    </form>
+    <p class="note" style="margin-top:1.5rem">No account? <a href="${escapeHtml(options.signUpHref)}">Sign up</a></p>`,
+  );
+}
+
+export function signUpPage(options: {
+  redirectUrl: string;
+  values?: { email?: string; firstName?: string; lastName?: string };
+  error?: string;
+  signInHref: string;
+}): string {
+  const v = options.values ?? {};
+  return page(
+    'Sign up',
+    `${badge}<h1>Create your account</h1>
+    <p class="note">Local mode has no passwords and sends no email.</p>
+    <form method="post" action="/sign-up">
+      <input type="hidden" name="redirect_url" value="${escapeHtml(options.redirectUrl)}">
+      <label for="first_name">First name</label>
+      <input id="first_name" name="first_name" autocomplete="given-name" value="${escapeHtml(v.firstName ?? '')}">
+      <label for="last_name">Last name</label>
+      <input id="last_name" name="last_name" autocomplete="family-name" value="${escapeHtml(v.lastName ?? '')}">
+      <label for="email">Email address</label>
+      <input id="email" name="email" type="email" autocomplete="email" required value="${escapeHtml(v.email ?? '')}"${options.error ? ' aria-invalid="true" aria-describedby="email-error"' : ''}>
+      ${options.error ? `<p class="error" id="email-error" role="alert">${escapeHtml(options.error)}</p>` : ''}
+      <button type="submit">Sign up</button>
+    </form>
+    <p class="note" style="margin-top:1.5rem">Already have an account? <a href="${escapeHtml(options.signInHref)}">Sign in</a></p>`,
+  );
+}
+
+export function adminPage(options: { users: UserJSON[]; total: number; deliveries: Delivery[]; appUrl: string; message?: string }): string {
+  const rows = options.users
+    .map((user) => {
+      const id = escapeHtml(user.id);
+      return `<tr>
+        <td><code>${id}</code></td>
+        <td colspan="3"><form class="inline" method="post" action="/admin/users/${id}">
+          <input aria-label="First name of ${id}" name="first_name" value="${escapeHtml(user.first_name ?? '')}">
+          <input aria-label="Last name of ${id}" name="last_name" value="${escapeHtml(user.last_name ?? '')}">
+          <input aria-label="Email of ${id}" name="email" type="email" value="${escapeHtml(primaryEmail(user) ?? '')}">
+          <button class="small" type="submit">Save</button></form></td>
+        <td><form class="inline" method="post" action="/admin/users/${id}/delete"><button class="small danger" type="submit">Delete</button></form></td>
+      </tr>`;
+    })
+    .join('');
+  const deliveries = options.deliveries
+    .map(
+      (d) =>
+        `<tr><td><code>${escapeHtml(d.id)}</code></td><td>${escapeHtml(d.type)}</td><td><code>${escapeHtml(d.userId)}</code></td><td>${d.status}</td><td>${d.attempts}</td><td>${d.lastStatus ?? escapeHtml(d.lastError ?? '')}</td></tr>`,
+    )
+    .join('');
+  return page(
+    'Admin',
+    `${badge}<h1>Users</h1>
+    <p class="note">Change a name or an email, or delete a user, then watch <a href="${escapeHtml(options.appUrl)}/dashboard">the app's copy</a> follow through the webhook. Showing ${options.users.length} of ${options.total}.</p>
+    ${options.message ? `<p class="error" role="alert">${escapeHtml(options.message)}</p>` : ''}
+    <table><thead><tr><th>Clerk id</th><th>First name</th><th>Last name</th><th>Email</th><th></th></tr></thead><tbody>${rows || '<tr><td colspan="5">No users yet.</td></tr>'}</tbody></table>
+    <h1 style="margin-top:2rem">Recent webhook deliveries</h1>
+    <table><thead><tr><th>svix-id</th><th>type</th><th>user</th><th>status</th><th>attempts</th><th>last answer</th></tr></thead><tbody>${deliveries || '<tr><td colspan="6">None yet.</td></tr>'}</tbody></table>`,
+    true,
+  );
+}

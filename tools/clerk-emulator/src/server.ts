@@ -1,0 +1,416 @@
+/**
+ * The local Clerk emulator: an HTTP server on loopback that stands in for
+ * Clerk's hosted side so the real Clerk SDK can run offline.
+ *
+ *   Frontend API   /sign-in, /sign-up, /sign-out, /v1/client/handshake
+ *   Backend API    /v1/users…, /v1/jwks, /v1/sessions/:id/refresh (Bearer secret key)
+ *   Admin page     /admin
+ *   Control API    /_control/… (tests and tools: webhooks, 429s, bulk users, sessions)
+ *
+ * Never imported by the app: it runs in its own process (tools/clerk-emulator/main.ts).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { UserJSON } from '@clerk/backend';
+import { jwtVerify } from 'jose';
+import { ApiError, notFound, rateLimited, unauthorized } from './errors';
+import { parseCookies, readParams, redirect, sendHtml, sendJson, stringParam } from './http';
+import { clerkId } from './ids';
+import { type EmulatorKeys, loadKeys, PUBLISHABLE_KEY } from './keys';
+import { adminPage, signInPage, signUpPage } from './pages';
+import { Store } from './store';
+import { COOKIES, sessionCookies, signedOutCookies, signHandshake, signSessionToken } from './tokens';
+import { primaryEmail, type UserChanges } from './users';
+import { type DeliverySettings, WebhookDispatcher } from './webhooks';
+
+export interface EmulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Keys and state live here; null keeps everything in memory. */
+  dataDir: string | null;
+  /** Origin of the app: the tokens' `azp`, and the only place sign-in may redirect to. */
+  appUrl: string;
+  /** Where webhooks go (the app's /api/webhooks/clerk), or null for none. */
+  webhookUrl: string | null;
+  /** Lifetime of session tokens. */
+  tokenTtlSeconds: number;
+  webhookRetryBaseMs?: number;
+}
+
+export interface RunningEmulator {
+  url: string;
+  port: number;
+  keys: EmulatorKeys;
+  publishableKey: string;
+  store: Store;
+  webhooks: WebhookDispatcher;
+  close(): Promise<void>;
+}
+
+const CLIENT_COOKIE_MAX_AGE = 10 * 365 * 24 * 3600;
+
+export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
+  const keys = await loadKeys(options.dataDir);
+  const instanceId = `ins_${keys.kid.slice(-12)}`;
+  const webhooks = new WebhookDispatcher(options.webhookUrl, keys.webhookSecret, instanceId);
+  if (options.webhookRetryBaseMs !== undefined) webhooks.configure({ retryBaseMs: options.webhookRetryBaseMs });
+  const store = new Store(options.dataDir ? path.join(options.dataDir, 'state.json') : null, (event) => webhooks.enqueue(event));
+  let appUrl = new URL(options.appUrl).origin;
+  let tokenTtlSeconds = options.tokenTtlSeconds;
+  let rateLimit = { remaining: 0, retryAfter: 1 };
+
+  const server: Server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (error instanceof ApiError) return sendJson(response, error.status, error.body(), error.headers);
+      console.error('clerk-emulator:', error);
+      if (!response.headersSent) sendJson(response, 500, { errors: [{ code: 'internal_clerk_error', message: 'Oops, an unexpected error occurred', long_message: String(error) }] });
+      else response.end();
+    });
+  });
+
+  const selfUrl = () => `http://localhost:${(server.address() as AddressInfo).port}`;
+
+  /** Only the app's origin: anything else would make sign-in an open redirect. */
+  function safeRedirect(candidate: string | undefined): string {
+    if (candidate) {
+      try {
+        const url = new URL(candidate, appUrl);
+        if (url.origin === appUrl) return url.toString();
+      } catch {
+        // fall through
+      }
+    }
+    return `${appUrl}/`;
+  }
+
+  async function mintSession(user: UserJSON, clientId?: string) {
+    const session = store.createSession(user.id, clientId);
+    store.touchSignIn(user);
+    const now = Math.floor(Date.now() / 1000);
+    const token = await signSessionToken(keys, { sub: user.id, sid: session.id, azp: appUrl, ttlSeconds: tokenTtlSeconds, issuedAt: now });
+    const cookies = [
+      ...sessionCookies(token, now, session.refreshToken),
+      `${COOKIES.client}=${session.clientId}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${CLIENT_COOKIE_MAX_AGE}`,
+    ];
+    return { session, token, cookies };
+  }
+
+  function requireSecretKey(request: IncomingMessage): void {
+    if (request.headers.authorization !== `Bearer ${keys.secretKey}`) throw unauthorized();
+    if (rateLimit.remaining > 0) {
+      rateLimit.remaining--;
+      throw rateLimited(rateLimit.retryAfter);
+    }
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const method = request.method ?? 'GET';
+    const route = `${method} ${url.pathname}`;
+    const userPath = url.pathname.match(/^\/v1\/users\/([^/]+)$/);
+    const refreshPath = url.pathname.match(/^\/v1\/sessions\/([^/]+)\/refresh$/);
+    const adminUserPath = url.pathname.match(/^\/admin\/users\/([^/]+)(\/delete)?$/);
+
+    // Frontend API: the pages a browser sees ---------------------------------
+    if (route === 'GET /' ) return redirect(response, '/admin', [], 302);
+    if (route === 'GET /sign-in') {
+      const redirectUrl = safeRedirect(url.searchParams.get('redirect_url') ?? undefined);
+      return sendHtml(response, 200, signInPage({ redirectUrl, signUpHref: `/sign-up?redirect_url=${encodeURIComponent(redirectUrl)}` }));
+    }
+    if (route === 'POST /sign-in') {
+      const params = await readParams(request);
+      const redirectUrl = safeRedirect(stringParam(params, 'redirect_url'));
+      const email = (stringParam(params, 'email') ?? '').trim();
+      const user = email ? store.findUserByEmail(email) : undefined;
+      if (!user) {
+        const error = email ? `No account uses ${email}. Check the address, or sign up.` : 'Enter your email address.';
+        return sendHtml(response, 422, signInPage({ redirectUrl, email, error, signUpHref: `/sign-up?redirect_url=${encodeURIComponent(redirectUrl)}` }));
+      }
+      const { cookies } = await mintSession(user, parseCookies(request)[COOKIES.client]);
+      return redirect(response, redirectUrl, cookies);
+    }
+    if (route === 'GET /sign-up') {
+      const redirectUrl = safeRedirect(url.searchParams.get('redirect_url') ?? undefined);
+      return sendHtml(response, 200, signUpPage({ redirectUrl, signInHref: `/sign-in?redirect_url=${encodeURIComponent(redirectUrl)}` }));
+    }
+    if (route === 'POST /sign-up') {
+      const params = await readParams(request);
+      const redirectUrl = safeRedirect(stringParam(params, 'redirect_url'));
+      const values = {
+        email: (stringParam(params, 'email') ?? '').trim(),
+        firstName: (stringParam(params, 'first_name') ?? '').trim(),
+        lastName: (stringParam(params, 'last_name') ?? '').trim(),
+      };
+      let user: UserJSON;
+      try {
+        user = store.createUser({ emailAddresses: [values.email], firstName: values.firstName || null, lastName: values.lastName || null });
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        const message = error.errors[0]?.code === 'form_identifier_exists' ? `${values.email} already has an account. Sign in instead.` : 'Enter a valid email address.';
+        return sendHtml(response, 422, signUpPage({ redirectUrl, values, error: message, signInHref: `/sign-in?redirect_url=${encodeURIComponent(redirectUrl)}` }));
+      }
+      const { cookies } = await mintSession(user, parseCookies(request)[COOKIES.client]);
+      return redirect(response, redirectUrl, cookies);
+    }
+    if (route === 'POST /sign-out' || route === 'GET /sign-out') {
+      const params = method === 'POST' ? await readParams(request) : Object.fromEntries(url.searchParams);
+      const clientId = parseCookies(request)[COOKIES.client];
+      if (clientId) store.endSessionsOfClient(clientId);
+      return redirect(response, safeRedirect(stringParam(params, 'redirect_url')), signedOutCookies());
+    }
+    if (route === 'GET /v1/client/handshake') {
+      // The SDK sends browsers here when their session token is missing or expired.
+      const clientId = parseCookies(request)[COOKIES.client];
+      const session = clientId ? store.activeSessionOfClient(clientId) : undefined;
+      let directives: string[];
+      if (session) {
+        const now = Math.floor(Date.now() / 1000);
+        const token = await signSessionToken(keys, { sub: session.userId, sid: session.id, azp: appUrl, ttlSeconds: tokenTtlSeconds, issuedAt: now });
+        const clientUat = Number(parseCookies(request)[COOKIES.clientUat]) || now;
+        directives = sessionCookies(token, Math.min(clientUat, now), session.refreshToken);
+      } else {
+        directives = signedOutCookies();
+      }
+      directives.push(`${COOKIES.handshake}=; Path=/; Max-Age=0`);
+      const handshake = await signHandshake(keys, directives);
+      // The cookie variant: the SDK reads it, applies the directives (which clear it), and the address bar stays clean.
+      return redirect(response, safeRedirect(url.searchParams.get('redirect_url') ?? undefined), [`${COOKIES.handshake}=${handshake}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60`], 307);
+    }
+
+    // Admin page ----------------------------------------------------------------
+    if (route === 'GET /admin') {
+      const users = [...store.listUsers()].sort((a, b) => b.created_at - a.created_at);
+      return sendHtml(response, 200, adminPage({ users: users.slice(0, 200), total: users.length, deliveries: webhooks.deliveries.slice(-50).reverse(), appUrl, message: url.searchParams.get('message') ?? undefined }));
+    }
+    if (method === 'POST' && adminUserPath) {
+      const id = decodeURIComponent(adminUserPath[1]!);
+      let message = '';
+      try {
+        if (adminUserPath[2]) {
+          store.deleteUser(id);
+        } else {
+          const params = await readParams(request);
+          const changes: UserChanges = {
+            firstName: (stringParam(params, 'first_name') ?? '').trim() || null,
+            lastName: (stringParam(params, 'last_name') ?? '').trim() || null,
+          };
+          const email = (stringParam(params, 'email') ?? '').trim();
+          if (email) changes.primaryEmail = email;
+          store.updateUser(id, changes);
+        }
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        message = error.errors[0]?.long_message ?? 'Could not save.';
+      }
+      return redirect(response, message ? `/admin?message=${encodeURIComponent(message)}` : '/admin');
+    }
+
+    // Backend API ------------------------------------------------------------
+    if (url.pathname.startsWith('/v1/')) {
+      requireSecretKey(request);
+      if (route === 'GET /v1/jwks') return sendJson(response, 200, { keys: [keys.jwk] });
+      if (route === 'GET /v1/users') return sendJson(response, 200, listUsers(url.searchParams));
+      if (route === 'GET /v1/users/count') return sendJson(response, 200, { object: 'total_count', total_count: filterUsers(url.searchParams).length });
+      if (route === 'POST /v1/users') {
+        const params = await readParams(request);
+        const emails = params.email_address;
+        const phones = params.phone_number;
+        const user = store.createUser({
+          emailAddresses: Array.isArray(emails) ? emails.map(String) : typeof emails === 'string' ? [emails] : [],
+          phoneNumbers: Array.isArray(phones) ? phones.map(String) : typeof phones === 'string' ? [phones] : [],
+          firstName: stringParam(params, 'first_name') ?? null,
+          lastName: stringParam(params, 'last_name') ?? null,
+          externalId: stringParam(params, 'external_id') ?? null,
+        });
+        return sendJson(response, 200, user);
+      }
+      if (userPath && method === 'GET') return sendJson(response, 200, store.getUser(decodeURIComponent(userPath[1]!)));
+      if (userPath && method === 'PATCH') {
+        const id = decodeURIComponent(userPath[1]!);
+        const params = await readParams(request);
+        const user = store.getUser(id);
+        const changes: UserChanges = {};
+        if ('first_name' in params) changes.firstName = (params.first_name as string | null) ?? null;
+        if ('last_name' in params) changes.lastName = (params.last_name as string | null) ?? null;
+        if ('external_id' in params) changes.externalId = (params.external_id as string | null) ?? null;
+        const primaryId = stringParam(params, 'primary_email_address_id');
+        if (primaryId) {
+          const address = user.email_addresses.find((email) => email.id === primaryId);
+          if (!address) throw notFound();
+          changes.primaryEmail = address.email_address;
+        }
+        return sendJson(response, 200, store.updateUser(id, changes));
+      }
+      if (userPath && method === 'DELETE') {
+        const user = store.deleteUser(decodeURIComponent(userPath[1]!));
+        return sendJson(response, 200, { object: 'user', id: user.id, deleted: true });
+      }
+      if (refreshPath && method === 'POST') {
+        // The SDK's server-side refresh of an expired token (the `__refresh_…` cookie).
+        const params = await readParams(request);
+        const session = store.getSession(decodeURIComponent(refreshPath[1]!));
+        const refreshToken = stringParam(params, 'refresh_token');
+        if (!session || session.status !== 'active' || !refreshToken || refreshToken !== session.refreshToken) {
+          throw new ApiError(401, [{ code: 'authentication_invalid', message: 'Session not found or ended', long_message: 'The session cannot be refreshed.' }]);
+        }
+        const expired = stringParam(params, 'expired_token') ?? '';
+        const { payload } = await jwtVerify(expired, keys.publicKey, { clockTolerance: Number.MAX_SAFE_INTEGER }).catch(() => {
+          throw new ApiError(400, [{ code: 'token_invalid', message: 'Invalid token', long_message: 'The expired token is not one of ours.' }]);
+        });
+        if (payload.sid !== session.id) throw new ApiError(400, [{ code: 'token_invalid', message: 'Invalid token', long_message: 'The token belongs to another session.' }]);
+        const now = Math.floor(Date.now() / 1000);
+        const token = await signSessionToken(keys, { sub: session.userId, sid: session.id, azp: appUrl, ttlSeconds: tokenTtlSeconds, issuedAt: now });
+        return sendJson(response, 200, { object: 'cookies', cookies: [`${COOKIES.session}=${token}; Path=/; SameSite=Lax`] });
+      }
+      throw notFound();
+    }
+
+    // Control API (loopback only, for tests and tools) ------------------------
+    if (url.pathname.startsWith('/_control/')) return control(route, request, response);
+    throw notFound();
+  }
+
+  function filterUsers(params: URLSearchParams): UserJSON[] {
+    let users = store.listUsers();
+    const emails = params.getAll('email_address').map((email) => email.toLowerCase());
+    if (emails.length) users = users.filter((user) => user.email_addresses.some((e) => emails.includes(e.email_address.toLowerCase())));
+    const ids = params.getAll('user_id');
+    if (ids.length) users = users.filter((user) => ids.includes(user.id));
+    const query = params.get('query')?.toLowerCase();
+    if (query) {
+      users = users.filter((user) =>
+        [user.id, user.first_name, user.last_name, ...user.email_addresses.map((e) => e.email_address)].some((v) => v?.toLowerCase().includes(query)),
+      );
+    }
+    return users;
+  }
+
+  function listUsers(params: URLSearchParams): UserJSON[] {
+    const users = filterUsers(params);
+    const orderBy = params.get('order_by') ?? '-created_at';
+    const descending = orderBy.startsWith('-');
+    const field = orderBy.replace(/^[+-]/, '');
+    const value = (user: UserJSON): string | number => {
+      switch (field) {
+        case 'updated_at':
+          return user.updated_at;
+        case 'email_address':
+          return primaryEmail(user) ?? '';
+        case 'first_name':
+          return user.first_name ?? '';
+        case 'last_name':
+          return user.last_name ?? '';
+        case 'last_sign_in_at':
+          return user.last_sign_in_at ?? 0;
+        case 'last_active_at':
+          return user.last_active_at ?? 0;
+        default:
+          return user.created_at;
+      }
+    };
+    // A stable order: ties broken by id, so paging never skips or repeats a user.
+    users.sort((a, b) => {
+      const [x, y] = [value(a), value(b)];
+      const byField = x < y ? -1 : x > y ? 1 : 0;
+      return (descending ? -byField : byField) || (a.id < b.id ? -1 : 1);
+    });
+    const limit = Math.min(Math.max(Number(params.get('limit') ?? 10) || 10, 1), 500);
+    const offset = Math.max(Number(params.get('offset') ?? 0) || 0, 0);
+    return users.slice(offset, offset + limit);
+  }
+
+  async function control(route: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const params = request.method === 'GET' ? {} : await readParams(request);
+    switch (route) {
+      case 'GET /_control/health':
+        return sendJson(response, 200, { status: 'ok' });
+      case 'GET /_control/config':
+        return sendJson(response, 200, {
+          url: selfUrl(),
+          publishableKey: PUBLISHABLE_KEY,
+          secretKey: keys.secretKey,
+          jwtKey: keys.publicKeyPem,
+          webhookSecret: keys.webhookSecret,
+          appUrl,
+          tokenTtlSeconds,
+          webhooks: webhooks.getSettings(),
+        });
+      case 'PUT /_control/config': {
+        if (typeof params.appUrl === 'string') appUrl = new URL(params.appUrl).origin;
+        if (typeof params.tokenTtlSeconds === 'number') tokenTtlSeconds = params.tokenTtlSeconds;
+        return sendJson(response, 200, { appUrl, tokenTtlSeconds });
+      }
+      case 'PUT /_control/webhooks':
+        return sendJson(response, 200, webhooks.configure(params as Partial<DeliverySettings> & { endpoint?: string | null }));
+      case 'POST /_control/webhooks/release':
+        return sendJson(response, 200, { released: webhooks.release() });
+      case 'POST /_control/webhooks/redeliver':
+        return sendJson(response, 200, { redelivered: webhooks.redeliver(Array.isArray(params.ids) ? params.ids.map(String) : undefined) });
+      case 'GET /_control/webhooks/deliveries':
+        return sendJson(response, 200, webhooks.deliveries.map(({ payload: _payload, ...rest }) => rest));
+      case 'POST /_control/rate-limit':
+        rateLimit = { remaining: Number(params.count ?? 1), retryAfter: Number(params.retryAfter ?? 1) };
+        return sendJson(response, 200, rateLimit);
+      case 'POST /_control/users/bulk': {
+        const count = Math.min(Number(params.count ?? 0), 1_000_000);
+        const prefix = typeof params.prefix === 'string' ? params.prefix : `load-${Date.now().toString(36)}`;
+        const notify = params.notify === true;
+        const start = Date.now() - count;
+        for (let i = 0; i < count; i++) {
+          store.createUser(
+            { emailAddresses: [`${prefix}-${i}@example.test`], firstName: 'Load', lastName: `User ${i}`, createdAt: start + i },
+            { notify },
+          );
+        }
+        return sendJson(response, 200, { created: count, total: store.countUsers() });
+      }
+      case 'POST /_control/sessions': {
+        // A signed-in browser without the browser: the cookies sign-in would set.
+        const user = store.getUser(String(params.userId));
+        const { session, token, cookies } = await mintSession(user, clerkId('client'));
+        return sendJson(response, 200, { sessionId: session.id, token, cookies });
+      }
+      case 'POST /_control/tokens': {
+        // Tokens with chosen claims (expired, another azp) for negative tests.
+        const token = await signSessionToken(keys, {
+          sub: String(params.sub),
+          sid: String(params.sid ?? clerkId('sess')),
+          azp: typeof params.azp === 'string' ? params.azp : appUrl,
+          ttlSeconds: Number(params.ttlSeconds ?? tokenTtlSeconds),
+          issuedAt: typeof params.issuedAt === 'number' ? params.issuedAt : undefined,
+        });
+        return sendJson(response, 200, { token });
+      }
+      case 'POST /_control/reset':
+        store.reset();
+        webhooks.clear();
+        webhooks.configure({ hold: false, duplicates: 0, delayMs: 0, reorder: false, dropRate: 0 });
+        rateLimit = { remaining: 0, retryAfter: 1 };
+        return sendJson(response, 200, { status: 'ok' });
+      default:
+        throw notFound();
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://localhost:${port}`,
+    port,
+    keys,
+    publishableKey: PUBLISHABLE_KEY,
+    store,
+    webhooks,
+    async close() {
+      webhooks.close();
+      await store.flush();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * Users as Clerk's Backend API returns them. Every object is typed against
+ * `@clerk/backend`'s `UserJSON` so that a shape drift fails typecheck.
+ */
+import type { EmailAddressJSON, UserJSON, VerificationJSON } from '@clerk/backend';
+import { clerkId } from './ids';
+
+export interface NewUser {
+  emailAddresses?: string[];
+  phoneNumbers?: string[];
+  firstName?: string | null;
+  lastName?: string | null;
+  externalId?: string | null;
+  createdAt?: number;
+}
+
+/**
+ * Clerk sends verifications without `object` and `id` (see its webhook
+ * examples), though the SDK's type inherits both from ClerkResourceJSON.
+ */
+const adminVerification = () =>
+  ({ status: 'verified', strategy: 'admin', attempts: null, expire_at: null }) as unknown as VerificationJSON;
+
+function emailAddress(address: string): EmailAddressJSON {
+  return {
+    object: 'email_address',
+    id: clerkId('idn'),
+    email_address: address,
+    verification: adminVerification(),
+    linked_to: [],
+  };
+}
+
+export function buildUser(input: NewUser, now = Date.now()): UserJSON {
+  const emails = (input.emailAddresses ?? []).map(emailAddress);
+  const phones = (input.phoneNumbers ?? []).map((phone) => ({
+    object: 'phone_number' as const,
+    id: clerkId('idn'),
+    phone_number: phone,
+    reserved_for_second_factor: false,
+    default_second_factor: false,
+    reserved: false,
+    verification: null,
+    linked_to: [],
+    backup_codes: [],
+  }));
+  const createdAt = input.createdAt ?? now;
+  return {
+    object: 'user',
+    id: clerkId('user'),
+    username: null,
+    first_name: input.firstName ?? null,
+    last_name: input.lastName ?? null,
+    image_url: 'https://img.clerk.com/placeholder',
+    has_image: false,
+    primary_email_address_id: emails[0]?.id ?? null,
+    primary_phone_number_id: phones[0]?.id ?? null,
+    primary_web3_wallet_id: null,
+    password_enabled: false,
+    two_factor_enabled: false,
+    totp_enabled: false,
+    backup_code_enabled: false,
+    email_addresses: emails,
+    phone_numbers: phones,
+    web3_wallets: [],
+    organization_memberships: null,
+    external_accounts: [],
+    enterprise_accounts: [],
+    password_last_updated_at: null,
+    public_metadata: {},
+    private_metadata: {},
+    unsafe_metadata: {},
+    external_id: input.externalId ?? null,
+    last_sign_in_at: null,
+    banned: false,
+    locked: false,
+    deprovisioned: false,
+    lockout_expires_in_seconds: null,
+    verification_attempts_remaining: 100,
+    created_at: createdAt,
+    updated_at: createdAt,
+    last_active_at: null,
+    create_organization_enabled: true,
+    create_organizations_limit: null,
+    delete_self_enabled: true,
+    legal_accepted_at: null,
+    locale: null,
+    timezone: null,
+  };
+}
+
+export function primaryEmail(user: UserJSON): string | null {
+  return user.email_addresses.find((email) => email.id === user.primary_email_address_id)?.email_address ?? null;
+}
+
+export interface UserChanges {
+  firstName?: string | null;
+  lastName?: string | null;
+  /** Replaces the primary email address with a new one (the old one is kept, no longer primary). */
+  primaryEmail?: string;
+  externalId?: string | null;
+}
+
+/** Apply changes in place; `updated_at` always moves forward, even within one millisecond. */
+export function applyUserChanges(user: UserJSON, changes: UserChanges, now = Date.now()): void {
+  if (changes.firstName !== undefined) user.first_name = changes.firstName;
+  if (changes.lastName !== undefined) user.last_name = changes.lastName;
+  if (changes.externalId !== undefined) user.external_id = changes.externalId;
+  if (changes.primaryEmail !== undefined && changes.primaryEmail !== primaryEmail(user)) {
+    const existing = user.email_addresses.find((email) => email.email_address === changes.primaryEmail);
+    const target = existing ?? emailAddress(changes.primaryEmail);
+    if (!existing) user.email_addresses.push(target);
+    user.primary_email_address_id = target.id;
+  }
+  user.updated_at = Math.max(now, user.updated_at + 1);
+}
+
+export const isValidEmail = (value: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value) && value.length <= 320;

@@ -1,0 +1,275 @@
+/**
+ * Webhook delivery as Svix does it for Clerk: each user change becomes an
+ * event in Clerk's envelope, signed with the `whsec_` secret (svix-id,
+ * svix-timestamp, svix-signature; re-signed on every attempt under the same
+ * svix-id), retried with exponential backoff on any non-2xx or network error.
+ *
+ * For tests it can be told to hold deliveries back, send duplicates, delay,
+ * reorder, or drop them (and redeliver later).
+ */
+import type { UserJSON, UserWebhookEvent } from '@clerk/backend';
+import { Webhook } from 'standardwebhooks';
+import { clerkId } from './ids';
+import type { UserEvent } from './store';
+
+export interface DeliverySettings {
+  /** Keep new deliveries back until `release()`. */
+  hold: boolean;
+  /** Extra copies of every delivery (same svix-id), as Svix's at-least-once delivery produces. */
+  duplicates: number;
+  /** Wait this long before the first attempt; with `reorder`, a random wait up to it. */
+  delayMs: number;
+  /** Deliver in a shuffled order (on release, or through random delays). */
+  reorder: boolean;
+  /** Probability (0..1) that a delivery is dropped instead of sent; `redeliver()` sends it later. */
+  dropRate: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  /** Seed for the random choices above, so a chaotic run can be repeated. */
+  seed: number;
+}
+
+export const DEFAULT_SETTINGS: DeliverySettings = {
+  hold: false,
+  duplicates: 0,
+  delayMs: 0,
+  reorder: false,
+  dropRate: 0,
+  maxAttempts: 8,
+  retryBaseMs: 500,
+  seed: 1,
+};
+
+export type DeliveryStatus = 'held' | 'scheduled' | 'delivered' | 'failed' | 'dropped';
+
+export interface Delivery {
+  id: string;
+  type: UserWebhookEvent['type'];
+  userId: string;
+  payload: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: number;
+  deliveredAt: number | null;
+}
+
+const MAX_IN_FLIGHT = 16;
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function eventEnvelope(event: UserEvent, instanceId: string): UserWebhookEvent {
+  const base = {
+    object: 'event' as const,
+    timestamp: event.at,
+    instance_id: instanceId,
+    event_attributes: { http_request: { client_ip: '127.0.0.1', user_agent: 'clerk-emulator' } },
+  };
+  if (event.type === 'user.deleted') {
+    const user: UserJSON = event.user;
+    return { ...base, type: 'user.deleted', data: { object: 'user', id: user.id, deleted: true, ...(user.external_id ? { external_id: user.external_id } : {}) } };
+  }
+  return { ...base, type: event.type, data: event.user };
+}
+
+export class WebhookDispatcher {
+  readonly deliveries: Delivery[] = [];
+  private settings: DeliverySettings = { ...DEFAULT_SETTINGS };
+  private random = mulberry32(DEFAULT_SETTINGS.seed);
+  private readonly signer: Webhook;
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(
+    private endpoint: string | null,
+    secret: string,
+    private readonly instanceId: string,
+  ) {
+    this.signer = new Webhook(secret);
+  }
+
+  configure(changes: Partial<DeliverySettings> & { endpoint?: string | null }): DeliverySettings {
+    if (changes.endpoint !== undefined) this.endpoint = changes.endpoint;
+    const { endpoint: _endpoint, ...rest } = changes;
+    this.settings = { ...this.settings, ...rest };
+    if (rest.seed !== undefined) this.random = mulberry32(rest.seed);
+    return this.settings;
+  }
+
+  getSettings(): DeliverySettings & { endpoint: string | null } {
+    return { ...this.settings, endpoint: this.endpoint };
+  }
+
+  enqueue(event: UserEvent): Delivery {
+    const envelope = eventEnvelope(event, this.instanceId);
+    const delivery: Delivery = {
+      id: clerkId('msg'),
+      type: envelope.type,
+      userId: event.user.id,
+      payload: JSON.stringify(envelope),
+      status: 'scheduled',
+      attempts: 0,
+      lastStatus: null,
+      lastError: null,
+      createdAt: Date.now(),
+      deliveredAt: null,
+    };
+    this.deliveries.push(delivery);
+    if (this.settings.dropRate > 0 && this.random() < this.settings.dropRate) {
+      delivery.status = 'dropped';
+    } else if (this.settings.hold) {
+      delivery.status = 'held';
+    } else {
+      this.schedule(delivery, this.initialDelay());
+    }
+    return delivery;
+  }
+
+  /** Send everything held back, shuffled when `reorder` is on. Returns how many. */
+  release(): number {
+    const held = this.deliveries.filter((delivery) => delivery.status === 'held');
+    const order = this.settings.reorder ? this.shuffle(held) : held;
+    for (const delivery of order) this.schedule(delivery, 0);
+    return held.length;
+  }
+
+  /** Send again the given deliveries, or every dropped and failed one. */
+  redeliver(ids?: string[]): number {
+    const wanted = ids ? new Set(ids) : null;
+    const targets = this.deliveries.filter((delivery) =>
+      wanted ? wanted.has(delivery.id) : delivery.status === 'dropped' || delivery.status === 'failed',
+    );
+    for (const delivery of targets) {
+      delivery.attempts = 0;
+      this.schedule(delivery, 0);
+    }
+    return targets.length;
+  }
+
+  /** Deliveries not yet settled (scheduled or in flight). */
+  pending(): number {
+    return this.deliveries.filter((delivery) => delivery.status === 'scheduled').length;
+  }
+
+  clear(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.deliveries.length = 0;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private initialDelay(): number {
+    const { delayMs, reorder } = this.settings;
+    if (delayMs <= 0) return 0;
+    return reorder ? Math.floor(this.random() * delayMs) : delayMs;
+  }
+
+  private shuffle<T>(items: T[]): T[] {
+    const copy = [...items];
+    for (let i = copy.length - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1));
+      [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+    }
+    return copy;
+  }
+
+  private schedule(delivery: Delivery, delayMs: number): void {
+    delivery.status = 'scheduled';
+    const copies = 1 + Math.max(0, this.settings.duplicates);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      // Duplicates go out together: the receiver must cope with concurrent copies.
+      for (let i = 0; i < copies; i++) void this.attempt(delivery, i === 0);
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  private async acquire(): Promise<void> {
+    if (this.inFlight < MAX_IN_FLIGHT) {
+      this.inFlight++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.inFlight++;
+  }
+
+  private releaseSlot(): void {
+    this.inFlight--;
+    this.waiting.shift()?.();
+  }
+
+  /** One HTTP attempt. Only the primary copy schedules retries and settles the status. */
+  private async attempt(delivery: Delivery, primary: boolean): Promise<void> {
+    if (this.closed) return;
+    if (!this.endpoint) {
+      if (primary) {
+        delivery.lastError = 'no endpoint configured';
+        delivery.status = 'failed';
+      }
+      return;
+    }
+    await this.acquire();
+    let ok = false;
+    try {
+      const timestamp = new Date();
+      const signature = this.signer.sign(delivery.id, timestamp, delivery.payload);
+      const response = await fetch(this.endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'svix-id': delivery.id,
+          'svix-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+          'svix-signature': signature,
+          'user-agent': 'Svix-Webhooks/1.0 (clerk-emulator)',
+        },
+        body: delivery.payload,
+        signal: AbortSignal.timeout(15_000),
+      });
+      await response.arrayBuffer().catch(() => undefined);
+      ok = response.ok;
+      if (primary) {
+        delivery.lastStatus = response.status;
+        delivery.lastError = ok ? null : `HTTP ${response.status}`;
+      }
+    } catch (error) {
+      if (primary) {
+        delivery.lastStatus = null;
+        delivery.lastError = error instanceof Error ? error.message : String(error);
+      }
+    } finally {
+      this.releaseSlot();
+    }
+    if (!primary || this.closed) return;
+    delivery.attempts++;
+    if (ok) {
+      delivery.status = 'delivered';
+      delivery.deliveredAt = Date.now();
+    } else if (delivery.attempts >= this.settings.maxAttempts) {
+      delivery.status = 'failed';
+    } else {
+      const backoff = this.settings.retryBaseMs * 2 ** (delivery.attempts - 1);
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        void this.attempt(delivery, true);
+      }, backoff);
+      this.timers.add(timer);
+    }
+  }
+}
