@@ -4,6 +4,10 @@ import { AuthProvider } from '@/modules/auth/components/auth-ui';
 import { SiteHeader } from '@/modules/auth/components/site-header';
 import './globals.css';
 
+// Every page shows the visitor's auth state in the header: render per request,
+// never at build time (when no Clerk keys or database exist).
+export const dynamic = 'force-dynamic';
+
 export const metadata: Metadata = {
   title: { default: 'Clerk + Prisma 7 reference app', template: '%s · Clerk + Prisma 7' },
   description:

@@ -14,8 +14,8 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-export async function startApp(env: Record<string, string>): Promise<RunningApp> {
-  const port = await freePort();
+export async function startApp(env: Record<string, string>, port?: number): Promise<RunningApp> {
+  port ??= await freePort();
   const nextCli = path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
   // Not -H 127.0.0.1: Next 16 then loops on rewrites to its own URL (FACTS.md).
   const child: ChildProcess = spawn(process.execPath, [nextCli, 'start', '--port', String(port)], {

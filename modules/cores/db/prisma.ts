@@ -7,7 +7,7 @@
  */
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '@/generated/prisma/client';
-import { getAppEnv } from '@/modules/cores/env/env';
+import { getDatabaseUrl } from '@/modules/cores/env/env';
 
 /** How long to wait for a pooled connection before failing the query. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -21,8 +21,7 @@ const globalForPrisma = globalThis as unknown as { prisma?: PrismaClient };
 
 export function getPrisma(): PrismaClient {
   if (globalForPrisma.prisma) return globalForPrisma.prisma;
-  const env = getAppEnv();
-  const client = createPrismaClient(env.DATABASE_URL);
+  const client = createPrismaClient(getDatabaseUrl());
   globalForPrisma.prisma = client;
   return client;
 }

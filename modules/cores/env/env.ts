@@ -110,7 +110,16 @@ function parse<T extends z.ZodType>(schema: T, source: Record<string, string | u
   return result.data;
 }
 
+const databaseSchema = appSchema.pick({ DATABASE_URL: true });
+
 let appEnv: AppEnv | undefined;
+let databaseUrl: string | undefined;
+
+/** Only the database connection string: for code that needs nothing else (scripts, tests). */
+export function getDatabaseUrl(): string {
+  databaseUrl ??= appEnv?.DATABASE_URL ?? parse(databaseSchema, process.env).DATABASE_URL;
+  return databaseUrl;
+}
 
 /** The web app's environment, parsed once; throws an `EnvError` that says what to fix. */
 export function getAppEnv(): AppEnv {

@@ -1,0 +1,46 @@
+/**
+ * The whole system as a developer runs it: `next start` against this test
+ * file's database and a local Clerk emulator in its own process, wired
+ * together as `npm run dev` wires them.
+ */
+import { freePort } from '../../scripts/lib/postgres-cluster';
+import { startEmulatorProcess, type EmulatorProcess } from '../../scripts/lib/clerk-emulator-process';
+import { startApp, type RunningApp } from './app';
+import { EmulatorControl } from './emulator-control';
+
+export interface Stack {
+  app: RunningApp;
+  emulator: EmulatorProcess;
+  control: EmulatorControl;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: { tokenTtlSeconds?: number; databaseUrl?: string } = {}): Promise<Stack> {
+  const port = await freePort();
+  const appUrl = `http://localhost:${port}`;
+  const emulator = await startEmulatorProcess({
+    port: 0,
+    dataDir: null,
+    appUrl,
+    webhookUrl: `${appUrl}/api/webhooks/clerk`,
+    tokenTtlSeconds: options.tokenTtlSeconds ?? 300,
+    webhookRetryBaseMs: 200,
+    output: 'pipe',
+  });
+  let app: RunningApp;
+  try {
+    app = await startApp({ ...emulator.appEnv, DATABASE_URL: options.databaseUrl ?? process.env.DATABASE_URL!, LOG_LEVEL: 'warn' }, port);
+  } catch (error) {
+    await emulator.stop();
+    throw error;
+  }
+  return {
+    app,
+    emulator,
+    control: new EmulatorControl(emulator.url, emulator.secretKey),
+    async stop() {
+      await app.stop();
+      await emulator.stop();
+    },
+  };
+}

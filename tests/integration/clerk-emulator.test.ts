@@ -1,0 +1,191 @@
+/**
+ * The emulator as the real `@clerk/backend` client and Clerk's own webhook
+ * verification see it.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createClerkClient, type UserWebhookEvent } from '@clerk/backend';
+import { verifyWebhook } from '@clerk/nextjs/webhooks';
+import { NextRequest } from 'next/server';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../tools/clerk-emulator/src/server';
+
+interface Received {
+  headers: Record<string, string>;
+  body: string;
+}
+
+let emulator: RunningEmulator;
+let receiver: Server;
+let received: Received[] = [];
+let answer = 200;
+
+beforeAll(async () => {
+  receiver = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      received.push({ headers: request.headers as Record<string, string>, body });
+      response.writeHead(answer).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  emulator = await startEmulator({
+    dataDir: null,
+    appUrl: 'http://localhost:3000',
+    webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`,
+    tokenTtlSeconds: 60,
+    webhookRetryBaseMs: 20,
+  });
+});
+
+afterAll(async () => {
+  await emulator?.close();
+  await new Promise((resolve) => receiver?.close(resolve));
+});
+
+afterEach(async () => {
+  await fetch(`${emulator.url}/_control/reset`, { method: 'POST', body: '{}' });
+  received = [];
+  answer = 200;
+});
+
+const clerk = () => createClerkClient({ secretKey: emulator.keys.secretKey, apiUrl: emulator.url, publishableKey: emulator.publishableKey });
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 200 && emulator.webhooks.pending() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+async function verified(delivery: Received): Promise<UserWebhookEvent> {
+  const request = new NextRequest('http://localhost/api/webhooks/clerk', { method: 'POST', headers: delivery.headers, body: delivery.body });
+  return (await verifyWebhook(request, { signingSecret: emulator.keys.webhookSecret })) as UserWebhookEvent;
+}
+
+describe('Backend API through the real SDK', () => {
+  it('creates, gets, updates and deletes a user', async () => {
+    const created = await clerk().users.createUser({ emailAddress: ['ada@example.com'], firstName: 'Ada', lastName: 'Lovelace' });
+    expect(created.id).toMatch(/^user_/);
+    expect(created.primaryEmailAddress?.emailAddress).toBe('ada@example.com');
+
+    const fetched = await clerk().users.getUser(created.id);
+    expect(fetched.raw).toMatchObject({ object: 'user', id: created.id, first_name: 'Ada', last_name: 'Lovelace' });
+
+    const updated = await clerk().users.updateUser(created.id, { firstName: 'Augusta' });
+    expect(updated.firstName).toBe('Augusta');
+    expect(updated.updatedAt).toBeGreaterThan(created.updatedAt);
+
+    const deleted = await clerk().users.deleteUser(created.id);
+    expect(deleted.id).toBe(created.id);
+    await expect(clerk().users.getUser(created.id)).rejects.toMatchObject({ status: 404, errors: [expect.objectContaining({ code: 'resource_not_found' })] });
+  });
+
+  it('lists users with limit, offset, order and a total count', async () => {
+    for (let i = 0; i < 7; i++) await clerk().users.createUser({ emailAddress: [`user${i}@example.com`], firstName: `User${i}` });
+    const newestFirst = await clerk().users.getUserList({ limit: 3, offset: 0 });
+    expect(newestFirst.totalCount).toBe(7);
+    expect(newestFirst.data.map((user) => user.firstName)).toEqual(['User6', 'User5', 'User4']);
+
+    const oldestFirst = await clerk().users.getUserList({ limit: 3, offset: 6, orderBy: '+created_at' });
+    expect(oldestFirst.data.map((user) => user.firstName)).toEqual(['User6']);
+
+    const pages = [];
+    for (let offset = 0; offset < 7; offset += 2) pages.push(...(await clerk().users.getUserList({ limit: 2, offset, orderBy: '+created_at' })).data);
+    expect(pages.map((user) => user.firstName)).toEqual(['User0', 'User1', 'User2', 'User3', 'User4', 'User5', 'User6']);
+
+    const byEmail = await clerk().users.getUserList({ emailAddress: ['user3@example.com'] });
+    expect(byEmail.data.map((user) => user.firstName)).toEqual(['User3']);
+  });
+
+  it('refuses a second user with a taken email, in Clerk\'s error shape', async () => {
+    await clerk().users.createUser({ emailAddress: ['taken@example.com'] });
+    await expect(clerk().users.createUser({ emailAddress: ['taken@example.com'] })).rejects.toMatchObject({
+      status: 422,
+      errors: [expect.objectContaining({ code: 'form_identifier_exists' })],
+    });
+  });
+
+  it('answers 429 with Retry-After when told to', async () => {
+    await fetch(`${emulator.url}/_control/rate-limit`, { method: 'POST', body: JSON.stringify({ count: 1, retryAfter: 7 }) });
+    await expect(clerk().users.getUserList()).rejects.toMatchObject({ status: 429, retryAfter: 7 });
+    await expect(clerk().users.getUserList()).resolves.toMatchObject({ totalCount: 0 });
+  });
+
+  it('rejects a wrong secret key', async () => {
+    const wrong = createClerkClient({ secretKey: 'sk_live_wrong', apiUrl: emulator.url });
+    await expect(wrong.users.getUserList()).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('serves the signing key as JWKS', async () => {
+    const response = await fetch(`${emulator.url}/v1/jwks`, { headers: { authorization: `Bearer ${emulator.keys.secretKey}` } });
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.json()).toEqual({ keys: [expect.objectContaining({ kty: 'RSA', e: 'AQAB', kid: emulator.keys.kid })] });
+  });
+});
+
+describe('webhooks', () => {
+  it('delivers user.created, user.updated and user.deleted, signed so that verifyWebhook accepts them', async () => {
+    const user = await clerk().users.createUser({ emailAddress: ['ada@example.com'], firstName: 'Ada' });
+    await clerk().users.updateUser(user.id, { lastName: 'Lovelace' });
+    await clerk().users.deleteUser(user.id);
+    await settle();
+
+    expect(received).toHaveLength(3);
+    const events = await Promise.all(received.map(verified));
+    expect(events.map((event) => event.type)).toEqual(['user.created', 'user.updated', 'user.deleted']);
+    expect(events[1]!.data).toMatchObject({ id: user.id, first_name: 'Ada', last_name: 'Lovelace' });
+    expect(events[2]!.data).toEqual({ object: 'user', id: user.id, deleted: true });
+    // verifyWebhook drops the envelope's timestamp and instance_id; the raw body has them (FACTS.md).
+    expect(JSON.parse(received[0]!.body)).toMatchObject({ object: 'event', type: 'user.created', timestamp: expect.any(Number), instance_id: expect.stringMatching(/^ins_/) });
+    expect(received[0]!.headers['svix-id']).toMatch(/^msg_/);
+  });
+
+  it('retries a failed delivery with the same svix-id and a fresh signature', async () => {
+    answer = 500;
+    await clerk().users.createUser({ emailAddress: ['retry@example.com'] });
+    for (let i = 0; i < 100 && received.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    answer = 200;
+    await settle();
+    const ids = new Set(received.map((delivery) => delivery.headers['svix-id']));
+    expect(ids.size).toBe(1);
+    expect(received.length).toBeGreaterThanOrEqual(3);
+    expect(emulator.webhooks.deliveries[0]).toMatchObject({ status: 'delivered' });
+    for (const delivery of received) await expect(verified(delivery)).resolves.toMatchObject({ type: 'user.created' });
+  });
+
+  it('holds deliveries back and releases them reordered, or duplicated', async () => {
+    emulator.webhooks.configure({ hold: true, reorder: true, seed: 7 });
+    const created = [];
+    for (let i = 0; i < 6; i++) created.push(await clerk().users.createUser({ emailAddress: [`held${i}@example.com`] }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(received).toHaveLength(0);
+
+    emulator.webhooks.configure({ hold: false, duplicates: 1 });
+    expect(emulator.webhooks.release()).toBe(6);
+    await settle();
+    expect(received).toHaveLength(12);
+    const order = [...new Set(received.map((delivery) => JSON.parse(delivery.body).data.id as string))];
+    expect(order.sort()).toEqual(created.map((user) => user.id).sort());
+    emulator.webhooks.configure({ reorder: false, duplicates: 0 });
+  });
+
+  it('drops deliveries when told to, and redelivers them later', async () => {
+    emulator.webhooks.configure({ dropRate: 1 });
+    await clerk().users.createUser({ emailAddress: ['dropped@example.com'] });
+    await settle();
+    expect(received).toHaveLength(0);
+    expect(emulator.webhooks.deliveries[0]).toMatchObject({ status: 'dropped' });
+    emulator.webhooks.configure({ dropRate: 0 });
+    expect(emulator.webhooks.redeliver()).toBe(1);
+    await settle();
+    expect(received).toHaveLength(1);
+  });
+});
+
+describe('bulk users for load tests', () => {
+  it('creates many users quickly, without webhooks unless asked', async () => {
+    const response = await fetch(`${emulator.url}/_control/users/bulk`, { method: 'POST', body: JSON.stringify({ count: 5000, prefix: 'bulk' }) });
+    expect(await response.json()).toEqual({ created: 5000, total: 5000 });
+    expect((await clerk().users.getUserList({ limit: 1 })).totalCount).toBe(5000);
+    expect(emulator.webhooks.deliveries).toHaveLength(0);
+  });
+});
