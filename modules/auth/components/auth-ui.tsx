@@ -62,7 +62,7 @@ export function UserMenu({ name, email }: { name: string | null; email: string |
   if (config.mode === 'clerk') return <UserButton />;
   return (
     <details className="relative">
-      <summary className="cursor-pointer list-none rounded-md px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-600">
+      <summary data-testid="user-menu" className="cursor-pointer list-none rounded-md px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-600">
         {name ?? email ?? 'Account'} <span aria-hidden="true">▾</span>
       </summary>
       <div className="absolute right-0 z-10 mt-2 w-64 rounded-lg border border-slate-200 bg-white p-3 shadow-lg">

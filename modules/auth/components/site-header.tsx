@@ -1,13 +1,25 @@
 import { auth } from '@clerk/nextjs/server';
 import Link from 'next/link';
+import { getLogger } from '@/modules/cores/logger/logger';
 import { SIGN_IN_PATH, SIGN_UP_PATH } from '../src/services/clerk-config';
-import { currentUserRow } from '../src/services/require-user';
+import { requireUser } from '../src/services/require-user';
 import { UserMenu } from './auth-ui';
 
-/** The header: the user menu when signed in, sign-in and sign-up links otherwise. No Clerk API call. */
+/** The signed-in user's row, provisioned once per request if needed (shared with the page). */
+async function headerUser() {
+  try {
+    return await requireUser();
+  } catch (error) {
+    // The header must not take a page down: the page itself reports the problem.
+    getLogger().warn({ err: error }, 'header could not load the signed-in user');
+    return null;
+  }
+}
+
+/** The header: the user menu when signed in, sign-in and sign-up links otherwise. */
 export async function SiteHeader() {
   const { userId } = await auth();
-  const user = userId ? await currentUserRow() : null;
+  const user = userId ? await headerUser() : null;
   return (
     <header className="border-b border-slate-200 bg-white">
       <nav aria-label="Main" className="mx-auto flex max-w-5xl items-center justify-between gap-4 px-6 py-3">

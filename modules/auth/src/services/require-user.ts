@@ -24,10 +24,3 @@ export const requireUser = cache(async (): Promise<User> => {
   if (!clerkUser.raw) throw new Error(`Clerk returned no data for ${userId}`);
   return syncUserFromClerk(clerkUser.raw);
 });
-
-/** The signed-in user's row if there is one, without provisioning: for chrome like the header. */
-export const currentUserRow = cache(async (): Promise<User | null> => {
-  const { userId } = await auth();
-  if (!userId) return null;
-  return getPrisma().user.findUnique({ where: { clerkId: userId } });
-});
