@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempClusterDir, startCluster, type RunningCluster } from '../../scripts/lib/postgres-cluster';
 import { applyMigrations } from '../../scripts/lib/schema-engine';
-import { startApp, type RunningApp } from '../helpers/app';
+import type { RunningApp } from '../helpers/app';
+import { startStack, type Stack } from '../helpers/stack';
 import { rm } from 'node:fs/promises';
 
 async function getHealth(app: RunningApp) {
@@ -14,11 +15,13 @@ async function getHealth(app: RunningApp) {
 
 describe('GET /api/health', () => {
   describe('with a live database', () => {
+    let stack: Stack;
     let app: RunningApp;
     beforeAll(async () => {
-      app = await startApp({ DATABASE_URL: process.env.DATABASE_URL! });
+      stack = await startStack();
+      app = stack.app;
     });
-    afterAll(() => app?.stop());
+    afterAll(() => stack?.stop());
 
     it('answers 200 with the database ok, never cached', async () => {
       expect(await getHealth(app)).toEqual({ status: 200, body: { status: 'ok', database: 'ok' }, cacheControl: 'no-store' });
@@ -28,15 +31,17 @@ describe('GET /api/health', () => {
   describe('when the database stops and comes back', () => {
     let dir: string;
     let cluster: RunningCluster;
+    let stack: Stack;
     let app: RunningApp;
     beforeAll(async () => {
       dir = await makeTempClusterDir('clerk-prisma-test-health-');
       cluster = await startCluster({ dataDir: path.join(dir, 'data'), ephemeral: true, removeOnOrphan: dir });
       await applyMigrations(cluster.url());
-      app = await startApp({ DATABASE_URL: cluster.url() });
+      stack = await startStack({ databaseUrl: cluster.url() });
+      app = stack.app;
     });
     afterAll(async () => {
-      await app?.stop();
+      await stack?.stop();
       await cluster?.stop();
       await rm(dir, { recursive: true, force: true });
     });
@@ -59,15 +64,17 @@ describe('GET /api/health', () => {
   describe('when the database accepts connections but never answers', () => {
     let silent: net.Server;
     const sockets = new Set<net.Socket>();
+    let stack: Stack;
     let app: RunningApp;
     beforeAll(async () => {
       silent = net.createServer((socket) => sockets.add(socket));
       await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
       const { port } = silent.address() as net.AddressInfo;
-      app = await startApp({ DATABASE_URL: `postgresql://postgres:postgres@127.0.0.1:${port}/postgres` });
+      stack = await startStack({ databaseUrl: `postgresql://postgres:postgres@127.0.0.1:${port}/postgres` });
+      app = stack.app;
     });
     afterAll(async () => {
-      await app?.stop();
+      await stack?.stop();
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
     });
