@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { hasRealEmail } from '@/modules/auth/src/services/clerk-user';
 import { requireUser } from '@/modules/auth/src/services/require-user';
 
 export const metadata: Metadata = { title: 'Dashboard' };
@@ -16,7 +17,7 @@ export default async function DashboardPage() {
           <dt className="font-medium text-slate-600">Name</dt>
           <dd data-testid="profile-name">{user.name ?? 'No name yet'}</dd>
           <dt className="font-medium text-slate-600">Email</dt>
-          <dd data-testid="profile-email">{user.email}</dd>
+          <dd data-testid="profile-email">{hasRealEmail(user.email) ? user.email : 'No email address'}</dd>
         </dl>
       </section>
     </main>

@@ -2,6 +2,7 @@ import { auth } from '@clerk/nextjs/server';
 import Link from 'next/link';
 import { getLogger } from '@/modules/cores/logger/logger';
 import { SIGN_IN_PATH, SIGN_UP_PATH } from '../src/services/clerk-config';
+import { hasRealEmail } from '../src/services/clerk-user';
 import { requireUser } from '../src/services/require-user';
 import { UserMenu } from './auth-ui';
 
@@ -34,7 +35,7 @@ export async function SiteHeader() {
           ) : null}
         </div>
         {userId ? (
-          <UserMenu name={user?.name ?? null} email={user?.email ?? null} />
+          <UserMenu name={user?.name ?? null} email={user && hasRealEmail(user.email) ? user.email : null} />
         ) : (
           <div className="flex items-center gap-2">
             <Link href={SIGN_IN_PATH} className="rounded-md px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100">

@@ -110,15 +110,30 @@ function parse<T extends z.ZodType>(schema: T, source: Record<string, string | u
   return result.data;
 }
 
-const databaseSchema = appSchema.pick({ DATABASE_URL: true });
-
 let appEnv: AppEnv | undefined;
 let databaseUrl: string | undefined;
+let webhookSecret: string | undefined;
 
-/** Only the database connection string: for code that needs nothing else (scripts, tests). */
+/*
+ * Narrow readers, for code that runs outside the web app too (scripts,
+ * tests): each validates only what it returns. The app checks everything at
+ * start (instrumentation-node.ts), so these agree with getAppEnv() there.
+ */
+
 export function getDatabaseUrl(): string {
-  databaseUrl ??= appEnv?.DATABASE_URL ?? parse(databaseSchema, process.env).DATABASE_URL;
+  databaseUrl ??= appEnv?.DATABASE_URL ?? parse(appSchema.pick({ DATABASE_URL: true }), process.env).DATABASE_URL;
   return databaseUrl;
+}
+
+export function getLogLevel(): AppEnv['LOG_LEVEL'] {
+  return appEnv?.LOG_LEVEL ?? parse(appSchema.pick({ LOG_LEVEL: true }), process.env).LOG_LEVEL;
+}
+
+export function getWebhookSigningSecret(): string {
+  webhookSecret ??=
+    appEnv?.CLERK_WEBHOOK_SIGNING_SECRET ??
+    parse(appSchema.pick({ CLERK_WEBHOOK_SIGNING_SECRET: true }), process.env).CLERK_WEBHOOK_SIGNING_SECRET;
+  return webhookSecret;
 }
 
 /** The web app's environment, parsed once; throws an `EnvError` that says what to fix. */

@@ -1,10 +1,10 @@
 /** The app's structured logger (pino, JSON lines). */
 import pino, { type Logger } from 'pino';
-import { getAppEnv } from '@/modules/cores/env/env';
+import { getLogLevel } from '@/modules/cores/env/env';
 
 const holder = globalThis as unknown as { logger?: Logger };
 
 export function getLogger(): Logger {
-  holder.logger ??= pino({ level: getAppEnv().LOG_LEVEL, base: { service: 'app' } });
+  holder.logger ??= pino({ level: getLogLevel(), base: { service: 'app' } });
   return holder.logger;
 }

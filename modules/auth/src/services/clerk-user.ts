@@ -4,17 +4,24 @@
  */
 import type { UserJSON } from '@clerk/backend';
 
+/**
+ * Rows without a usable email get `<clerk id>@no-email.invalid`: users who
+ * signed up with a phone number only, and rows whose email a newer user
+ * took (docs/decisions/005). `.invalid` is reserved (RFC 2606): it can never
+ * reach anyone, and the Clerk id keeps it unique.
+ */
+export const NO_EMAIL_DOMAIN = 'no-email.invalid';
+
+export const placeholderEmail = (clerkId: string) => `${clerkId.toLowerCase()}@${NO_EMAIL_DOMAIN}`;
+
+export const hasRealEmail = (email: string) => !email.endsWith(`@${NO_EMAIL_DOMAIN}`);
+
 export interface ClerkUserFields {
   clerkId: string;
   email: string;
   name: string | null;
-}
-
-export class UserWithoutEmailError extends Error {
-  override name = 'UserWithoutEmailError';
-  constructor(readonly clerkId: string) {
-    super(`Clerk user ${clerkId} has no email address`);
-  }
+  /** Clerk's `updated_at`: the version of the user these fields come from. */
+  clerkUpdatedAt: Date;
 }
 
 /** The primary email is the one `primary_email_address_id` names, never simply the first. */
@@ -23,17 +30,22 @@ export function primaryEmailOf(user: Pick<UserJSON, 'email_addresses' | 'primary
   return primary?.email_address ?? null;
 }
 
-/** "First Last", either alone, or null: never "null" or stray spaces. */
-export function displayNameOf(user: Pick<UserJSON, 'first_name' | 'last_name'>): string | null {
+/** "First Last", either alone, or null: never "null", "undefined" or stray spaces. */
+export function displayNameOf(user: Pick<UserJSON, 'first_name' | 'last_name' | 'username'>): string | null {
   const name = [user.first_name, user.last_name]
-    .map((part) => part?.trim())
-    .filter((part): part is string => Boolean(part))
+    .map((part) => (typeof part === 'string' ? part.trim() : ''))
+    .filter((part) => part !== '' && part !== 'null' && part !== 'undefined')
     .join(' ');
-  return name || null;
+  return name || user.username?.trim() || null;
 }
 
 export function clerkUserFields(user: UserJSON): ClerkUserFields {
+  // No primary (phone-only sign-up, or an address being removed): any verified-or-not address beats none.
   const email = primaryEmailOf(user) ?? user.email_addresses[0]?.email_address ?? null;
-  if (!email) throw new UserWithoutEmailError(user.id);
-  return { clerkId: user.id, email: email.toLowerCase(), name: displayNameOf(user) };
+  return {
+    clerkId: user.id,
+    email: email ? email.trim().toLowerCase() : placeholderEmail(user.id),
+    name: displayNameOf(user),
+    clerkUpdatedAt: new Date(user.updated_at),
+  };
 }

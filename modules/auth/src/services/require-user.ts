@@ -22,5 +22,7 @@ export const requireUser = cache(async (): Promise<User> => {
   if (row) return row;
   const clerkUser = await getClerkClient().users.getUser(userId);
   if (!clerkUser.raw) throw new Error(`Clerk returned no data for ${userId}`);
-  return syncUserFromClerk(clerkUser.raw);
+  const { user } = await syncUserFromClerk(clerkUser.raw);
+  // No row: the user was deleted meanwhile (tombstoned). Their token outlives them briefly; treat it as signed out.
+  return user ?? redirectToSignIn();
 });

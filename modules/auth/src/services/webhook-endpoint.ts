@@ -1,0 +1,68 @@
+/**
+ * The Clerk webhook endpoint as a function of a Request: size limit, then
+ * verification (no database access for anything refused), then exactly-once
+ * processing, one structured log line per delivery, and the status Svix
+ * needs (2xx: done; 4xx: never send this again; 5xx: retry later).
+ */
+import { isDatabaseUnavailable } from '@/modules/cores/db/errors';
+import { getWebhookSigningSecret } from '@/modules/cores/env/env';
+import { getLogger } from '@/modules/cores/logger/logger';
+import { WEBHOOK_MAX_BODY_BYTES, WebhookRejection } from '../interfaces/webhook';
+import { processClerkWebhook } from './clerk-webhook.service';
+import { verifyClerkWebhook } from './webhook-verification';
+
+/** Read at most `limit` bytes; refuse with 413 as soon as the body is known to be larger. */
+async function readLimitedBody(request: Request, limit: number): Promise<string> {
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) throw new WebhookRejection(413, `body over ${limit} bytes`);
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw new WebhookRejection(413, `body over ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function handleClerkWebhookRequest(request: Request): Promise<Response> {
+  const started = performance.now();
+  const log = getLogger().child({ component: 'clerk-webhook' });
+  const svixId = request.headers.get('svix-id');
+  let type: string | null = null;
+  let clerkUserId: string | null = null;
+  const finish = (status: number, outcome: string, extra: Record<string, unknown> = {}) => {
+    const fields = { svixId, type, clerkUserId, outcome, status, ms: Math.round(performance.now() - started), ...extra };
+    if (status >= 500) log.error(fields, 'webhook delivery failed');
+    else if (status >= 400) log.warn(fields, 'webhook delivery refused');
+    else log.info(fields, 'webhook delivery');
+  };
+
+  try {
+    const body = await readLimitedBody(request, WEBHOOK_MAX_BODY_BYTES);
+    const webhook = verifyClerkWebhook(body, request.headers, getWebhookSigningSecret());
+    type = webhook.event.type;
+    const result = await processClerkWebhook(webhook);
+    clerkUserId = result.clerkUserId;
+    finish(200, result.outcome);
+    return Response.json({ outcome: result.outcome });
+  } catch (error) {
+    if (error instanceof WebhookRejection) {
+      finish(error.status, 'rejected', { reason: error.reason });
+      return Response.json({ error: error.reason }, { status: error.status });
+    }
+    if (isDatabaseUnavailable(error)) {
+      finish(503, 'failed', { err: error });
+      return Response.json({ error: 'database unavailable, retry later' }, { status: 503, headers: { 'Retry-After': '5' } });
+    }
+    finish(500, 'failed', { err: error });
+    return Response.json({ error: 'internal error, retry later' }, { status: 500 });
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Clerk webhook deliveries for tests, signed with `standardwebhooks` (what
+ * Svix and Clerk use) and shaped by the emulator's own builders, which are
+ * type-checked against `@clerk/backend`'s UserJSON and UserWebhookEvent.
+ */
+import { randomBytes } from 'node:crypto';
+import type { UserJSON, UserWebhookEvent } from '@clerk/backend';
+import { Webhook } from 'standardwebhooks';
+import { clerkId } from '../../tools/clerk-emulator/src/ids';
+import { applyUserChanges, buildUser, type NewUser, type UserChanges } from '../../tools/clerk-emulator/src/users';
+import { eventEnvelope } from '../../tools/clerk-emulator/src/webhooks';
+
+export const TEST_SIGNING_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
+
+export interface Delivery {
+  svixId: string;
+  body: string;
+  event: UserWebhookEvent;
+}
+
+export function newClerkUser(input: NewUser = {}, at = Date.now()): UserJSON {
+  const id = randomBytes(4).toString('hex');
+  return buildUser({ emailAddresses: [`person-${id}@example.com`], firstName: 'Ada', lastName: 'Lovelace', ...input }, at);
+}
+
+/** The next version of a user, `updated_at` moved to `at`. */
+export function changedClerkUser(user: UserJSON, changes: UserChanges, at: number): UserJSON {
+  const next = structuredClone(user);
+  applyUserChanges(next, changes, at);
+  return next;
+}
+
+export function delivery(type: UserWebhookEvent['type'], user: UserJSON, at = user.updated_at): Delivery {
+  const event = eventEnvelope({ type, user, at } as Parameters<typeof eventEnvelope>[0], 'ins_test');
+  return { svixId: clerkId('msg'), body: JSON.stringify(event), event };
+}
+
+/** Any Clerk event (for types we do not handle). */
+export function rawDelivery(event: object): Delivery {
+  return { svixId: clerkId('msg'), body: JSON.stringify(event), event: event as UserWebhookEvent };
+}
+
+export function signedHeaders(
+  d: Pick<Delivery, 'svixId' | 'body'>,
+  options: { secret?: string; timestamp?: Date } = {},
+): Record<string, string> {
+  const timestamp = options.timestamp ?? new Date();
+  return {
+    'content-type': 'application/json',
+    'svix-id': d.svixId,
+    'svix-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+    'svix-signature': new Webhook(options.secret ?? TEST_SIGNING_SECRET).sign(d.svixId, timestamp, d.body),
+  };
+}
+
+export function post(url: string, d: Pick<Delivery, 'svixId' | 'body'>, options: { secret?: string; timestamp?: Date } = {}) {
+  return fetch(url, { method: 'POST', headers: signedHeaders(d, options), body: d.body, signal: AbortSignal.timeout(30_000) });
+}
