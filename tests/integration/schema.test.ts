@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isUniqueViolation } from '@/modules/cores/db/errors';
 import { createPost, createUser, userData } from '../helpers/factories';
 import { prisma } from '../helpers/prisma';
 
@@ -25,6 +26,18 @@ describe('User', () => {
     const first = await createUser();
     await expectUniqueViolation(prisma().user.create({ data: userData({ clerkId: first.clerkId }) }));
     expect(await prisma().user.count({ where: { clerkId: first.clerkId } })).toBe(1);
+  });
+
+  it('reports unique violations in a shape isUniqueViolation recognises, from the client API and raw SQL', async () => {
+    const first = await createUser();
+    const viaClient = await prisma().user.create({ data: userData({ clerkId: first.clerkId }) }).catch((error: unknown) => error);
+    expect(isUniqueViolation(viaClient)).toBe(true);
+    const viaRaw = await prisma()
+      .$executeRaw`INSERT INTO "User" (id, "clerkId", email, "updatedAt") VALUES ('x1', ${first.clerkId}, 'other@example.com', now())`
+      .catch((error: unknown) => error);
+    expect(isUniqueViolation(viaRaw)).toBe(true);
+    const notUnique = await createPost('no-such-user').catch((error: unknown) => error);
+    expect(isUniqueViolation(notUnique)).toBe(false);
   });
 
   it('refuses a second user with the same email', async () => {

@@ -1,0 +1,51 @@
+/**
+ * `npm run webhooks:replay -- <svix-id> [<svix-id> …]` or `-- --failed`:
+ * re-process stored webhook deliveries through the same code as the endpoint,
+ * for operators after a fix. Stored payloads were verified when received.
+ * Named deliveries are re-applied even if processed (the ordering rules keep
+ * that safe); --failed takes every delivery whose processing failed.
+ */
+import './lib/load-env';
+import { parseArgs } from 'node:util';
+import { openLocalDatabase } from './lib/local-database';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { failed: { type: 'boolean', default: false } } });
+if (!values.failed && positionals.length === 0) {
+  console.error('Usage: npm run webhooks:replay -- <svix-id> [<svix-id> …]   or   npm run webhooks:replay -- --failed');
+  process.exit(2);
+}
+
+const database = await openLocalDatabase();
+process.env.DATABASE_URL = database.url;
+const { getPrisma, disconnectPrisma } = await import('../modules/cores/db/prisma');
+const { processClerkWebhook } = await import('../modules/auth/src/services/clerk-webhook.service');
+
+let failures = 0;
+try {
+  const deliveries = await getPrisma().webhookDelivery.findMany({
+    where: values.failed ? { outcome: 'failed', processedAt: null } : { svixId: { in: positionals } },
+    orderBy: { receivedAt: 'asc' },
+  });
+  const missing = positionals.filter((id) => !deliveries.some((d) => d.svixId === id));
+  for (const id of missing) {
+    console.error(`${id}: no such delivery`);
+    failures++;
+  }
+  for (const stored of deliveries) {
+    try {
+      const { outcome } = await processClerkWebhook(
+        { svixId: stored.svixId, event: stored.payload as never, eventAt: stored.eventAt ?? stored.receivedAt },
+        { force: !values.failed },
+      );
+      console.log(`${stored.svixId} ${stored.type}: ${outcome}`);
+    } catch (error) {
+      failures++;
+      console.error(`${stored.svixId} ${stored.type}: failed again: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  console.log(`Replayed ${deliveries.length} deliver${deliveries.length === 1 ? 'y' : 'ies'}, ${failures} failed.`);
+} finally {
+  await disconnectPrisma();
+  await database.close();
+}
+process.exit(failures > 0 ? 1 : 0);

@@ -1,0 +1,140 @@
+/**
+ * POST /api/webhooks/clerk over HTTP against `next start`: hostile input,
+ * concurrency, and the emulator's own deliveries.
+ */
+import { randomUUID } from 'node:crypto';
+import { createClerkClient } from '@clerk/backend';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WEBHOOK_MAX_BODY_BYTES } from '@/modules/auth/src/interfaces/webhook';
+import { prisma } from '../helpers/prisma';
+import { startStack, type Stack } from '../helpers/stack';
+import { changedClerkUser, type Delivery, delivery, newClerkUser, post, signedHeaders } from '../helpers/webhooks';
+
+let stack: Stack;
+let endpoint: string;
+
+beforeAll(async () => {
+  stack = await startStack();
+  endpoint = `${stack.app.url}/api/webhooks/clerk`;
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const secret = () => stack.emulator.webhookSecret;
+const send = (d: Delivery, options: { timestamp?: Date; secret?: string } = {}) => post(endpoint, d, { secret: secret(), ...options });
+
+async function counts() {
+  const [users, deliveries, tombstones] = await Promise.all([prisma().user.count(), prisma().webhookDelivery.count(), prisma().deletedClerkUser.count()]);
+  return { users, deliveries, tombstones };
+}
+
+describe('hostile input', () => {
+  const valid = () => delivery('user.created', newClerkUser());
+  const raw = (headers: Record<string, string>, body: string) => fetch(endpoint, { method: 'POST', headers, body });
+
+  const cases: [string, () => Promise<Response>, number, RegExp][] = [
+    ['a tampered body', async () => {
+      const d = valid();
+      return raw(signedHeaders(d, { secret: secret() }), d.body.replace('Lovelace', 'Mallory'));
+    }, 400, /signature/],
+    ['the wrong secret', async () => send(valid(), { secret: `whsec_${Buffer.from(randomUUID()).toString('base64')}` }), 400, /signature/],
+    ['a stale timestamp', async () => send(valid(), { timestamp: new Date(Date.now() - 10 * 60_000) }), 400, /too old/],
+    ['a future timestamp', async () => send(valid(), { timestamp: new Date(Date.now() + 10 * 60_000) }), 400, /too new/],
+    ['a garbage timestamp', async () => {
+      const d = valid();
+      return raw({ ...signedHeaders(d, { secret: secret() }), 'svix-timestamp': 'yesterday' }, d.body);
+    }, 400, /timestamp/],
+    ...(['svix-id', 'svix-timestamp', 'svix-signature'] as const).map((header): [string, () => Promise<Response>, number, RegExp] => [
+      `no ${header} header`,
+      async () => {
+        const d = valid();
+        const headers = signedHeaders(d, { secret: secret() });
+        delete headers[header];
+        return raw(headers, d.body);
+      },
+      400,
+      new RegExp(`missing ${header}`),
+    ]),
+    ['a signed body that is not JSON', async () => {
+      const d = { svixId: `msg_${randomUUID()}`, body: 'this is not json' };
+      return raw(signedHeaders(d, { secret: secret() }), d.body);
+    }, 400, /not JSON/],
+    ['signed JSON that is not an event', async () => {
+      const d = { svixId: `msg_${randomUUID()}`, body: '{"hello":"world"}' };
+      return raw(signedHeaders(d, { secret: secret() }), d.body);
+    }, 400, /not a Clerk event/],
+    ['an empty body', async () => {
+      const d = { svixId: `msg_${randomUUID()}`, body: '' };
+      return raw(signedHeaders(d, { secret: secret() }), '');
+    }, 400, /empty/],
+    ['an oversized body', async () => {
+      const d = { svixId: `msg_${randomUUID()}`, body: JSON.stringify({ type: 'user.created', data: { pad: 'x'.repeat(WEBHOOK_MAX_BODY_BYTES) } }) };
+      return raw(signedHeaders(d, { secret: secret() }), d.body);
+    }, 413, /body over/],
+    ['an oversized body sent in chunks without a length', async () => {
+      const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
+      let sent = 0;
+      const stream = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent++ >= 8) controller.close();
+          else controller.enqueue(chunk);
+        },
+      });
+      return fetch(endpoint, { method: 'POST', headers: { 'svix-id': 'msg_x', 'svix-timestamp': '1', 'svix-signature': 'v1,x' }, body: stream, duplex: 'half' } as RequestInit);
+    }, 413, /body over/],
+  ];
+
+  it.each(cases)('refuses %s with a 4xx and a reason, changing no row', async (_name, request, status, reason) => {
+    const before = await counts();
+    const response = await request();
+    expect(response.status).toBe(status);
+    expect(((await response.json()) as { error: string }).error).toMatch(reason);
+    expect(await counts()).toEqual(before);
+  });
+});
+
+describe('concurrent deliveries', () => {
+  it('50 at once, with duplicates and conflicting versions of the same users: all 2xx, final state correct', async () => {
+    const base = Date.now() - 60_000;
+    const users = Array.from({ length: 10 }, (_, i) => newClerkUser({ firstName: `User${i}` }, base + i));
+    const versions = users.map((user, i) => [1, 2, 3].map((n) => changedClerkUser(user, { lastName: `v${n}` }, base + 1000 * n + i)));
+    const unique: Delivery[] = [
+      ...users.map((user) => delivery('user.created', user)),
+      ...versions.flat().map((version) => delivery('user.updated', version)),
+    ];
+    const deleted = users.slice(0, 2);
+    unique.push(...deleted.map((user) => delivery('user.deleted', user, base + 10_000)));
+    // 42 distinct deliveries plus duplicates of the first 8: 50 requests at once.
+    const all = [...unique, ...unique.slice(0, 8)];
+    expect(all).toHaveLength(50);
+
+    const responses = await Promise.all(all.map((d) => send(d)));
+    expect(responses.map((response) => response.status).filter((status) => status >= 300)).toEqual([]);
+
+    for (const [i, user] of users.entries()) {
+      const row = await prisma().user.findUnique({ where: { clerkId: user.id } });
+      if (i < 2) expect(row).toBeNull();
+      else expect(row).toMatchObject({ name: `User${i} v3` });
+    }
+    expect(await prisma().webhookDelivery.count({ where: { svixId: { in: unique.map((d) => d.svixId) }, processedAt: { not: null } } })).toBe(unique.length);
+  });
+});
+
+describe('deliveries from the Clerk emulator', () => {
+  it('keep the copy in step with changes made through the Backend API', async () => {
+    const clerk = createClerkClient({ secretKey: stack.emulator.secretKey, apiUrl: stack.emulator.url });
+    const user = await clerk.users.createUser({ emailAddress: [`${randomUUID().slice(0, 8)}@example.com`], firstName: 'Ada' });
+    await stack.control.settleWebhooks();
+    expect((await prisma().user.findUnique({ where: { clerkId: user.id } }))?.name).toBe('Ada');
+
+    await clerk.users.updateUser(user.id, { firstName: 'Augusta', lastName: 'King' });
+    await stack.control.settleWebhooks();
+    expect((await prisma().user.findUnique({ where: { clerkId: user.id } }))?.name).toBe('Augusta King');
+
+    await clerk.users.deleteUser(user.id);
+    await stack.control.settleWebhooks();
+    expect(await prisma().user.findUnique({ where: { clerkId: user.id } })).toBeNull();
+    expect(await prisma().deletedClerkUser.findUnique({ where: { clerkId: user.id } })).not.toBeNull();
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * Failure: the database going away under the webhook endpoint, and a
+ * processing failure repaired by `npm run webhooks:replay`.
+ */
+import { spawnSync } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../../scripts/lib/paths';
+import { makeTempClusterDir, type RunningCluster, startCluster } from '../../scripts/lib/postgres-cluster';
+import { applyMigrations } from '../../scripts/lib/schema-engine';
+import { withAdminClient } from '../helpers/databases';
+import { prisma } from '../helpers/prisma';
+import { startStack, type Stack } from '../helpers/stack';
+import { changedClerkUser, type Delivery, delivery, newClerkUser, post } from '../helpers/webhooks';
+
+describe('the database stopped mid-stream', () => {
+  let dir: string;
+  let cluster: RunningCluster;
+  let stack: Stack;
+  beforeAll(async () => {
+    dir = await makeTempClusterDir('clerk-prisma-test-outage-');
+    cluster = await startCluster({ dataDir: path.join(dir, 'data'), ephemeral: true, removeOnOrphan: dir });
+    await applyMigrations(cluster.url());
+    stack = await startStack({ databaseUrl: cluster.url() });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await cluster?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers 5xx while it is down, and redelivery afterwards ends in the right state', async () => {
+    const send = (d: Delivery) => post(`${stack.app.url}/api/webhooks/clerk`, d, { secret: stack.emulator.webhookSecret });
+    const base = Date.now() - 60_000;
+    const users = Array.from({ length: 6 }, (_, i) => newClerkUser({ firstName: `User${i}` }, base + i));
+    const before = users.slice(0, 3).map((user) => delivery('user.created', user));
+    const during = [
+      ...users.slice(3).map((user) => delivery('user.created', user)),
+      delivery('user.updated', changedClerkUser(users[0]!, { lastName: 'Renamed' }, base + 5_000)),
+      delivery('user.deleted', users[1]!, base + 6_000),
+    ];
+
+    for (const d of before) expect((await send(d)).status).toBe(200);
+
+    await cluster.stop();
+    for (const d of during) {
+      const response = await send(d);
+      expect(response.status).toBeGreaterThanOrEqual(500);
+      expect(await response.json()).toEqual({ error: expect.stringMatching(/retry later/) });
+    }
+
+    cluster = await startCluster({ dataDir: cluster.dataDir, port: cluster.port, ephemeral: true, removeOnOrphan: dir });
+    // Svix retries everything that did not get a 2xx, and may resend the rest too.
+    for (const d of [...during, ...before]) expect((await send(d)).status).toBe(200);
+
+    const rows = await withAdminClient(cluster.url(), (client) => client.query<{ clerkId: string; name: string }>('SELECT "clerkId", name FROM "User" ORDER BY name'));
+    expect(rows.rows.map((row) => row.name)).toEqual(['User0 Renamed', 'User2 Lovelace', 'User3 Lovelace', 'User4 Lovelace', 'User5 Lovelace']);
+  });
+});
+
+describe('npm run webhooks:replay', () => {
+  it('re-processes failed deliveries once the cause is fixed', async () => {
+    const user = newClerkUser({ firstName: 'Replayed' });
+    const d = delivery('user.created', user);
+    const { processClerkWebhook } = await import('@/modules/auth/src/services/clerk-webhook.service');
+    const webhook = { svixId: d.svixId, event: d.event, eventAt: new Date() };
+
+    // A broken deployment: the tombstone table is missing, so processing fails and is rolled back.
+    await prisma().$executeRawUnsafe('ALTER TABLE "DeletedClerkUser" RENAME TO "DeletedClerkUser_broken"');
+    try {
+      await expect(processClerkWebhook(webhook)).rejects.toThrow();
+    } finally {
+      await prisma().$executeRawUnsafe('ALTER TABLE "DeletedClerkUser_broken" RENAME TO "DeletedClerkUser"');
+    }
+    expect(await prisma().webhookDelivery.findUnique({ where: { svixId: d.svixId } })).toMatchObject({ outcome: 'failed', processedAt: null, error: expect.any(String) });
+    expect(await prisma().user.count({ where: { clerkId: user.id } })).toBe(0);
+
+    const replay = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/webhooks-replay.ts', '--failed'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL },
+    });
+    expect(replay.stdout).toContain(`${d.svixId} user.created: applied`);
+    expect(replay.status).toBe(0);
+    expect((await prisma().user.findUnique({ where: { clerkId: user.id } }))?.name).toBe('Replayed Lovelace');
+    expect(await prisma().webhookDelivery.findUnique({ where: { svixId: d.svixId } })).toMatchObject({ outcome: 'applied', error: null });
+  });
+});
