@@ -118,6 +118,19 @@ describe('concurrent deliveries', () => {
       else expect(row).toMatchObject({ name: `User${i} v3` });
     }
     expect(await prisma().webhookDelivery.count({ where: { svixId: { in: unique.map((d) => d.svixId) }, processedAt: { not: null } } })).toBe(unique.length);
+
+    // One structured log line per delivery.
+    const lines = stack.app
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => typeof line.svixId === 'string' && all.some((d) => d.svixId === line.svixId));
+    expect(lines).toHaveLength(50);
+    for (const line of lines) {
+      expect(line).toMatchObject({ svixId: expect.any(String), type: expect.stringMatching(/^user\./), clerkUserId: expect.stringMatching(/^user_/), ms: expect.any(Number) });
+      expect(['applied', 'stale', 'duplicate']).toContain(line.outcome);
+    }
   });
 });
 
