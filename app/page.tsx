@@ -1,3 +1,5 @@
+import { Notice } from '@/modules/cores/ui/notice';
+
 const FEATURES = [
   {
     title: 'Clerk signs people in',
@@ -13,9 +15,11 @@ const FEATURES = [
   },
 ];
 
-export default function HomePage() {
+export default async function HomePage({ searchParams }: { searchParams: Promise<{ account?: string }> }) {
+  const { account } = await searchParams;
   return (
     <main className="mx-auto flex max-w-3xl flex-col gap-10 px-6 py-16">
+      {account === 'deleted' ? <Notice>Your account and your posts were deleted. You are signed out.</Notice> : null}
       <header className="flex flex-col gap-4">
         <p className="text-sm font-semibold tracking-wide text-indigo-700 uppercase">Reference implementation</p>
         <h1 className="text-4xl font-bold tracking-tight text-balance">Clerk authentication with Prisma ORM 7 in Next.js</h1>

@@ -5,6 +5,7 @@
  * a menu of ours. Pages use these components and never check the mode.
  */
 import { ClerkProvider, SignIn, SignUp, UserButton } from '@clerk/nextjs';
+import Link from 'next/link';
 import { redirect } from 'next/navigation';
 import type { ReactNode } from 'react';
 import { getClerkConfig, SIGN_IN_PATH, SIGN_UP_PATH } from '../src/services/clerk-config';
@@ -59,7 +60,16 @@ export function SignUpScreen({ redirectUrl }: { redirectUrl?: string }) {
 
 export function UserMenu({ name, email }: { name: string | null; email: string | null }) {
   const config = getClerkConfig();
-  if (config.mode === 'clerk') return <UserButton />;
+  if (config.mode === 'clerk') {
+    return (
+      <div className="flex items-center gap-3">
+        <Link href="/account" className="text-sm font-medium text-slate-700 hover:text-slate-900">
+          Account
+        </Link>
+        <UserButton />
+      </div>
+    );
+  }
   return (
     <details className="relative">
       <summary data-testid="user-menu" className="cursor-pointer list-none rounded-md px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-600">
@@ -67,7 +77,10 @@ export function UserMenu({ name, email }: { name: string | null; email: string |
       </summary>
       <div className="absolute right-0 z-10 mt-2 w-64 rounded-lg border border-slate-200 bg-white p-3 shadow-lg">
         {email ? <p className="truncate text-sm text-slate-600">{email}</p> : null}
-        <p className="mt-1 text-xs text-amber-700">Signed in through the local Clerk emulator</p>
+        <p className="mt-1 text-xs text-amber-800">Signed in through the local Clerk emulator</p>
+        <Link href="/account" className="mt-3 block rounded-md px-2 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100">
+          Account settings
+        </Link>
         <form method="post" action={`${config.emulatorUrl}/sign-out`} className="mt-3">
           <input type="hidden" name="redirect_url" value={`${config.appUrl}/`} />
           <button type="submit" className="w-full rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">

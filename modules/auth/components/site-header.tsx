@@ -29,9 +29,14 @@ export async function SiteHeader() {
             Clerk + Prisma 7
           </Link>
           {userId ? (
-            <Link href="/dashboard" className="text-sm font-medium text-slate-700 hover:text-slate-900">
-              Dashboard
-            </Link>
+            <>
+              <Link href="/dashboard" className="text-sm font-medium text-slate-700 hover:text-slate-900">
+                Dashboard
+              </Link>
+              <Link href="/posts" className="text-sm font-medium text-slate-700 hover:text-slate-900">
+                All posts
+              </Link>
+            </>
           ) : null}
         </div>
         {userId ? (

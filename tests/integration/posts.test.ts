@@ -1,0 +1,155 @@
+/** The posts and dashboard services on real PostgreSQL. */
+import { describe, expect, it } from 'vitest';
+import { getDashboard } from '@/modules/dashboard/src/services/dashboard.service';
+import { POST_CONTENT_MAX, POST_CREATE_LIMIT_PER_MINUTE, POST_TITLE_MAX, postInputSchema } from '@/modules/posts/src/interfaces/post.schema';
+import { consumeRateLimit } from '@/modules/posts/src/services/rate-limit.service';
+import {
+  createPost,
+  deletePost,
+  findOwnPost,
+  findPost,
+  listFeed,
+  listUserPosts,
+  PostNotFoundError,
+  RateLimitedError,
+  updatePost,
+} from '@/modules/posts/src/services/posts.service';
+import { createUser } from '../helpers/factories';
+import { prisma } from '../helpers/prisma';
+
+async function postsAt(userId: string, count: number, start = Date.UTC(2026, 0, 1)) {
+  const rows = Array.from({ length: count }, (_, i) => ({ userId, title: `Post ${i}`, content: `Body ${i}`, createdAt: new Date(start + i * 1000) }));
+  await prisma().post.createMany({ data: rows });
+}
+
+describe('the post schema', () => {
+  it('trims and accepts text within the limits', () => {
+    expect(postInputSchema.parse({ title: '  Hello  ', content: '\n World \n' })).toEqual({ title: 'Hello', content: 'World' });
+    expect(postInputSchema.safeParse({ title: 'x'.repeat(POST_TITLE_MAX), content: 'y'.repeat(POST_CONTENT_MAX) }).success).toBe(true);
+  });
+
+  it('refuses empty, blank and oversized fields, saying which', () => {
+    const blank = postInputSchema.safeParse({ title: '   ', content: '' });
+    expect(blank.success || blank.error.issues.map((issue) => [issue.path[0], issue.message])).toEqual([
+      ['title', 'Enter a title.'],
+      ['content', 'Write something.'],
+    ]);
+    const long = postInputSchema.safeParse({ title: 'x'.repeat(POST_TITLE_MAX + 1), content: 'y'.repeat(POST_CONTENT_MAX + 1) });
+    expect(long.success || long.error.issues.map((issue) => issue.path[0])).toEqual(['title', 'content']);
+  });
+});
+
+describe('pagination', () => {
+  it('pages a user\'s posts newest first with no gap or repeat, ending with no cursor', async () => {
+    const user = await createUser();
+    await postsAt(user.id, 23);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = await listUserPosts(user.id, cursor, 10);
+      seen.push(...page.items.map((post) => post.title));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(Array.from({ length: 23 }, (_, i) => `Post ${22 - i}`));
+  });
+
+  it('has no next page when the last page is exactly full, and handles no posts at all', async () => {
+    const user = await createUser();
+    expect(await listUserPosts(user.id)).toEqual({ items: [], nextCursor: null });
+    await postsAt(user.id, 10);
+    const first = await listUserPosts(user.id, null, 10);
+    expect(first.items).toHaveLength(10);
+    expect(first.nextCursor).toBeNull();
+  });
+
+  it('keeps order among posts created in the same millisecond', async () => {
+    const user = await createUser();
+    const at = new Date(Date.UTC(2026, 1, 1));
+    await prisma().post.createMany({ data: Array.from({ length: 5 }, (_, i) => ({ userId: user.id, title: `Same ${i}`, content: 'x', createdAt: at })) });
+    const a = await listUserPosts(user.id, null, 2);
+    const b = await listUserPosts(user.id, a.nextCursor, 2);
+    const c = await listUserPosts(user.id, b.nextCursor, 2);
+    const ids = [...a.items, ...b.items, ...c.items].map((post) => post.id);
+    expect(new Set(ids).size).toBe(5);
+    expect(c.nextCursor).toBeNull();
+  });
+
+  it('treats a tampered cursor as the first page', async () => {
+    const user = await createUser();
+    await postsAt(user.id, 3);
+    for (const cursor of ['garbage', Buffer.from('not-a-date|x').toString('base64url'), 'x'.repeat(500)]) {
+      expect((await listUserPosts(user.id, cursor)).items).toHaveLength(3);
+    }
+  });
+
+  it('shows everyone\'s posts in the feed with their authors\' names', async () => {
+    const ada = await createUser({ name: 'Ada Lovelace' });
+    const grace = await createUser({ name: 'Grace Hopper' });
+    await createPost(ada.id, { title: 'From Ada', content: 'a' });
+    await createPost(grace.id, { title: 'From Grace', content: 'g' });
+    const feed = await listFeed(null, 50);
+    const mine = feed.items.filter((post) => post.userId === ada.id || post.userId === grace.id);
+    expect(mine.map((post) => [post.title, post.user.name])).toEqual([
+      ['From Grace', 'Grace Hopper'],
+      ['From Ada', 'Ada Lovelace'],
+    ]);
+  });
+});
+
+describe('ownership', () => {
+  it('lets the author edit and delete; anyone else changes nothing and learns nothing', async () => {
+    const author = await createUser();
+    const other = await createUser();
+    const post = await createPost(author.id, { title: 'Mine', content: 'original' });
+
+    await expect(updatePost(other.id, post.id, { title: 'Hacked', content: 'hacked' })).rejects.toBeInstanceOf(PostNotFoundError);
+    await expect(deletePost(other.id, post.id)).rejects.toBeInstanceOf(PostNotFoundError);
+    expect(await findOwnPost(other.id, post.id)).toBeNull();
+    expect(await findPost(post.id)).toMatchObject({ title: 'Mine', content: 'original' });
+
+    await updatePost(author.id, post.id, { title: 'Edited', content: 'edited' });
+    expect(await findPost(post.id)).toMatchObject({ title: 'Edited', content: 'edited' });
+    await deletePost(author.id, post.id);
+    expect(await findPost(post.id)).toBeNull();
+    await expect(deletePost(author.id, post.id)).rejects.toBeInstanceOf(PostNotFoundError);
+  });
+});
+
+describe('the post rate limit', () => {
+  it(`allows ${POST_CREATE_LIMIT_PER_MINUTE} posts a minute per user, then refuses with a wait`, async () => {
+    const user = await createUser();
+    const other = await createUser();
+    for (let i = 0; i < POST_CREATE_LIMIT_PER_MINUTE; i++) await createPost(user.id, { title: `T${i}`, content: 'c' });
+    const refused = await createPost(user.id, { title: 'one too many', content: 'c' }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(RateLimitedError);
+    expect((refused as RateLimitedError).retryAfterSeconds).toBeGreaterThan(0);
+    expect((refused as RateLimitedError).retryAfterSeconds).toBeLessThanOrEqual(60);
+    expect(await prisma().post.count({ where: { userId: user.id } })).toBe(POST_CREATE_LIMIT_PER_MINUTE);
+    // Another user is not affected.
+    await expect(createPost(other.id, { title: 'fine', content: 'c' })).resolves.toMatchObject({ title: 'fine' });
+  });
+
+  it('counts concurrent attempts exactly and opens again in the next window', async () => {
+    const now = new Date(Date.UTC(2026, 5, 1, 12, 0, 30));
+    const results = await Promise.all(Array.from({ length: 12 }, () => consumeRateLimit('test:concurrent', 10, 60, now)));
+    expect(results.filter((result) => result.allowed)).toHaveLength(10);
+    expect(results[0]!.retryAfterSeconds).toBe(30);
+    expect((await consumeRateLimit('test:concurrent', 10, 60, new Date(now.getTime() + 30_000))).allowed).toBe(true);
+  });
+});
+
+describe('the dashboard', () => {
+  it('shows the profile and the first page of the user\'s own posts only', async () => {
+    const user = await createUser({ name: 'Ada Lovelace', email: 'ada-dash@example.com' });
+    const other = await createUser();
+    await postsAt(user.id, 12);
+    await createPost(other.id, { title: 'Not mine', content: 'x' });
+    const dashboard = await getDashboard(user);
+    expect(dashboard.profile).toEqual({ name: 'Ada Lovelace', email: 'ada-dash@example.com', memberSince: user.createdAt });
+    expect(dashboard.posts.items.map((post) => post.title)).toEqual(Array.from({ length: 10 }, (_, i) => `Post ${11 - i}`));
+    expect(dashboard.posts.nextCursor).not.toBeNull();
+  });
+});
