@@ -41,3 +41,17 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** Sign up through the app and the emulator's page; resolves on the dashboard. */
+export async function signUpInBrowser(page: Page, appUrl: string, emulatorUrl: string, firstName: string, lastName: string): Promise<string> {
+  const email = `${firstName.toLowerCase()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+  await page.goto(appUrl);
+  await page.getByRole('link', { name: 'Sign up' }).click();
+  await page.waitForURL(`${emulatorUrl}/sign-up**`);
+  await page.getByLabel('First name').fill(firstName);
+  await page.getByLabel('Last name').fill(lastName);
+  await page.getByLabel('Email address').fill(email);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.waitForURL(`${appUrl}/dashboard`);
+  return email;
+}
