@@ -119,7 +119,7 @@ describe('user.deleted', () => {
   it('also stops just-in-time provisioning from bringing the user back', async () => {
     const user = newClerkUser();
     await receive(delivery('user.deleted', user));
-    expect(await syncUserFromClerk(user)).toEqual({ outcome: 'deleted', user: null });
+    expect(await syncUserFromClerk(user)).toMatchObject({ outcome: 'deleted', user: null });
     expect(await row(user.id)).toBeNull();
   });
 });

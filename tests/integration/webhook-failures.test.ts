@@ -41,7 +41,11 @@ describe('the database stopped mid-stream', () => {
       delivery('user.deleted', users[1]!, base + 6_000),
     ];
 
-    for (const d of before) expect((await send(d)).status).toBe(200);
+    for (const d of before) {
+      const response = await send(d);
+      if (response.status !== 200) console.log(await response.text(), stack.app.output().slice(-3000));
+      expect(response.status).toBe(200);
+    }
 
     await cluster.stop();
     for (const d of during) {

@@ -44,7 +44,14 @@ async function lockClerkUser(tx: Tx, clerkId: string): Promise<void> {
 }
 
 /** Insert or update the row for this version of a Clerk user, inside `tx`. */
-export async function applyUserVersion(tx: Tx, user: UserJSON): Promise<{ outcome: SyncOutcome; user: User | null }> {
+export interface VersionResult {
+  outcome: SyncOutcome;
+  user: User | null;
+  /** True when this version created the row. */
+  created?: boolean;
+}
+
+export async function applyUserVersion(tx: Tx, user: UserJSON): Promise<VersionResult> {
   const fields = clerkUserFields(user);
   await lockClerkUser(tx, fields.clerkId);
   if (await tx.deletedClerkUser.findUnique({ where: { clerkId: fields.clerkId } })) return { outcome: 'deleted', user: null };
@@ -70,7 +77,7 @@ export async function applyUserVersion(tx: Tx, user: UserJSON): Promise<{ outcom
   const row = existing
     ? await tx.user.update({ where: { id: existing.id }, data })
     : await tx.user.create({ data: { clerkId: fields.clerkId, ...data } });
-  return { outcome: 'applied', user: row };
+  return { outcome: 'applied', user: row, created: !existing };
 }
 
 /** Delete the row of a Clerk user (posts cascade) and keep a tombstone, inside `tx`. */
@@ -83,6 +90,6 @@ export async function applyUserDeletion(tx: Tx, clerkId: string, deletedAt: Date
 }
 
 /** Sync one Clerk user in a transaction of its own (just-in-time provisioning, reconcile). */
-export function syncUserFromClerk(user: UserJSON): Promise<{ outcome: SyncOutcome; user: User | null }> {
+export function syncUserFromClerk(user: UserJSON): Promise<VersionResult> {
   return inSyncTransaction((tx) => applyUserVersion(tx, user));
 }
