@@ -6,7 +6,24 @@
  */
 import type { WebhookEvent } from '@clerk/backend';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
+import { z } from 'zod';
 import { WEBHOOK_MAX_BODY_BYTES, WebhookRejection } from '../interfaces/webhook';
+
+/**
+ * The fields of Clerk's user JSON that we read, checked before anything is
+ * written: a signed but malformed event is refused (400), never a crash.
+ */
+const userData = z.object({
+  id: z.string().min(1).max(128),
+  updated_at: z.number().finite(),
+  primary_email_address_id: z.string().nullable(),
+  email_addresses: z.array(z.object({ id: z.string(), email_address: z.string().max(320) })).max(100),
+  first_name: z.string().max(256).nullable().optional(),
+  last_name: z.string().max(256).nullable().optional(),
+  username: z.string().max(256).nullable().optional(),
+});
+
+const deletedUserData = z.object({ id: z.string().min(1).max(128).optional(), deleted: z.boolean().optional() });
 
 export const SVIX_HEADERS = ['svix-id', 'svix-timestamp', 'svix-signature'] as const;
 
@@ -44,6 +61,8 @@ export function verifyClerkWebhook(body: string, headers: HeaderSource, signingS
     throw new WebhookRejection(400, 'not a Clerk event');
   }
   const event = parsed as WebhookEvent;
+  const shape = event.type === 'user.deleted' ? deletedUserData : event.type.startsWith('user.') ? userData : null;
+  if (shape && !shape.safeParse(event.data).success) throw new WebhookRejection(400, `malformed ${event.type} payload`);
   const timestamp = (parsed as { timestamp?: unknown }).timestamp;
   const eventAt = new Date(typeof timestamp === 'number' && Number.isFinite(timestamp) ? timestamp : Number(svix['svix-timestamp']) * 1000);
   return { svixId: svix['svix-id']!, event, eventAt };
