@@ -37,5 +37,5 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const unavailable = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300', 'P1001', 'P1002', 'P1017', 'P2024', 'DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout'];
   if (unavailable.some((code) => codes.has(code))) return true;
   const message = error instanceof Error ? error.message : String(error);
-  return /connection terminated|timeout exceeded when trying to connect|Connection terminated unexpectedly|terminating connection|the database system is (shutting down|starting up)/i.test(message);
+  return /connection terminated|timeout exceeded when trying to connect|Connection terminated unexpectedly|terminating connection|encountered a connection error|Can.t reach database server|the database system is (shutting down|starting up)/i.test(message);
 }

@@ -271,6 +271,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     throw notFound();
   }
 
+  function countBy(values: string[]): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+    return counts;
+  }
+
   function filterUsers(params: URLSearchParams): UserJSON[] {
     let users = store.listUsers();
     const emails = params.getAll('email_address').map((email) => email.toLowerCase());
@@ -347,6 +353,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         return sendJson(response, 200, { released: webhooks.release() });
       case 'POST /_control/webhooks/redeliver':
         return sendJson(response, 200, { redelivered: webhooks.redeliver(Array.isArray(params.ids) ? params.ids.map(String) : undefined) });
+      case 'GET /_control/webhooks/stats':
+        return sendJson(response, 200, { ...webhooks.stats, pending: webhooks.pending(), byStatus: countBy(webhooks.deliveries.map((d) => d.status)) });
       case 'GET /_control/webhooks/deliveries':
         return sendJson(response, 200, webhooks.deliveries.map(({ payload: _payload, ...rest }) => rest));
       case 'POST /_control/rate-limit':

@@ -82,8 +82,19 @@ export function eventEnvelope(event: UserEvent, instanceId: string): UserWebhook
   return { ...base, type: event.type, data: event.user };
 }
 
+export interface DeliveryStats {
+  /** HTTP answers by status ("network" for no answer). */
+  responses: Record<string, number>;
+  first5xxAt: number | null;
+  last5xxAt: number | null;
+}
+
 export class WebhookDispatcher {
   readonly deliveries: Delivery[] = [];
+  readonly stats: DeliveryStats = { responses: {}, first5xxAt: null, last5xxAt: null };
+  /** Several endpoints (app instances behind no load balancer): attempts go round-robin. */
+  private endpoints: string[];
+  private nextEndpoint = 0;
   private settings: DeliverySettings = { ...DEFAULT_SETTINGS };
   private random = mulberry32(DEFAULT_SETTINGS.seed);
   private readonly signer: Webhook;
@@ -93,15 +104,20 @@ export class WebhookDispatcher {
   private closed = false;
 
   constructor(
-    private endpoint: string | null,
+    endpoint: string | null,
     secret: string,
     private readonly instanceId: string,
   ) {
     this.signer = new Webhook(secret);
+    this.endpoints = WebhookDispatcher.parseEndpoints(endpoint);
+  }
+
+  private static parseEndpoints(value: string | null): string[] {
+    return (value ?? '').split(',').map((url) => url.trim()).filter(Boolean);
   }
 
   configure(changes: Partial<DeliverySettings> & { endpoint?: string | null }): DeliverySettings {
-    if (changes.endpoint !== undefined) this.endpoint = changes.endpoint;
+    if (changes.endpoint !== undefined) this.endpoints = WebhookDispatcher.parseEndpoints(changes.endpoint);
     const { endpoint: _endpoint, ...rest } = changes;
     this.settings = { ...this.settings, ...rest };
     if (rest.seed !== undefined) this.random = mulberry32(rest.seed);
@@ -109,7 +125,16 @@ export class WebhookDispatcher {
   }
 
   getSettings(): DeliverySettings & { endpoint: string | null } {
-    return { ...this.settings, endpoint: this.endpoint };
+    return { ...this.settings, endpoint: this.endpoints.join(',') || null };
+  }
+
+  private record(status: number | 'network'): void {
+    this.stats.responses[status] = (this.stats.responses[status] ?? 0) + 1;
+    if (status === 'network' || status >= 500) {
+      const now = Date.now();
+      this.stats.first5xxAt ??= now;
+      this.stats.last5xxAt = now;
+    }
   }
 
   enqueue(event: UserEvent): Delivery {
@@ -167,6 +192,7 @@ export class WebhookDispatcher {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.deliveries.length = 0;
+    Object.assign(this.stats, { responses: {}, first5xxAt: null, last5xxAt: null });
   }
 
   close(): void {
@@ -218,7 +244,8 @@ export class WebhookDispatcher {
   /** One HTTP attempt. Only the primary copy schedules retries and settles the status. */
   private async attempt(delivery: Delivery, primary: boolean): Promise<void> {
     if (this.closed) return;
-    if (!this.endpoint) {
+    const endpoint = this.endpoints[this.nextEndpoint++ % Math.max(1, this.endpoints.length)];
+    if (!endpoint) {
       if (primary) {
         delivery.lastError = 'no endpoint configured';
         delivery.status = 'failed';
@@ -230,7 +257,7 @@ export class WebhookDispatcher {
     try {
       const timestamp = new Date();
       const signature = this.signer.sign(delivery.id, timestamp, delivery.payload);
-      const response = await fetch(this.endpoint, {
+      const response = await fetch(endpoint, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -244,11 +271,13 @@ export class WebhookDispatcher {
       });
       await response.arrayBuffer().catch(() => undefined);
       ok = response.ok;
+      this.record(response.status);
       if (primary) {
         delivery.lastStatus = response.status;
         delivery.lastError = ok ? null : `HTTP ${response.status}`;
       }
     } catch (error) {
+      this.record('network');
       if (primary) {
         delivery.lastStatus = null;
         delivery.lastError = error instanceof Error ? error.message : String(error);

@@ -1,0 +1,156 @@
+/**
+ * `npm run test:chaos [-- --full]`: two app instances (`next start` on two
+ * ports) share one PostgreSQL; the Clerk emulator sends them thousands of
+ * events round-robin, with duplicates, reordering and drops, while the
+ * database is restarted in the middle. Dropped and failed deliveries are
+ * redelivered at the end, as Svix's recovery would. The run passes when our
+ * User table equals the emulator's truth, and prints how many 5xx it saw and
+ * for how long.
+ */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createClerkClient, type UserJSON } from '@clerk/backend';
+import pg from 'pg';
+import { startEmulatorProcess } from '../../scripts/lib/clerk-emulator-process';
+import { freePort, makeTempClusterDir, startCluster } from '../../scripts/lib/postgres-cluster';
+import { applyMigrations } from '../../scripts/lib/schema-engine';
+import { startApp } from '../helpers/app';
+import { ensureProductionBuild } from '../setup/production-build';
+
+const { values } = parseArgs({ options: { full: { type: 'boolean', default: false }, seed: { type: 'string', default: '42' } } });
+const SIZE = values.full ? { users: 1_500, updates: 3_000, deletes: 300 } : { users: 150, updates: 300, deletes: 30 };
+const CONCURRENCY = 16;
+
+let seed = Number(values.seed);
+const random = () => {
+  seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+  return seed / 2 ** 31;
+};
+const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
+}
+
+ensureProductionBuild();
+const started = Date.now();
+const dir = await makeTempClusterDir('clerk-prisma-chaos-');
+let cluster = await startCluster({ dataDir: path.join(dir, 'data'), ephemeral: true, removeOnOrphan: dir });
+await applyMigrations(cluster.url());
+
+const [portA, portB] = [await freePort(), await freePort()];
+const appUrlA = `http://localhost:${portA}`;
+const appUrlB = `http://localhost:${portB}`;
+const emulator = await startEmulatorProcess({
+  port: 0,
+  dataDir: null,
+  appUrl: appUrlA,
+  webhookUrl: `${appUrlA}/api/webhooks/clerk,${appUrlB}/api/webhooks/clerk`,
+  tokenTtlSeconds: 300,
+  webhookRetryBaseMs: 100,
+  output: 'pipe',
+});
+const env = { ...emulator.appEnv, DATABASE_URL: cluster.url(), LOG_LEVEL: 'warn' };
+const apps = await Promise.all([startApp(env, portA), startApp({ ...env, APP_URL: appUrlB }, portB)]);
+const control = async (method: string, route: string, body?: unknown) => {
+  const response = await fetch(`${emulator.url}${route}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+  return response.json() as Promise<Record<string, unknown>>;
+};
+
+let exitCode = 1;
+try {
+  await control('PUT', '/_control/webhooks', { duplicates: 1, reorder: true, delayMs: 300, dropRate: 0.05, maxAttempts: 12, seed: Number(values.seed) });
+  const clerk = createClerkClient({ secretKey: emulator.secretKey, apiUrl: emulator.url });
+  console.log(`chaos: ${SIZE.users} users, ${SIZE.updates} updates, ${SIZE.deletes} deletions; 2 app instances; duplicates, reordering, 5% drops`);
+
+  const users: UserJSON[] = [];
+  await inBatches(Array.from({ length: SIZE.users }, (_, i) => i), CONCURRENCY, async (i) => {
+    const user = await clerk.users.createUser({ emailAddress: [`chaos-${i}@example.test`], firstName: `User`, lastName: `${i}` });
+    users.push(user.raw!);
+  });
+
+  // Updates, with a database restart in the middle of them.
+  const updates = Array.from({ length: SIZE.updates }, () => pick(users));
+  const half = Math.floor(updates.length / 2);
+  let n = 0;
+  await inBatches(updates.slice(0, half), CONCURRENCY, (user) => clerk.users.updateUser(user.id, { firstName: `Renamed${n++}` }));
+  console.log('chaos: restarting PostgreSQL');
+  await cluster.stop();
+  const restartAt = Date.now();
+  const secondHalf = inBatches(updates.slice(half), CONCURRENCY, (user) => clerk.users.updateUser(user.id, { firstName: `Renamed${n++}` }));
+  await sleep(2_000);
+  cluster = await startCluster({ dataDir: cluster.dataDir, port: cluster.port, ephemeral: true, removeOnOrphan: dir });
+  console.log(`chaos: PostgreSQL back after ${Date.now() - restartAt} ms`);
+  await secondHalf;
+
+  const deleted = new Set<string>();
+  for (let i = 0; i < SIZE.deletes; i++) deleted.add(pick(users).id);
+  await inBatches([...deleted], CONCURRENCY, (id) => clerk.users.deleteUser(id));
+
+  // Let retries run out, then redeliver what was dropped or gave up.
+  for (let round = 0; round < 5; round++) {
+    for (;;) {
+      const stats = await control('GET', '/_control/webhooks/stats');
+      if (stats.pending === 0) break;
+      await sleep(250);
+    }
+    const { redelivered } = await control('POST', '/_control/webhooks/redeliver', {});
+    if (redelivered === 0) break;
+    console.log(`chaos: redelivering ${String(redelivered)} dropped or failed deliveries`);
+  }
+
+  // Compare with the emulator's truth.
+  const truth = new Map<string, { email: string; name: string | null }>();
+  for (let offset = 0; ; offset += 500) {
+    const page = await clerk.users.getUserList({ limit: 500, offset, orderBy: '+created_at' });
+    for (const user of page.data) {
+      const name = [user.firstName, user.lastName].filter(Boolean).join(' ') || null;
+      truth.set(user.id, { email: user.primaryEmailAddress!.emailAddress.toLowerCase(), name });
+    }
+    if (page.data.length < 500) break;
+  }
+  const db = new pg.Client({ connectionString: cluster.url() });
+  await db.connect();
+  const rows = (await db.query<{ clerkId: string; email: string; name: string | null }>('SELECT "clerkId", email, name FROM "User"')).rows;
+  const tombstones = Number((await db.query<{ count: string }>('SELECT count(*) FROM "DeletedClerkUser"')).rows[0]!.count);
+  await db.end();
+
+  const mismatches: string[] = [];
+  const seen = new Set<string>();
+  for (const row of rows) {
+    seen.add(row.clerkId);
+    const expected = truth.get(row.clerkId);
+    if (!expected) mismatches.push(`${row.clerkId}: in our table, not in Clerk`);
+    else if (expected.email !== row.email || expected.name !== row.name) mismatches.push(`${row.clerkId}: ${JSON.stringify(row)} != ${JSON.stringify(expected)}`);
+  }
+  for (const id of truth.keys()) if (!seen.has(id)) mismatches.push(`${id}: in Clerk, missing from our table`);
+
+  const stats = await control('GET', '/_control/webhooks/stats');
+  const responses = stats.responses as Record<string, number>;
+  const errors = Object.entries(responses).filter(([status]) => status === 'network' || Number(status) >= 500).reduce((sum, [, count]) => sum + count, 0);
+  const window = stats.first5xxAt && stats.last5xxAt ? `${((Number(stats.last5xxAt) - Number(stats.first5xxAt)) / 1000).toFixed(1)} s` : 'none';
+  console.log(`chaos: deliveries by status ${JSON.stringify(stats.byStatus)}; HTTP answers ${JSON.stringify(responses)}`);
+  console.log(`chaos: ${errors} 5xx or failed connections, over ${window} (the database restart)`);
+  const reasons = new Map<string, number>();
+  for (const app of apps) {
+    for (const line of app.output().split('\n')) {
+      if (!line.startsWith('{') || !line.includes('"status":5')) continue;
+      const entry = JSON.parse(line) as { status: number; err?: { message?: string } };
+      const reason = `${entry.status} ${(entry.err?.message ?? '').split('\n')[0]!.slice(0, 120)}`;
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    }
+  }
+  for (const [reason, count] of reasons) console.log(`  ${count} × ${reason}`);
+  console.log(`chaos: ${truth.size} live users in Clerk, ${rows.length} rows, ${tombstones} tombstones, ${mismatches.length} mismatches, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  for (const mismatch of mismatches.slice(0, 20)) console.log(`  ${mismatch}`);
+  exitCode = mismatches.length === 0 && tombstones === deleted.size ? 0 : 1;
+  console.log(exitCode === 0 ? 'chaos: PASS, final state equals Clerk\'s truth' : 'chaos: FAIL');
+} finally {
+  await Promise.all(apps.map((app) => app.stop()));
+  await emulator.stop();
+  await cluster.stop();
+  await rm(dir, { recursive: true, force: true });
+}
+process.exit(exitCode);
