@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClerkClient, UserJSON } from '@clerk/backend';
 import { getPrisma } from '@/modules/cores/db/prisma';
-import { applyUserDeletion, applyUserVersion, inSyncTransaction } from './user-sync.service';
+import { applyUserDeletion, applyUserVersion, applyUserVersions, inSyncTransaction } from './user-sync.service';
 
 export const RECONCILE_PAGE_SIZE = 500;
 
@@ -129,11 +129,7 @@ async function applyPage(users: UserJSON[], summary: ReconcileSummary, dryRun: b
   }
   if (pending.length === 0) return;
   try {
-    const results = await inSyncTransaction(async (tx) => {
-      const out = [];
-      for (const user of pending) out.push(await applyUserVersion(tx, user));
-      return out;
-    });
+    const results = await inSyncTransaction((tx) => applyUserVersions(tx, pending));
     for (const result of results) {
       if (result.outcome !== 'applied') summary.unchanged++;
       else if (result.created) summary.created++;

@@ -89,6 +89,63 @@ export async function applyUserDeletion(tx: Tx, clerkId: string, deletedAt: Date
   return { outcome: tombstone && count === 0 ? 'stale' : 'applied' };
 }
 
+/**
+ * Many users at once (reconcile): the same rules as `applyUserVersion`, in a
+ * handful of statements per batch instead of several per user. Locks are
+ * taken in id order so that two batches never deadlock. Anything unusual (an
+ * email held by another row, two users of the batch sharing one) takes the
+ * one-by-one path.
+ */
+export async function applyUserVersions(tx: Tx, users: UserJSON[]): Promise<VersionResult[]> {
+  const sorted = [...users].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const ids = sorted.map((user) => user.id);
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) FROM unnest(${ids}::text[]) AS id ORDER BY id`;
+  const [tombstones, existingRows] = await Promise.all([
+    tx.deletedClerkUser.findMany({ where: { clerkId: { in: ids } }, select: { clerkId: true } }),
+    tx.user.findMany({ where: { clerkId: { in: ids } } }),
+  ]);
+  const tombstoned = new Set(tombstones.map((row) => row.clerkId));
+  const existing = new Map(existingRows.map((row) => [row.clerkId, row]));
+
+  const results = new Map<string, VersionResult>();
+  const candidates = [];
+  for (const user of sorted) {
+    const fields = clerkUserFields(user);
+    const row = existing.get(user.id);
+    if (tombstoned.has(user.id)) results.set(user.id, { outcome: 'deleted', user: null });
+    else if (row?.clerkUpdatedAt && row.clerkUpdatedAt >= fields.clerkUpdatedAt) results.set(user.id, { outcome: 'stale', user: row });
+    else candidates.push({ user, fields, row });
+  }
+
+  const emails = candidates.map((candidate) => candidate.fields.email);
+  const held = await tx.user.findMany({ where: { email: { in: emails }, clerkId: { notIn: ids } }, select: { email: true } });
+  const contested = new Set(held.map((row) => row.email));
+  const counts = new Map<string, number>();
+  for (const email of emails) counts.set(email, (counts.get(email) ?? 0) + 1);
+  // Emails moving between users of this batch also go one by one.
+  for (const candidate of candidates) {
+    const holder = existingRows.find((row) => row.email === candidate.fields.email && row.clerkId !== candidate.user.id);
+    if (holder || (counts.get(candidate.fields.email) ?? 0) > 1) contested.add(candidate.fields.email);
+  }
+
+  const fresh = candidates.filter((candidate) => !candidate.row && !contested.has(candidate.fields.email));
+  if (fresh.length > 0) {
+    await tx.user.createMany({ data: fresh.map(({ fields }) => fields) });
+    for (const { user } of fresh) results.set(user.id, { outcome: 'applied', user: null, created: true });
+  }
+  for (const candidate of candidates) {
+    if (results.has(candidate.user.id)) continue;
+    if (candidate.row && !contested.has(candidate.fields.email)) {
+      const { email, name, clerkUpdatedAt } = candidate.fields;
+      const row = await tx.user.update({ where: { id: candidate.row.id }, data: { email, name, clerkUpdatedAt } });
+      results.set(candidate.user.id, { outcome: 'applied', user: row, created: false });
+    } else {
+      results.set(candidate.user.id, await applyUserVersion(tx, candidate.user));
+    }
+  }
+  return users.map((user) => results.get(user.id)!);
+}
+
 /** Sync one Clerk user in a transaction of its own (just-in-time provisioning, reconcile). */
 export function syncUserFromClerk(user: UserJSON): Promise<VersionResult> {
   return inSyncTransaction((tx) => applyUserVersion(tx, user));
