@@ -30,6 +30,8 @@ export interface ClusterOptions {
   ephemeral?: boolean;
   /** Deleted by the watchdog once the server has stopped, if our process died first. */
   removeOnOrphan?: string;
+  /** Extra server settings (`name=value`), e.g. for benchmarks. */
+  settings?: string[];
 }
 
 export interface RunningCluster {
@@ -204,6 +206,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     'unix_socket_directories=',
     'max_connections=200',
     ...(options.ephemeral ? ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'] : []),
+    ...(options.settings ?? []),
   ];
   const args = ['-D', dataDir, '-p', String(preferred), ...settings.flatMap((s) => ['-c', s])];
   const child = spawn(bin.postgres, args, { ...identity, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });

@@ -109,7 +109,10 @@ describe('concurrent deliveries', () => {
     const all = [...unique, ...unique.slice(0, 8)];
     expect(all).toHaveLength(50);
 
-    const responses = await Promise.all(all.map((d) => send(d)));
+    const responses = await Promise.all(all.map((d) => send(d))).catch((error: unknown) => {
+      console.log(stack.app.output().slice(-4000));
+      throw error;
+    });
     expect(responses.map((response) => response.status).filter((status) => status >= 300)).toEqual([]);
 
     for (const [i, user] of users.entries()) {

@@ -24,25 +24,36 @@ const counts = async () => ({
   tombstones: await prisma().deletedClerkUser.count(),
 });
 
+/** Values that are wrong for each field the sync reads. */
+const INVALID = {
+  id: [123, true, [1, 2], { nested: 'object' }, 'x'.repeat(400), ''],
+  updated_at: ['yesterday', true, [1, 2], { nested: 'object' }, null],
+  email_addresses: [123, true, 'not-a-list', { nested: 'object' }, [{ id: 1 }]],
+  primary_email_address_id: [123, true, [1, 2], { nested: 'object' }],
+  first_name: [123, true, [1, 2], { nested: 'object' }, 'x'.repeat(400)],
+} as const;
+
 /** Bodies: noise, JSON of any shape, and real envelopes with fields broken. */
 const body = fc.oneof(
   fc.string({ maxLength: 300 }),
   fc.json({ maxDepth: 4 }),
   fc.constantFrom('', '{', 'null', '[]', '{"type":"user.created"}', '\u0000\u0001', '{"type":"user.created","data":null}'),
   // A real envelope with one field of the wrong type: signed or not, it must be refused.
-  fc.record({
-    type: fc.constantFrom('user.created', 'user.updated', 'user.deleted'),
-    field: fc.constantFrom('id', 'updated_at', 'email_addresses', 'primary_email_address_id', 'first_name'),
-    value: fc.constantFrom<unknown>(123, true, [1, 2], { nested: 'object' }, 'x'.repeat(400)),
-  }).map(({ type, field, value }) => {
-    const event = JSON.parse(delivery('user.created', newClerkUser()).body) as { type: string; data: Record<string, unknown> };
-    event.type = type;
-    // For a deletion only the id is read: break that one.
-    const target = type === 'user.deleted' ? 'id' : field;
-    // Strings are valid ids: give that field a number instead.
-    event.data[target] = typeof value === 'string' && target === 'primary_email_address_id' ? 42 : value;
-    return JSON.stringify(event);
-  }),
+  fc
+    .record({
+      type: fc.constantFrom('user.created', 'user.updated', 'user.deleted'),
+      field: fc.constantFrom(...(Object.keys(INVALID) as (keyof typeof INVALID)[])),
+      choice: fc.nat(),
+    })
+    .map(({ type, field, choice }) => {
+      const event = JSON.parse(delivery('user.created', newClerkUser()).body) as { type: string; data: Record<string, unknown> };
+      event.type = type;
+      // For a deletion only the id is read: break that one.
+      const target = type === 'user.deleted' ? 'id' : field;
+      const values = INVALID[target];
+      event.data[target] = values[choice % values.length];
+      return JSON.stringify(event);
+    }),
 );
 
 /** How the request is signed: not at all, garbage, the wrong secret, a bad time, or properly (malformed body, valid signature). */

@@ -68,10 +68,7 @@ export async function processClerkWebhook(webhook: VerifiedWebhook, options: { f
       }
       if (!(await claimDelivery(tx, webhook, clerkUserId, payload))) return 'duplicate' as const;
       const applied = await applyEvent(tx, webhook.event, webhook.eventAt);
-      await tx.webhookDelivery.update({
-        where: { svixId: webhook.svixId },
-        data: { outcome: applied, processedAt: new Date(), error: null },
-      });
+      await tx.$executeRaw`UPDATE "WebhookDelivery" SET "outcome" = ${applied}, "processedAt" = now(), "error" = NULL WHERE "svixId" = ${webhook.svixId}`;
       return applied;
     });
     return { outcome, clerkUserId };

@@ -13,6 +13,7 @@
  * - an email held by another row goes to whichever user's data is newer
  *   (docs/decisions/005); conflicts between transactions are retried.
  */
+import { randomBytes } from 'node:crypto';
 import type { UserJSON } from '@clerk/backend';
 import type { Prisma, User } from '@/generated/prisma/client';
 import { isRetryableConflict } from '@/modules/cores/db/errors';
@@ -54,30 +55,55 @@ export interface VersionResult {
 export async function applyUserVersion(tx: Tx, user: UserJSON): Promise<VersionResult> {
   const fields = clerkUserFields(user);
   await lockClerkUser(tx, fields.clerkId);
-  if (await tx.deletedClerkUser.findUnique({ where: { clerkId: fields.clerkId } })) return { outcome: 'deleted', user: null };
-
-  const existing = await tx.user.findUnique({ where: { clerkId: fields.clerkId } });
-  if (existing?.clerkUpdatedAt && existing.clerkUpdatedAt >= fields.clerkUpdatedAt) return { outcome: 'stale', user: existing };
+  // Hot path (every webhook): plain SQL, one read for all three questions.
+  const [state] = await tx.$queryRaw<UserVersionState[]>`
+    SELECT EXISTS (SELECT 1 FROM "DeletedClerkUser" WHERE "clerkId" = ${fields.clerkId}) AS "tombstoned",
+           e."clerkUpdatedAt" AS "existingVersion", e."id" IS NOT NULL AS "exists",
+           h."id" AS "holderId"
+    FROM (SELECT 1) AS one
+    LEFT JOIN "User" e ON e."clerkId" = ${fields.clerkId}
+    LEFT JOIN "User" h ON h."email" = ${fields.email} AND h."clerkId" <> ${fields.clerkId}`;
+  if (!state || state.tombstoned) return { outcome: 'deleted', user: null };
+  if (state.exists && state.existingVersion && new Date(state.existingVersion) >= fields.clerkUpdatedAt) {
+    return { outcome: 'stale', user: await tx.user.findUnique({ where: { clerkId: fields.clerkId } }) };
+  }
 
   let email = fields.email;
-  const holder = await tx.user.findFirst({ where: { email, NOT: { clerkId: fields.clerkId } } });
-  if (holder) await lockClerkUser(tx, holder.clerkId);
-  // Re-read under the holder's lock: it may have moved on meanwhile.
-  const current = holder && (await tx.user.findUnique({ where: { id: holder.id } }));
-  if (current && current.email === email) {
-    // Clerk keeps emails unique among live users: of two rows claiming one, the older data is stale.
-    if ((current.clerkUpdatedAt?.getTime() ?? 0) <= fields.clerkUpdatedAt.getTime()) {
-      await tx.user.update({ where: { id: current.id }, data: { email: placeholderEmail(current.clerkId) } });
-    } else {
-      email = placeholderEmail(fields.clerkId);
+  if (state.holderId) {
+    const holder = await tx.user.findUnique({ where: { id: state.holderId } });
+    if (holder) await lockClerkUser(tx, holder.clerkId);
+    // Re-read under the holder's lock: it may have moved on meanwhile.
+    const current = holder && (await tx.user.findUnique({ where: { id: holder.id } }));
+    if (current && current.email === email) {
+      // Clerk keeps emails unique among live users: of two rows claiming one, the older data is stale.
+      if ((current.clerkUpdatedAt?.getTime() ?? 0) <= fields.clerkUpdatedAt.getTime()) {
+        await tx.user.update({ where: { id: current.id }, data: { email: placeholderEmail(current.clerkId) } });
+      } else {
+        email = placeholderEmail(fields.clerkId);
+      }
     }
   }
 
-  const data = { email, name: fields.name, clerkUpdatedAt: fields.clerkUpdatedAt };
-  const row = existing
-    ? await tx.user.update({ where: { id: existing.id }, data })
-    : await tx.user.create({ data: { clerkId: fields.clerkId, ...data } });
-  return { outcome: 'applied', user: row, created: !existing };
+  const [row] = await tx.$queryRaw<(User & { created: boolean })[]>`
+    INSERT INTO "User" ("id", "clerkId", "email", "name", "clerkUpdatedAt", "updatedAt")
+    VALUES (${newRowId()}, ${fields.clerkId}, ${email}, ${fields.name}, ${fields.clerkUpdatedAt}, now())
+    ON CONFLICT ("clerkId") DO UPDATE
+      SET "email" = EXCLUDED."email", "name" = EXCLUDED."name", "clerkUpdatedAt" = EXCLUDED."clerkUpdatedAt", "updatedAt" = now()
+    RETURNING "id", "clerkId", "email", "name", "createdAt", "updatedAt", "clerkUpdatedAt", (xmax = 0) AS "created"`;
+  const { created, ...saved } = row!;
+  return { outcome: 'applied', user: saved, created };
+}
+
+interface UserVersionState {
+  tombstoned: boolean;
+  exists: boolean;
+  existingVersion: Date | string | null;
+  holderId: string | null;
+}
+
+/** A row id like Prisma's cuid(): "c", time, randomness; sortable enough, unique for sure. */
+function newRowId(): string {
+  return `c${Date.now().toString(36)}${randomBytes(12).toString('base64url').replace(/[-_]/g, '0').toLowerCase()}`;
 }
 
 /** Delete the row of a Clerk user (posts cascade) and keep a tombstone, inside `tx`. */

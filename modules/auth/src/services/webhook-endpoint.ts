@@ -56,7 +56,9 @@ export async function handleClerkWebhookRequest(request: Request): Promise<Respo
   } catch (error) {
     if (error instanceof WebhookRejection) {
       finish(error.status, 'rejected', { reason: error.reason });
-      return Response.json({ error: error.reason }, { status: error.status });
+      // An oversized body was not read to its end: this connection cannot carry another request.
+      const headers: Record<string, string> = error.status === 413 ? { Connection: 'close' } : {};
+      return Response.json({ error: error.reason }, { status: error.status, headers });
     }
     if (isDatabaseUnavailable(error)) {
       finish(503, 'failed', { err: error });
