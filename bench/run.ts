@@ -186,14 +186,39 @@ try {
   await dashboardDb.end();
   results.dashboard = dashboard;
 
-  // 3. Reconcile ----------------------------------------------------------------
+  // 3. Reconcile, from a database seeded with drift, through injected 429s ---------------
   const reconcile: Record<string, unknown> = {};
   for (const count of SIZES.reconcile) {
-    console.log(`bench: reconcile of ${count} emulated users`);
+    console.log(`bench: reconcile of ${count} emulated users, from drift, with 429s`);
     const recon = await startEmulatorProcess({ port: 0, dataDir: null, appUrl, webhookUrl: null, tokenTtlSeconds: 3600, output: 'pipe' });
     await fetch(`${recon.url}/_control/users/bulk`, { method: 'POST', body: JSON.stringify({ count, prefix: `recon${count}` }) });
+    type Exported = [string, string, string | null, string | null, number];
+    const truth = (await (await fetch(`${recon.url}/_control/users/export`)).json()) as Exported[];
     const dbName = `bench_reconcile_${count}`;
     const url = await database(dbName);
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    // Drift: 40% missing, 30% stale (old version, wrong name), 30% current; 1% extra rows with posts; 0.5% tombstoned.
+    const insertUsers = async (rows: (string | null | Date)[][]) => {
+      for (let i = 0; i < rows.length; i += 1000) {
+        const chunk = rows.slice(i, i + 1000);
+        const placeholders = chunk.map((_, j) => `($${j * 5 + 1}, $${j * 5 + 2}, $${j * 5 + 3}, $${j * 5 + 4}, $${j * 5 + 5}, now())`).join(',');
+        await db.query(`INSERT INTO "User" (id, "clerkId", email, name, "clerkUpdatedAt", "updatedAt") VALUES ${placeholders}`, chunk.flat());
+      }
+    };
+    const stale = truth.slice(Math.floor(count * 0.4), Math.floor(count * 0.7));
+    const current = truth.slice(Math.floor(count * 0.7));
+    const tombstoned = current.slice(0, Math.floor(count * 0.005));
+    const fullName = (u: Exported) => [u[2], u[3]].filter(Boolean).join(' ') || null;
+    await insertUsers([
+      ...stale.map((u) => [`s_${u[0]}`, u[0], u[1], 'Stale Name', new Date(u[4] - 1000)]),
+      ...current.slice(tombstoned.length).map((u) => [`c_${u[0]}`, u[0], u[1], fullName(u), new Date(u[4])]),
+      ...Array.from({ length: Math.floor(count * 0.01) }, (_, i) => [`x_${i}`, `user_extra_${i}`, `extra-${i}@example.test`, 'Extra', new Date(0)]),
+    ]);
+    await db.query(`INSERT INTO "Post" (id, "userId", title, content) SELECT 'p_' || id, id, 'orphan', 'x' FROM "User" WHERE "clerkId" LIKE 'user_extra_%'`);
+    for (const u of tombstoned) await db.query(`INSERT INTO "DeletedClerkUser" ("clerkId", "deletedAt") VALUES ($1, now())`, [u[0]]);
+    await fetch(`${recon.url}/_control/rate-limit`, { method: 'POST', body: JSON.stringify({ count: 6, retryAfter: 1 }) });
+
     const output = await new Promise<string>((resolve, reject) => {
       const child = spawn(process.execPath, [TSX, 'bench/reconcile-worker.ts', recon.url, recon.secretKey], { cwd: ROOT, env: { ...process.env, DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
@@ -202,8 +227,19 @@ try {
     });
     await recon.stop();
     const parsed = JSON.parse(output.trim().split('\n').pop()!) as { seconds: number; maxRssMb: number; summary: Record<string, number> };
-    reconcile[`${count}`] = parsed;
-    console.log(`  ${count} users: ${parsed.seconds.toFixed(1)} s, peak RSS ${parsed.maxRssMb.toFixed(0)} MB, ${JSON.stringify(parsed.summary)}`);
+
+    // Equal to the emulator's truth?
+    const tombstonedIds = new Set(tombstoned.map((u) => u[0]));
+    const expected = new Map(truth.filter((u) => !tombstonedIds.has(u[0])).map((u) => [u[0], `${u[1]}|${fullName(u) ?? ''}`]));
+    const { rows } = await db.query<{ clerkId: string; email: string; name: string | null }>('SELECT "clerkId", email, name FROM "User"');
+    const orphans = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM "Post"`)).rows[0]!.n);
+    await db.end();
+    let mismatches = rows.length === expected.size ? 0 : Math.abs(rows.length - expected.size);
+    for (const row of rows) if (expected.get(row.clerkId) !== `${row.email}|${row.name ?? ''}`) mismatches++;
+    const equal = mismatches === 0 && orphans === 0;
+    reconcile[`${count}`] = { ...parsed, drift: { missing: Math.floor(count * 0.4), stale: stale.length, extra: Math.floor(count * 0.01), tombstoned: tombstoned.length }, equalToTruth: equal, mismatches };
+    console.log(`  ${count} users: ${parsed.seconds.toFixed(1)} s, peak RSS ${parsed.maxRssMb.toFixed(0)} MB, ${JSON.stringify(parsed.summary)}, equal to Clerk's truth: ${equal}`);
+    if (!equal) throw new Error(`reconcile of ${count} users left ${mismatches} mismatches and ${orphans} orphan posts`);
   }
   results.reconcile = reconcile;
 
@@ -223,7 +259,7 @@ process.exit(0);
 function markdown(r: Record<string, unknown>): string {
   const ingestion = r.ingestion as Record<'ours' | 'seed' | 'floor', LoadResult & { queriesPerEvent: number }>;
   const dashboard = r.dashboard as Record<string, { ours: LoadResult & { queriesPerRequest: number }; seed: LoadResult & { queriesPerRequest: number } }>;
-  const reconcile = r.reconcile as Record<string, { seconds: number; maxRssMb: number; summary: Record<string, number> }>;
+  const reconcile = r.reconcile as Record<string, { seconds: number; maxRssMb: number; summary: Record<string, number>; equalToTruth: boolean }>;
   const machine = r.machine as Record<string, unknown>;
   const row = (label: string, x: LoadResult, extra: string) => `| ${label} | ${x.perSecond.toFixed(0)} | ${x.p50.toFixed(1)} | ${x.p99.toFixed(1)} | ${extra} | ${x.errors} |`;
   const lines = [
@@ -251,9 +287,11 @@ function markdown(r: Record<string, unknown>): string {
     '',
     '## Reconcile',
     '',
-    '| emulated users | seconds | peak RSS MB | created | failed |',
-    '|---|---|---|---|---|',
-    ...Object.entries(reconcile).map(([count, x]) => `| ${count} | ${x.seconds.toFixed(1)} | ${x.maxRssMb.toFixed(0)} | ${x.summary.created} | ${x.summary.failed} |`),
+    'Each run starts from drift: 40% of the users missing, 30% stale, 1% extra rows (with posts), 0.5% tombstoned, and six 429s injected.',
+    '',
+    '| emulated users | seconds | peak RSS MB | created | updated | deleted | unchanged | 429s waited | failed | equal to Clerk |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...Object.entries(reconcile).map(([count, x]) => `| ${count} | ${x.seconds.toFixed(1)} | ${x.maxRssMb.toFixed(0)} | ${x.summary.created} | ${x.summary.updated} | ${x.summary.deleted} | ${x.summary.unchanged} | ${x.summary.rateLimited} | ${x.summary.failed} | ${x.equalToTruth ? 'yes' : 'NO'} |`),
     '',
   ];
   return lines.join('\n');

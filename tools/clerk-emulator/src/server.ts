@@ -373,6 +373,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         }
         return sendJson(response, 200, { created: count, total: store.countUsers() });
       }
+      case 'GET /_control/users/export':
+        // Compact truth for large comparisons (reconcile benchmarks): [id, primary email, first, last, updated_at].
+        return sendJson(
+          response,
+          200,
+          store.listUsers().map((user) => [user.id, primaryEmail(user), user.first_name, user.last_name, user.updated_at]),
+        );
       case 'POST /_control/sessions': {
         // A signed-in browser without the browser: the cookies sign-in would set.
         const user = store.getUser(String(params.userId));
