@@ -287,7 +287,7 @@ function markdown(r: Record<string, unknown>): string {
     '',
     '## Reconcile',
     '',
-    'Each run starts from drift: 40% of the users missing, 30% stale, 1% extra rows (with posts), 0.5% tombstoned, and six 429s injected.',
+    'Each run starts from drift: 40% of the users missing, 30% stale, 1% extra rows (with posts), 0.5% tombstoned, and six 429 answers injected (the SDK lists and counts in parallel, so each wait covers two).',
     '',
     '| emulated users | seconds | peak RSS MB | created | updated | deleted | unchanged | 429s waited | failed | equal to Clerk |',
     '|---|---|---|---|---|---|---|---|---|---|',
