@@ -7,15 +7,13 @@
  * User table equals the emulator's truth, and prints how many 5xx it saw and
  * for how long.
  */
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClerkClient, type UserJSON } from '@clerk/backend';
 import pg from 'pg';
 import { startEmulatorProcess } from '../../scripts/lib/clerk-emulator-process';
-import { freePort, makeTempClusterDir, startCluster } from '../../scripts/lib/postgres-cluster';
-import { applyMigrations } from '../../scripts/lib/schema-engine';
+import { freePort } from '../../scripts/lib/postgres-cluster';
 import { startApp } from '../helpers/app';
+import { startOwnDatabase } from '../helpers/own-database';
 import { ensureProductionBuild } from '../setup/production-build';
 
 const { values } = parseArgs({ options: { full: { type: 'boolean', default: false }, seed: { type: 'string', default: '42' } } });
@@ -36,9 +34,7 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<u
 
 ensureProductionBuild();
 const started = Date.now();
-const dir = await makeTempClusterDir('clerk-prisma-chaos-');
-let cluster = await startCluster({ dataDir: path.join(dir, 'data'), ephemeral: true, removeOnOrphan: dir });
-await applyMigrations(cluster.url());
+const database = await startOwnDatabase('clerk-prisma-chaos-');
 
 const [portA, portB] = [await freePort(), await freePort()];
 const appUrlA = `http://localhost:${portA}`;
@@ -52,7 +48,7 @@ const emulator = await startEmulatorProcess({
   webhookRetryBaseMs: 100,
   output: 'pipe',
 });
-const env = { ...emulator.appEnv, DATABASE_URL: cluster.url(), LOG_LEVEL: 'warn' };
+const env = { ...emulator.appEnv, DATABASE_URL: database.url(), LOG_LEVEL: 'warn' };
 const apps = await Promise.all([startApp(env, portA), startApp({ ...env, APP_URL: appUrlB }, portB)]);
 const control = async (method: string, route: string, body?: unknown) => {
   const response = await fetch(`${emulator.url}${route}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -77,11 +73,11 @@ try {
   let n = 0;
   await inBatches(updates.slice(0, half), CONCURRENCY, (user) => clerk.users.updateUser(user.id, { firstName: `Renamed${n++}` }));
   console.log('chaos: restarting PostgreSQL');
-  await cluster.stop();
+  await database.stop();
   const restartAt = Date.now();
   const secondHalf = inBatches(updates.slice(half), CONCURRENCY, (user) => clerk.users.updateUser(user.id, { firstName: `Renamed${n++}` }));
   await sleep(2_000);
-  cluster = await startCluster({ dataDir: cluster.dataDir, port: cluster.port, ephemeral: true, removeOnOrphan: dir });
+  await database.restart();
   console.log(`chaos: PostgreSQL back after ${Date.now() - restartAt} ms`);
   await secondHalf;
 
@@ -111,7 +107,7 @@ try {
     }
     if (page.data.length < 500) break;
   }
-  const db = new pg.Client({ connectionString: cluster.url() });
+  const db = new pg.Client({ connectionString: database.url() });
   await db.connect();
   const rows = (await db.query<{ clerkId: string; email: string; name: string | null }>('SELECT "clerkId", email, name FROM "User"')).rows;
   const tombstones = Number((await db.query<{ count: string }>('SELECT count(*) FROM "DeletedClerkUser"')).rows[0]!.count);
@@ -150,7 +146,6 @@ try {
 } finally {
   await Promise.all(apps.map((app) => app.stop()));
   await emulator.stop();
-  await cluster.stop();
-  await rm(dir, { recursive: true, force: true });
+  await database.remove();
 }
 process.exit(exitCode);

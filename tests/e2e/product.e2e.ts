@@ -33,6 +33,27 @@ async function newPage(): Promise<Page> {
 
 const signUp = (page: Page, first: string, last: string) => signUpInBrowser(page, stack.app.url, stack.emulator.url, first, last);
 
+/** The last server-action POST a page sends, as an attacker with a proxy would capture it. */
+function captureActions(page: Page): () => Request {
+  let last: Request | undefined;
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && request.headers()['next-action']) last = request;
+  });
+  return () => {
+    if (!last) throw new Error('no server action request was captured');
+    return last;
+  };
+}
+
+/** Send a captured action request again from `from`'s session, with its body edited and any Origin. */
+function replayAction(from: Page, request: Request, edit: (body: string) => string, origin = stack.app.url) {
+  const headers = request.headers();
+  return from.context().request.post(request.url(), {
+    headers: { 'next-action': headers['next-action']!, 'content-type': headers['content-type']!, origin, accept: 'text/x-component' },
+    data: Buffer.from(edit(request.postDataBuffer()!.toString('latin1')), 'latin1'),
+  });
+}
+
 async function publish(page: Page, title: string, content: string) {
   await page.getByLabel('Title').fill(title);
   await page.getByLabel('Content').fill(content);
@@ -100,15 +121,12 @@ describe('someone else\'s post', () => {
     const post = await prisma().post.findFirstOrThrow({ where: { title: 'Wind tunnels' } });
 
     // Capture the author's own edit request, as an attacker with a proxy would.
-    let captured: Request | undefined;
-    author.on('request', (request) => {
-      if (request.method() === 'POST' && request.headers()['next-action']) captured = request;
-    });
+    const lastAction = captureActions(author);
     await author.goto(`${stack.app.url}/posts/${post.id}/edit`);
     await author.getByLabel('Content').fill('edited by the author');
     await author.getByRole('button', { name: 'Save' }).click();
     await author.getByRole('status').filter({ hasText: 'Post saved.' }).waitFor();
-    expect(captured).toBeDefined();
+    const editRequest = lastAction();
 
     const intruder = await newPage();
     await signUp(intruder, 'Mallory', 'Intruder');
@@ -119,12 +137,7 @@ describe('someone else\'s post', () => {
     expect(await intruder.getByRole('button', { name: 'Delete' }).count()).toBe(0);
 
     // Replay the author's request with the intruder's session, changing the content.
-    const body = captured!.postDataBuffer()!.toString('latin1').replace('edited by the author', 'defaced by mallory');
-    const headers = captured!.headers();
-    const replay = await intruder.context().request.post(captured!.url(), {
-      headers: { 'next-action': headers['next-action']!, 'content-type': headers['content-type']!, origin: stack.app.url, accept: 'text/x-component' },
-      data: Buffer.from(body, 'latin1'),
-    });
+    const replay = await replayAction(intruder, editRequest, (body) => body.replace('edited by the author', 'defaced by mallory'));
     expect(replay.status()).toBeLessThan(500);
     expect(await replay.text()).toContain('That post does not exist, or it is not yours.');
     expect(await prisma().post.findUnique({ where: { id: post.id } })).toMatchObject({ content: 'edited by the author' });
@@ -133,19 +146,11 @@ describe('someone else\'s post', () => {
     await author.goto(`${stack.app.url}/dashboard`);
     await publish(author, 'Throwaway', 'to be deleted');
     const throwaway = await prisma().post.findFirstOrThrow({ where: { title: 'Throwaway' } });
-    captured = undefined;
     await author.goto(`${stack.app.url}/posts/${throwaway.id}`);
     await author.getByRole('button', { name: 'Delete' }).click();
     await author.getByRole('button', { name: 'Yes, delete' }).click();
     await author.waitForURL(`${stack.app.url}/dashboard?deleted=1`);
-    const deleteRequest = captured as Request | undefined;
-    expect(deleteRequest).toBeDefined();
-    const deleteBody = deleteRequest!.postDataBuffer()!.toString('latin1').replaceAll(throwaway.id, post.id);
-    const deleteHeaders = deleteRequest!.headers();
-    const deleteReplay = await intruder.context().request.post(deleteRequest!.url(), {
-      headers: { 'next-action': deleteHeaders['next-action']!, 'content-type': deleteHeaders['content-type']!, origin: stack.app.url, accept: 'text/x-component' },
-      data: Buffer.from(deleteBody, 'latin1'),
-    });
+    const deleteReplay = await replayAction(intruder, lastAction(), (body) => body.replaceAll(throwaway.id, post.id));
     expect(deleteReplay.status()).toBeLessThan(500);
     expect(await deleteReplay.text()).toContain('That post does not exist, or it is not yours.');
     expect(await prisma().post.count({ where: { id: post.id } })).toBe(1);
@@ -156,21 +161,13 @@ describe('someone else\'s post', () => {
     await signUp(page, 'Katherine', 'Johnson');
     await publish(page, 'Orbits', 'original');
     const post = await prisma().post.findFirstOrThrow({ where: { title: 'Orbits' } });
-    let captured: Request | undefined;
-    page.on('request', (request) => {
-      if (request.method() === 'POST' && request.headers()['next-action']) captured = request;
-    });
+    const lastAction = captureActions(page);
     await page.goto(`${stack.app.url}/posts/${post.id}/edit`);
     await page.getByLabel('Content').fill('edited');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: 'Post saved.' }).waitFor();
 
-    const body = captured!.postDataBuffer()!.toString('latin1').replace('edited', 'forged from elsewhere');
-    const headers = captured!.headers();
-    const forged = await page.context().request.post(captured!.url(), {
-      headers: { 'next-action': headers['next-action']!, 'content-type': headers['content-type']!, origin: 'https://evil.example', accept: 'text/x-component' },
-      data: Buffer.from(body, 'latin1'),
-    });
+    const forged = await replayAction(page, lastAction(), (body) => body.replace('edited', 'forged from elsewhere'), 'https://evil.example');
     expect(forged.ok()).toBe(false);
     expect(await prisma().post.findUnique({ where: { id: post.id } })).toMatchObject({ content: 'edited' });
   });

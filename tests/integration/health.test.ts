@@ -1,11 +1,8 @@
 import net from 'node:net';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempClusterDir, startCluster, type RunningCluster } from '../../scripts/lib/postgres-cluster';
-import { applyMigrations } from '../../scripts/lib/schema-engine';
 import type { RunningApp } from '../helpers/app';
+import { type OwnDatabase, startOwnDatabase } from '../helpers/own-database';
 import { startStack, type Stack } from '../helpers/stack';
-import { rm } from 'node:fs/promises';
 
 async function getHealth(app: RunningApp) {
   // A hanging endpoint fails this test through the abort, not a test timeout.
@@ -29,34 +26,30 @@ describe('GET /api/health', () => {
   });
 
   describe('when the database stops and comes back', () => {
-    let dir: string;
-    let cluster: RunningCluster;
+    let database: OwnDatabase;
     let stack: Stack;
     let app: RunningApp;
     beforeAll(async () => {
-      dir = await makeTempClusterDir('clerk-prisma-test-health-');
-      cluster = await startCluster({ dataDir: path.join(dir, 'data'), ephemeral: true, removeOnOrphan: dir });
-      await applyMigrations(cluster.url());
-      stack = await startStack({ databaseUrl: cluster.url() });
+      database = await startOwnDatabase('clerk-prisma-test-health-');
+      stack = await startStack({ databaseUrl: database.url() });
       app = stack.app;
     });
     afterAll(async () => {
       await stack?.stop();
-      await cluster?.stop();
-      await rm(dir, { recursive: true, force: true });
+      await database?.remove();
     });
 
     it('answers 503 with a reason while it is down, and 200 again once it is back', async () => {
       expect((await getHealth(app)).status).toBe(200);
 
-      await cluster.stop();
+      await database.stop();
       const down = await getHealth(app);
       expect(down.status).toBe(503);
       expect(down.body).toMatchObject({ status: 'error', database: 'down' });
       expect(down.body.reason).toEqual(expect.any(String));
       expect(JSON.stringify(down.body)).not.toContain('postgres:'); // no connection string leaks
 
-      cluster = await startCluster({ dataDir: cluster.dataDir, port: cluster.port, ephemeral: true });
+      await database.restart();
       expect(await getHealth(app)).toMatchObject({ status: 200, body: { status: 'ok', database: 'ok' } });
     });
   });

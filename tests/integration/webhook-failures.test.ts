@@ -3,31 +3,25 @@
  * processing failure repaired by `npm run webhooks:replay`.
  */
 import { spawnSync } from 'node:child_process';
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/lib/paths';
-import { makeTempClusterDir, type RunningCluster, startCluster } from '../../scripts/lib/postgres-cluster';
-import { applyMigrations } from '../../scripts/lib/schema-engine';
 import { withAdminClient } from '../helpers/databases';
+import { type OwnDatabase, startOwnDatabase } from '../helpers/own-database';
 import { prisma } from '../helpers/prisma';
 import { startStack, type Stack } from '../helpers/stack';
 import { changedClerkUser, type Delivery, delivery, newClerkUser, post } from '../helpers/webhooks';
 
 describe('the database stopped mid-stream', () => {
-  let dir: string;
-  let cluster: RunningCluster;
+  let database: OwnDatabase;
   let stack: Stack;
   beforeAll(async () => {
-    dir = await makeTempClusterDir('clerk-prisma-test-outage-');
-    cluster = await startCluster({ dataDir: path.join(dir, 'data'), ephemeral: true, removeOnOrphan: dir });
-    await applyMigrations(cluster.url());
-    stack = await startStack({ databaseUrl: cluster.url() });
+    database = await startOwnDatabase('clerk-prisma-test-outage-');
+    stack = await startStack({ databaseUrl: database.url() });
   });
   afterAll(async () => {
     await stack?.stop();
-    await cluster?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await database?.remove();
   });
 
   it('answers 5xx while it is down, and redelivery afterwards ends in the right state', async () => {
@@ -47,18 +41,18 @@ describe('the database stopped mid-stream', () => {
       expect(response.status).toBe(200);
     }
 
-    await cluster.stop();
+    await database.stop();
     for (const d of during) {
       const response = await send(d);
       expect(response.status).toBeGreaterThanOrEqual(500);
       expect(await response.json()).toEqual({ error: expect.stringMatching(/retry later/) });
     }
 
-    cluster = await startCluster({ dataDir: cluster.dataDir, port: cluster.port, ephemeral: true, removeOnOrphan: dir });
+    await database.restart();
     // Svix retries everything that did not get a 2xx, and may resend the rest too.
     for (const d of [...during, ...before]) expect((await send(d)).status).toBe(200);
 
-    const rows = await withAdminClient(cluster.url(), (client) => client.query<{ clerkId: string; name: string }>('SELECT "clerkId", name FROM "User" ORDER BY name'));
+    const rows = await withAdminClient(database.url(), (client) => client.query<{ clerkId: string; name: string }>('SELECT "clerkId", name FROM "User" ORDER BY name'));
     expect(rows.rows.map((row) => row.name)).toEqual(['User0 Renamed', 'User2 Lovelace', 'User3 Lovelace', 'User4 Lovelace', 'User5 Lovelace']);
   });
 });
