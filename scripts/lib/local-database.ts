@@ -6,10 +6,12 @@
  * run by a live `npm run dev` uses it; a server orphaned by a killed run is
  * stopped and started afresh under the new owner.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync, realpathSync } from 'node:fs';
+import { chmod, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { getToolEnv } from '../../modules/cores/env/env';
-import { CLUSTER_PASSWORD, CLUSTER_USER, isAlive, runningServer, startCluster, stopOrphan } from './postgres-cluster';
+import { CLUSTER_PASSWORD, CLUSTER_USER, isAlive, runningServer, serverCanReach, startCluster, stopOrphan } from './postgres-cluster';
 import { ROOT } from './paths';
 
 export const DATA_DIR = path.join(ROOT, '.data');
@@ -21,6 +23,26 @@ export interface LocalDatabase {
   /** True when this process started the server (and `close` stops it). */
   embedded: boolean;
   close(): Promise<void>;
+}
+
+/**
+ * `.data/postgres`, unless we are root in a directory the `postgres` OS user
+ * cannot enter (a private home, mktemp -d): then the data lives in
+ * /var/lib/clerk-prisma-dev/<hash of this checkout>, and `.data/postgres` is a
+ * link to it, so everything else still finds it there.
+ */
+async function reachableDataDir(): Promise<string> {
+  const real = existsSync(POSTGRES_DIR) ? realpathSync(POSTGRES_DIR) : POSTGRES_DIR;
+  if (serverCanReach(path.dirname(real)) || existsSync(path.join(real, 'PG_VERSION'))) return real;
+  await rm(POSTGRES_DIR, { recursive: true, force: true }); // an empty leftover of a failed first start
+  const hash = createHash('sha1').update(ROOT).digest('hex').slice(0, 12);
+  const outside = path.join('/var/lib/clerk-prisma-dev', hash, 'postgres');
+  await mkdir(path.dirname(outside), { recursive: true, mode: 0o755 });
+  await chmod('/var/lib/clerk-prisma-dev', 0o755);
+  await chmod(path.dirname(outside), 0o755);
+  await symlink(outside, POSTGRES_DIR);
+  console.log(`The postgres user cannot enter ${DATA_DIR}; the embedded database lives in ${outside} (linked from .data/postgres).`);
+  return outside;
 }
 
 export async function openLocalDatabase(): Promise<LocalDatabase> {
@@ -38,7 +60,7 @@ export async function openLocalDatabase(): Promise<LocalDatabase> {
     await stopOrphan(POSTGRES_DIR);
   }
 
-  const cluster = await startCluster({ dataDir: POSTGRES_DIR, port: env.EMBEDDED_POSTGRES_PORT });
+  const cluster = await startCluster({ dataDir: await reachableDataDir(), port: env.EMBEDDED_POSTGRES_PORT });
   await writeFile(OWNER_FILE, String(process.pid));
   return {
     url: cluster.url(),

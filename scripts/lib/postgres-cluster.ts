@@ -89,7 +89,7 @@ async function reachableBinaries(bin: Binaries, identity: { uid?: number; gid?: 
 }
 
 /** uid/gid to run the server as: ours, or the `postgres` user's when we are root. */
-function serverIdentity(): { uid?: number; gid?: number } {
+export function serverIdentity(): { uid?: number; gid?: number } {
   if (process.getuid?.() !== 0) return {};
   const id = (flag: string) => Number(execFileSync('id', [flag, CLUSTER_USER], { encoding: 'utf8' }).trim());
   try {
@@ -109,6 +109,14 @@ export async function makeTempClusterDir(prefix: string): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   await chmod(dir, 0o755);
   return dir;
+}
+
+/** Can the server's OS user enter `dir`? (As root, a private home or mktemp -d hides it.) */
+export function serverCanReach(dir: string): boolean {
+  const identity = serverIdentity();
+  if (identity.uid === undefined) return true;
+  const probe = spawnSync('sh', ['-c', 'cd "$1"', 'sh', dir], { ...identity, stdio: 'ignore' });
+  return !probe.error && probe.status === 0;
 }
 
 export async function isPortFree(port: number): Promise<boolean> {
