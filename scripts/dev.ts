@@ -8,12 +8,13 @@
  * lost and no process is left behind.
  */
 import './lib/load-env';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { getToolEnv } from '../modules/cores/env/env';
 import { startEmulatorProcess } from './lib/clerk-emulator-process';
 import { DATA_DIR, openLocalDatabase, redactUrl } from './lib/local-database';
 import { ROOT } from './lib/paths';
+import { stopProcess } from './lib/processes';
 import { applyMigrations } from './lib/schema-engine';
 
 const env = getToolEnv();
@@ -21,15 +22,6 @@ const database = await openLocalDatabase();
 /** Started processes, stopped in reverse order. */
 const children: { stop(): Promise<void> }[] = [];
 let stopping = false;
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
@@ -99,6 +91,6 @@ const app = spawn(process.execPath, [nextCli, 'dev', '--port', String(env.PORT)]
   stdio: 'inherit',
   env: { ...process.env, ...clerkEnv, APP_URL: appUrl, DATABASE_URL: database.url },
 });
-children.push({ stop: () => stopChild(app) });
+children.push({ stop: () => stopProcess(app) });
 // The app ending on its own (a crash) ends the rest too.
 app.once('exit', (code) => void shutdown(code ?? 1));

@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from './paths';
+import { stopProcess } from './processes';
 import { stopWithParent } from './watchdog';
 
 export interface EmulatorProcessOptions {
@@ -53,7 +54,6 @@ export async function startEmulatorProcess(options: EmulatorProcessOptions): Pro
     log += chunk.toString();
     if (relay) process.stderr.write(chunk);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const ready = await new Promise<Omit<EmulatorProcess, 'appEnv' | 'output' | 'stop'>>((resolve, reject) => {
     let buffer = '';
@@ -80,12 +80,6 @@ export async function startEmulatorProcess(options: EmulatorProcessOptions): Pro
       APP_URL: options.appUrl,
     },
     output: () => log,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopProcess(child, { graceMs: 5_000 }),
   };
 }

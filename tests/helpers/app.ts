@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../../scripts/lib/postgres-cluster';
 import { ROOT } from '../../scripts/lib/paths';
+import { stopProcess } from '../../scripts/lib/processes';
 import { stopWithParent } from '../../scripts/lib/watchdog';
 
 export interface RunningApp {
@@ -29,7 +30,6 @@ export async function startApp(env: Record<string, string>, port?: number): Prom
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = `http://localhost:${port}`;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -49,13 +49,6 @@ export async function startApp(env: Record<string, string>, port?: number): Prom
   return {
     url,
     output: () => output,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const group = -child.pid!;
-      process.kill(group, 'SIGTERM');
-      const timer = setTimeout(() => process.kill(group, 'SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopProcess(child, { group: true }),
   };
 }

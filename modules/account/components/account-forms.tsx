@@ -2,7 +2,7 @@
 
 import { useActionState } from 'react';
 import type { ActionState } from '@/modules/cores/actions/authed-action';
-import { FieldError, FormMessage, inputClass, SubmitButton } from '@/modules/cores/ui/form-parts';
+import { FormMessage, SubmitButton, TextField } from '@/modules/cores/ui/form-parts';
 import { DELETE_CONFIRMATION } from '../src/interfaces/account.schema';
 
 type Action = (state: ActionState, formData: FormData) => Promise<ActionState>;
@@ -16,20 +16,8 @@ export function NameForm({ action, firstName, lastName }: { action: Action; firs
       {state.status === 'error' && state.formError ? <FormMessage tone="error">{state.formError}</FormMessage> : null}
       {state.status === 'success' ? <FormMessage tone="success">{state.message}</FormMessage> : null}
       <div className="grid gap-4 sm:grid-cols-2">
-        <div>
-          <label htmlFor="firstName" className="block text-sm font-medium text-slate-800">
-            First name
-          </label>
-          <input id="firstName" name="firstName" autoComplete="given-name" defaultValue={values?.firstName ?? firstName} aria-invalid={Boolean(errors?.firstName)} aria-describedby="firstName-error" className={inputClass} />
-          <FieldError id="firstName-error" messages={errors?.firstName} />
-        </div>
-        <div>
-          <label htmlFor="lastName" className="block text-sm font-medium text-slate-800">
-            Last name
-          </label>
-          <input id="lastName" name="lastName" autoComplete="family-name" defaultValue={values?.lastName ?? lastName} aria-invalid={Boolean(errors?.lastName)} aria-describedby="lastName-error" className={inputClass} />
-          <FieldError id="lastName-error" messages={errors?.lastName} />
-        </div>
+        <TextField id="firstName" name="firstName" label="First name" autoComplete="given-name" errors={errors?.firstName} defaultValue={values?.firstName ?? firstName} />
+        <TextField id="lastName" name="lastName" label="Last name" autoComplete="family-name" errors={errors?.lastName} defaultValue={values?.lastName ?? lastName} />
       </div>
       <div>
         <SubmitButton pending={pending} label="Save name" pendingLabel="Saving…" />
@@ -44,11 +32,17 @@ export function DeleteAccountForm({ action }: { action: Action }) {
   return (
     <form action={formAction} className="flex flex-col gap-3" noValidate>
       {state.status === 'error' && state.formError ? <FormMessage tone="error">{state.formError}</FormMessage> : null}
-      <label htmlFor="confirmation" className="block text-sm font-medium text-slate-800">
-        Type <strong>{DELETE_CONFIRMATION}</strong> to confirm
-      </label>
-      <input id="confirmation" name="confirmation" autoComplete="off" aria-invalid={Boolean(errors?.confirmation)} aria-describedby="confirmation-error" className={inputClass} />
-      <FieldError id="confirmation-error" messages={errors?.confirmation} />
+      <TextField
+        id="confirmation"
+        name="confirmation"
+        label={
+          <>
+            Type <strong>{DELETE_CONFIRMATION}</strong> to confirm
+          </>
+        }
+        autoComplete="off"
+        errors={errors?.confirmation}
+      />
       <div>
         <SubmitButton pending={pending} label="Delete my account" pendingLabel="Deleting…" tone="danger" />
       </div>

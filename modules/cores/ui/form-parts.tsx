@@ -40,3 +40,46 @@ export function SubmitButton({ pending, label, pendingLabel, tone = 'primary' }:
 
 export const inputClass =
   'mt-1 block w-full rounded-md border border-slate-400 bg-white px-3 py-2 text-slate-900 shadow-sm focus:border-indigo-600 focus:outline-2 focus:outline-indigo-600 aria-[invalid=true]:border-red-600';
+
+/**
+ * A labelled field: its hint, or its errors once there are some, tied to it
+ * through aria-describedby, and marked invalid for assistive technology.
+ */
+export function TextField({
+  id,
+  name,
+  label,
+  hint,
+  errors,
+  defaultValue,
+  multiline = false,
+  ...rest
+}: {
+  id: string;
+  name: string;
+  label: ReactNode;
+  hint?: string;
+  errors?: string[];
+  defaultValue?: string;
+  multiline?: boolean;
+  autoComplete?: string;
+  maxLength?: number;
+  rows?: number;
+}) {
+  const describedBy = errors?.length ? `${id}-error` : hint ? `${id}-hint` : undefined;
+  const common = { id, name, defaultValue, 'aria-invalid': Boolean(errors?.length), 'aria-describedby': describedBy, className: inputClass, ...rest };
+  return (
+    <div>
+      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
+        {label}
+      </label>
+      {multiline ? <textarea {...common} /> : <input {...common} />}
+      {hint ? (
+        <p id={`${id}-hint`} className="mt-1 text-xs text-slate-600">
+          {hint}
+        </p>
+      ) : null}
+      <FieldError id={`${id}-error`} messages={errors} />
+    </div>
+  );
+}

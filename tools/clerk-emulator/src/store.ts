@@ -8,9 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { UserJSON } from '@clerk/backend';
-import { ApiError, formError, notFound } from './errors';
+import { formError, notFound } from './errors';
 import { clerkId, randomToken } from './ids';
-import { applyUserChanges, buildUser, isValidEmail, type NewUser, primaryEmail, type UserChanges } from './users';
+import { applyUserChanges, buildUser, isValidEmail, type NewUser, type UserChanges } from './users';
 
 export interface Session {
   id: string;
@@ -200,4 +200,3 @@ export class Store {
   }
 }
 
-export { ApiError, primaryEmail };
