@@ -24,8 +24,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       </>
     );
   }
+  // `dynamic`: Clerk's scripts get this request's CSP nonce (docs/decisions/007).
   return (
-    <ClerkProvider publishableKey={config.publishableKey} signInUrl={SIGN_IN_PATH} signUpUrl={SIGN_UP_PATH}>
+    <ClerkProvider dynamic publishableKey={config.publishableKey} signInUrl={SIGN_IN_PATH} signUpUrl={SIGN_UP_PATH}>
       {children}
     </ClerkProvider>
   );

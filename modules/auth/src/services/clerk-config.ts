@@ -4,6 +4,7 @@
  * differs between the two reads `mode` here; pages never check it themselves.
  */
 import { getAppEnv } from '@/modules/cores/env/env';
+import { contentSecurityPolicy } from '@/modules/cores/security/content-security-policy';
 
 export type ClerkMode = 'clerk' | 'emulator';
 
@@ -59,6 +60,8 @@ export function clerkMiddlewareOptions() {
     authorizedParties: config.authorizedParties,
     signInUrl: config.signInUrl,
     signUpUrl: config.signUpUrl,
+    // The sign-out form posts to the emulator in local mode, and only there.
+    contentSecurityPolicy: contentSecurityPolicy({ formActionOrigins: config.emulatorUrl ? [new URL(config.emulatorUrl).origin] : [] }),
     // A plain-http proxyUrl sends the SDK's handshake to the emulator (FACTS.md).
     ...(config.mode === 'emulator' ? { proxyUrl: config.emulatorUrl } : {}),
   };
