@@ -15,6 +15,7 @@ import { ROOT } from '../scripts/lib/paths';
 import { freePort, makeTempClusterDir, startCluster } from '../scripts/lib/postgres-cluster';
 import { applyMigrations } from '../scripts/lib/schema-engine';
 import { startApp } from '../tests/helpers/app';
+import { EmulatorControl } from '../tests/helpers/emulator-control';
 import { delivery, newClerkUser, signedHeaders } from '../tests/helpers/webhooks';
 import { ensureProductionBuild } from '../tests/setup/production-build';
 
@@ -161,7 +162,7 @@ try {
       body: JSON.stringify({ email_address: [`bench-${postCount}-${Date.now()}@example.test`], first_name: 'Bench', last_name: `${postCount}` }),
     });
     const clerkUser = (await createResponse.json()) as { id: string };
-    const session = (await (await fetch(`${emulator.url}/_control/sessions`, { method: 'POST', body: JSON.stringify({ userId: clerkUser.id }) })).json()) as { cookies: string[] };
+    const session = await new EmulatorControl(emulator.url, emulator.secretKey, emulator.controlToken).signIn(clerkUser.id);
     const cookie = session.cookies.map((c) => c.split(';')[0]).join('; ');
     // First visit provisions the row just in time; then add the posts.
     await fetch(`${appUrl}/dashboard`, { headers: { cookie } });
@@ -191,9 +192,10 @@ try {
   for (const count of SIZES.reconcile) {
     console.log(`bench: reconcile of ${count} emulated users, from drift, with 429s`);
     const recon = await startEmulatorProcess({ port: 0, dataDir: null, appUrl, webhookUrl: null, tokenTtlSeconds: 3600, output: 'pipe' });
-    await fetch(`${recon.url}/_control/users/bulk`, { method: 'POST', body: JSON.stringify({ count, prefix: `recon${count}` }) });
-    type Exported = [string, string, string | null, string | null, number];
-    const truth = (await (await fetch(`${recon.url}/_control/users/export`)).json()) as Exported[];
+    const reconControl = new EmulatorControl(recon.url, recon.secretKey, recon.controlToken);
+    await reconControl.bulkUsers(count, `recon${count}`);
+    type Exported = [string, string | null, string | null, string | null, number];
+    const truth = await reconControl.exportUsers();
     const dbName = `bench_reconcile_${count}`;
     const url = await database(dbName);
     const db = new pg.Client({ connectionString: url });
@@ -217,7 +219,7 @@ try {
     ]);
     await db.query(`INSERT INTO "Post" (id, "userId", title, content) SELECT 'p_' || id, id, 'orphan', 'x' FROM "User" WHERE "clerkId" LIKE 'user_extra_%'`);
     for (const u of tombstoned) await db.query(`INSERT INTO "DeletedClerkUser" ("clerkId", "deletedAt") VALUES ($1, now())`, [u[0]]);
-    await fetch(`${recon.url}/_control/rate-limit`, { method: 'POST', body: JSON.stringify({ count: 6, retryAfter: 1 }) });
+    await reconControl.rateLimit(6, 1);
 
     const output = await new Promise<string>((resolve, reject) => {
       const child = spawn(process.execPath, [TSX, 'bench/reconcile-worker.ts', recon.url, recon.secretKey], { cwd: ROOT, env: { ...process.env, DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'inherit'] });

@@ -22,6 +22,10 @@ export interface EmulatorProcessOptions {
 
 export interface EmulatorProcess {
   url: string;
+  /** Required by the emulator's control API (`x-emulator-control-token`): a new one every run. */
+  controlToken: string;
+  /** The Clerk instance id the emulator reports. */
+  instanceId: string;
   publishableKey: string;
   secretKey: string;
   jwtKey: string;
@@ -77,6 +81,8 @@ export async function startEmulatorProcess(options: EmulatorProcessOptions): Pro
       CLERK_JWT_KEY: ready.jwtKey,
       CLERK_WEBHOOK_SIGNING_SECRET: ready.webhookSecret,
       CLERK_EMULATOR_URL: ready.url,
+      // The explicit opt-in without which the app refuses the emulator's configuration.
+      CLERK_EMULATOR_ALLOWED: 'true',
       APP_URL: options.appUrl,
     },
     output: () => log,

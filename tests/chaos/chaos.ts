@@ -13,6 +13,7 @@ import pg from 'pg';
 import { startEmulatorProcess } from '../../scripts/lib/clerk-emulator-process';
 import { freePort } from '../../scripts/lib/postgres-cluster';
 import { startApp } from '../helpers/app';
+import { EmulatorControl } from '../helpers/emulator-control';
 import { startOwnDatabase } from '../helpers/own-database';
 import { ensureProductionBuild } from '../setup/production-build';
 
@@ -50,10 +51,8 @@ const emulator = await startEmulatorProcess({
 });
 const env = { ...emulator.appEnv, DATABASE_URL: database.url(), LOG_LEVEL: 'warn' };
 const apps = await Promise.all([startApp(env, portA), startApp({ ...env, APP_URL: appUrlB }, portB)]);
-const control = async (method: string, route: string, body?: unknown) => {
-  const response = await fetch(`${emulator.url}${route}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
-  return response.json() as Promise<Record<string, unknown>>;
-};
+const emulatorControl = new EmulatorControl(emulator.url, emulator.secretKey, emulator.controlToken);
+const control = (method: string, route: string, body?: unknown) => emulatorControl.request<Record<string, unknown>>(method, route, body);
 
 let exitCode = 1;
 try {

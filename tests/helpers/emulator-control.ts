@@ -1,5 +1,6 @@
 /** A typed client for the emulator's control API and its sign-up form, for tests. */
 import type { UserJSON } from '@clerk/backend';
+import { CONTROL_TOKEN_HEADER } from '../../tools/clerk-emulator/src/server';
 import type { DeliverySettings } from '../../tools/clerk-emulator/src/webhooks';
 
 export interface DeliveryRecord {
@@ -15,12 +16,14 @@ export class EmulatorControl {
   constructor(
     readonly url: string,
     private readonly secretKey: string,
+    private readonly controlToken: string,
   ) {}
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** Any control API call (`/_control/…`), with the run's token. */
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await fetch(`${this.url}${path}`, {
       method,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', [CONTROL_TOKEN_HEADER]: this.controlToken },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
@@ -28,15 +31,39 @@ export class EmulatorControl {
   }
 
   configureWebhooks(settings: Partial<DeliverySettings>) {
-    return this.call<DeliverySettings>('PUT', '/_control/webhooks', settings);
+    return this.request<DeliverySettings>('PUT', '/_control/webhooks', settings);
   }
 
   releaseWebhooks() {
-    return this.call<{ released: number }>('POST', '/_control/webhooks/release', {});
+    return this.request<{ released: number }>('POST', '/_control/webhooks/release', {});
+  }
+
+  /** Instance settings, as the Clerk dashboard would change them (e.g. `{ names: false }`). */
+  configureInstance(settings: { names?: boolean }) {
+    return this.request<unknown>('PUT', '/_control/config', { settings });
+  }
+
+  /** Users in bulk (load tests), without webhooks unless `notify`. */
+  bulkUsers(count: number, prefix: string, notify = false) {
+    return this.request<{ created: number; total: number }>('POST', '/_control/users/bulk', { count, prefix, notify });
+  }
+
+  /** The emulator's truth for large comparisons: [id, primary email, first name, last name, updated_at]. */
+  exportUsers() {
+    return this.request<[string, string | null, string | null, string | null, number][]>('GET', '/_control/users/export');
+  }
+
+  /** Inject `count` 429 answers with this Retry-After. */
+  rateLimit(count: number, retryAfter: number) {
+    return this.request<unknown>('POST', '/_control/rate-limit', { count, retryAfter });
+  }
+
+  reset() {
+    return this.request<unknown>('POST', '/_control/reset', {});
   }
 
   deliveries() {
-    return this.call<DeliveryRecord[]>('GET', '/_control/webhooks/deliveries');
+    return this.request<DeliveryRecord[]>('GET', '/_control/webhooks/deliveries');
   }
 
   /** Wait until no delivery is held, scheduled or in flight. */
@@ -52,11 +79,11 @@ export class EmulatorControl {
 
   /** The cookies a browser would hold after signing in as this user. */
   signIn(userId: string) {
-    return this.call<{ sessionId: string; token: string; cookies: string[] }>('POST', '/_control/sessions', { userId });
+    return this.request<{ sessionId: string; token: string; cookies: string[] }>('POST', '/_control/sessions', { userId });
   }
 
   mintToken(claims: { sub: string; sid?: string; azp?: string; ttlSeconds?: number; issuedAt?: number }) {
-    return this.call<{ token: string }>('POST', '/_control/tokens', claims);
+    return this.request<{ token: string }>('POST', '/_control/tokens', claims);
   }
 
   /** Create a user through the Backend API, as Clerk's dashboard or SDK would. */

@@ -37,7 +37,7 @@ export async function startStack(options: { tokenTtlSeconds?: number; databaseUr
   return {
     app,
     emulator,
-    control: new EmulatorControl(emulator.url, emulator.secretKey),
+    control: new EmulatorControl(emulator.url, emulator.secretKey, emulator.controlToken),
     async stop() {
       await app.stop();
       await emulator.stop();

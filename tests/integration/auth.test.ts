@@ -119,7 +119,8 @@ describe('sign-out', () => {
     const signOut = await fetch(`${stack.emulator.url}/sign-out`, {
       method: 'POST',
       redirect: 'manual',
-      headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+      // The app's page posts this form: its Origin is the app's.
+      headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded', origin: stack.app.url },
       body: new URLSearchParams({ redirect_url: `${stack.app.url}/` }),
     });
     expect(signOut.status).toBe(303);

@@ -2,13 +2,14 @@
  * The emulator as the real `@clerk/backend` client and Clerk's own webhook
  * verification see it.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClerkClient, type UserWebhookEvent } from '@clerk/backend';
 import { verifyWebhook } from '@clerk/nextjs/webhooks';
 import { NextRequest } from 'next/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../tools/clerk-emulator/src/server';
+import { EmulatorControl } from '../helpers/emulator-control';
 
 interface Received {
   headers: Record<string, string>;
@@ -44,8 +45,10 @@ afterAll(async () => {
   await new Promise((resolve) => receiver?.close(resolve));
 });
 
+const control = () => new EmulatorControl(emulator.url, emulator.keys.secretKey, emulator.controlToken);
+
 afterEach(async () => {
-  await fetch(`${emulator.url}/_control/reset`, { method: 'POST', body: '{}' });
+  await control().reset();
   received = [];
   answer = 200;
 });
@@ -105,7 +108,7 @@ describe('Backend API through the real SDK', () => {
   });
 
   it('answers 429 with Retry-After when told to', async () => {
-    await fetch(`${emulator.url}/_control/rate-limit`, { method: 'POST', body: JSON.stringify({ count: 1, retryAfter: 7 }) });
+    await control().rateLimit(1, 7);
     await expect(clerk().users.getUserList()).rejects.toMatchObject({ status: 429, retryAfter: 7 });
     await expect(clerk().users.getUserList()).resolves.toMatchObject({ totalCount: 0 });
   });
@@ -183,9 +186,83 @@ describe('webhooks', () => {
 
 describe('bulk users for load tests', () => {
   it('creates many users quickly, without webhooks unless asked', async () => {
-    const response = await fetch(`${emulator.url}/_control/users/bulk`, { method: 'POST', body: JSON.stringify({ count: 5000, prefix: 'bulk' }) });
-    expect(await response.json()).toEqual({ created: 5000, total: 5000 });
+    expect(await control().bulkUsers(5000, 'bulk')).toEqual({ created: 5000, total: 5000 });
     expect((await clerk().users.getUserList({ limit: 1 })).totalCount).toBe(5000);
     expect(emulator.webhooks.deliveries).toHaveLength(0);
+  });
+});
+
+describe('the emulator defends itself', () => {
+  /** A raw request, so that Host and Origin can be anything (fetch forbids setting Host). */
+  function raw(options: { method: string; path: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
+    const { port } = new URL(emulator.url);
+    return new Promise((resolve, reject) => {
+      const request = httpRequest({ host: '127.0.0.1', port, method: options.method, path: options.path, headers: options.headers }, (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      });
+      request.once('error', reject);
+      request.end(options.body);
+    });
+  }
+  const host = () => new URL(emulator.url).host;
+
+  it('hands out nothing on the control API without the run\'s token', async () => {
+    for (const token of [undefined, 'guess']) {
+      const response = await fetch(`${emulator.url}/_control/config`, { headers: token ? { 'x-emulator-control-token': token } : {} });
+      expect(response.status).toBe(401);
+      expect(await response.text()).not.toContain(emulator.keys.secretKey);
+    }
+    const reset = await fetch(`${emulator.url}/_control/reset`, { method: 'POST', body: '{}' });
+    expect(reset.status).toBe(401);
+    expect(await control().request('GET', '/_control/config')).toMatchObject({ secretKey: emulator.keys.secretKey });
+  });
+
+  it('answers only to its own host names (no DNS rebinding)', async () => {
+    const rebound = await raw({ method: 'GET', path: '/admin', headers: { host: `attacker.example:${new URL(emulator.url).port}` } });
+    expect(rebound.status).toBe(403);
+    expect(rebound.body).not.toContain('<table');
+    expect((await raw({ method: 'GET', path: '/admin', headers: { host: host() } })).status).toBe(200);
+    expect((await raw({ method: 'GET', path: '/admin', headers: { host: `127.0.0.1:${new URL(emulator.url).port}` } })).status).toBe(200);
+  });
+
+  it('refuses cross-site form posts to its admin and sign-up pages', async () => {
+    const user = await clerk().users.createUser({ emailAddress: ['target@example.com'] });
+    const form = { 'content-type': 'application/x-www-form-urlencoded', host: host() };
+    for (const origin of ['https://evil.example', 'null', undefined]) {
+      const response = await raw({ method: 'POST', path: `/admin/users/${user.id}/delete`, headers: { ...form, ...(origin ? { origin } : {}) } });
+      expect(response.status, String(origin)).toBe(403);
+    }
+    expect((await clerk().users.getUser(user.id)).id).toBe(user.id);
+    const signUp = await raw({ method: 'POST', path: '/sign-up', headers: { ...form, origin: 'https://evil.example' }, body: 'email=planted%40example.com' });
+    expect(signUp.status).toBe(403);
+    expect(emulator.store.findUserByEmail('planted@example.com')).toBeUndefined();
+
+    // Its own page may.
+    const own = await raw({ method: 'POST', path: `/admin/users/${user.id}/delete`, headers: { ...form, origin: emulator.url } });
+    expect(own.status).toBe(303);
+    await expect(clerk().users.getUser(user.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('reports its instance as the Backend API does, the same id its webhooks carry', async () => {
+    const instance = await clerk().instance.get();
+    expect(instance).toMatchObject({ id: emulator.instanceId, environmentType: 'development' });
+    await clerk().users.createUser({ emailAddress: ['instance@example.com'] });
+    await settle();
+    expect(JSON.parse(received[0]!.body)).toMatchObject({ instance_id: emulator.instanceId });
+  });
+
+  it('refuses names as Clerk does: too long, or turned off for the instance', async () => {
+    const user = await clerk().users.createUser({ emailAddress: ['names@example.com'] });
+    await expect(clerk().users.updateUser(user.id, { firstName: 'x'.repeat(257) })).rejects.toMatchObject({
+      status: 422,
+      errors: [expect.objectContaining({ code: 'form_param_max_length_exceeded', longMessage: 'first_name should not exceed 256 characters.', meta: expect.objectContaining({ paramName: 'first_name' }) })],
+    });
+    await control().configureInstance({ names: false });
+    await expect(clerk().users.updateUser(user.id, { lastName: 'King' })).rejects.toMatchObject({
+      status: 422,
+      errors: [expect.objectContaining({ code: 'form_param_unknown', longMessage: 'last_name is not a valid parameter for this request.', meta: expect.objectContaining({ paramName: 'last_name' }) })],
+    });
   });
 });

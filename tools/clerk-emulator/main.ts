@@ -4,8 +4,9 @@
  *   tsx tools/clerk-emulator/main.ts --port 3001 --data-dir .data/clerk-emulator \
  *     --app-url http://localhost:3000 --webhook-url http://localhost:3000/api/webhooks/clerk
  *
- * Prints one line `CLERK_EMULATOR_READY {json}` with its URL and keys once it
- * listens, so the process that started it can configure the app.
+ * Prints one line `CLERK_EMULATOR_READY {json}` with its URL, keys and
+ * control token once it listens, so the process that started it (and only
+ * that one) can configure the app and drive the emulator.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,6 +35,8 @@ const emulator = await startEmulator({
 console.log(
   `CLERK_EMULATOR_READY ${JSON.stringify({
     url: emulator.url,
+    controlToken: emulator.controlToken,
+    instanceId: emulator.instanceId,
     publishableKey: emulator.publishableKey,
     secretKey: emulator.keys.secretKey,
     jwtKey: emulator.keys.publicKeyPem,

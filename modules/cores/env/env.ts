@@ -7,6 +7,7 @@
  * lazy so that `next build` does not need runtime secrets.
  */
 import { z } from 'zod';
+import { EMULATOR_FRONTEND_API_HOST, EMULATOR_SECRET_KEY_PREFIX, frontendApiHostOf } from './clerk-emulator-identity';
 
 const postgresUrl = z
   .string()
@@ -27,33 +28,98 @@ const httpUrl = z
 const prefixed = (prefix: string, what: string) =>
   z.string().trim().refine((value) => value.startsWith(prefix), { message: `must be a ${what} starting with ${prefix}` });
 
-/** Variables the web app needs at run time. */
-const appSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  DATABASE_URL: postgresUrl,
-  LOG_LEVEL: logLevel.default('info'),
-  /** Where the app is reached: the session tokens' authorized party. */
-  APP_URL: httpUrl.default('http://localhost:3000'),
-  // Clerk. The SDK reads these same names itself; we validate them here.
-  NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: prefixed('pk_', 'Clerk publishable key'),
-  CLERK_SECRET_KEY: prefixed('sk_', 'Clerk secret key'),
-  CLERK_WEBHOOK_SIGNING_SECRET: prefixed('whsec_', 'webhook signing secret'),
-  CLERK_API_URL: httpUrl.default('https://api.clerk.com'),
-  /** PEM public key: verify session tokens with no network (the SDK does not read it by itself). */
-  CLERK_JWT_KEY: z
-    .string()
-    .trim()
-    .refine((value) => value.includes('BEGIN PUBLIC KEY'), { message: 'must be a PEM public key (-----BEGIN PUBLIC KEY-----)' })
-    .optional(),
-  /** Comma-separated origins whose session tokens are accepted (`azp`); default APP_URL. */
-  CLERK_AUTHORIZED_PARTIES: z.string().optional(),
-  /** Set (by `npm run dev` and the tests) when the local Clerk emulator stands in for Clerk. */
-  CLERK_EMULATOR_URL: httpUrl.optional(),
-});
+const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
+const days = z.coerce.number().int().min(1).max(3650);
+
+export const DEFAULT_APP_URL = 'http://localhost:3000';
+
+/** Loopback hosts: the one place plain http is fine for APP_URL in production (trying the build locally). */
+const isLoopback = (url: string) => ['localhost', '127.0.0.1', '[::1]'].includes(new URL(url).hostname);
+
+/** How long the webhook ledger keeps personal data and rows (docs/decisions/008). */
+const retentionSchema = {
+  /** Days a processed delivery keeps its (reduced) payload, for replay after a fix. */
+  WEBHOOK_PAYLOAD_RETENTION_DAYS: days.default(7),
+  /** Days a delivery's ledger row (ids, type, outcome, times) is kept for audit and idempotency. */
+  WEBHOOK_LEDGER_RETENTION_DAYS: days.default(30),
+};
+
+/** Variables the web app needs at run time, each on its own. */
+const appFields = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    DATABASE_URL: postgresUrl,
+    LOG_LEVEL: logLevel.default('info'),
+    /** Where the app is reached: the session tokens' authorized party. Required (https) in production. */
+    APP_URL: httpUrl.optional(),
+    // Clerk. The SDK reads these same names itself; we validate them here.
+    NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: prefixed('pk_', 'Clerk publishable key'),
+    CLERK_SECRET_KEY: prefixed('sk_', 'Clerk secret key'),
+    CLERK_WEBHOOK_SIGNING_SECRET: prefixed('whsec_', 'webhook signing secret'),
+    CLERK_API_URL: httpUrl.default('https://api.clerk.com'),
+    /** PEM public key: verify session tokens with no network (the SDK does not read it by itself). */
+    CLERK_JWT_KEY: z
+      .string()
+      .trim()
+      .refine((value) => value.includes('BEGIN PUBLIC KEY'), { message: 'must be a PEM public key (-----BEGIN PUBLIC KEY-----)' })
+      .optional(),
+    /** Comma-separated origins whose session tokens are accepted (`azp`); default APP_URL. */
+    CLERK_AUTHORIZED_PARTIES: z.string().optional(),
+    /** Set (by `npm run dev` and the tests) when the local Clerk emulator stands in for Clerk. */
+    CLERK_EMULATOR_URL: httpUrl.optional(),
+    /** The explicit opt-in to the emulator's configuration, set only by `npm run dev`, the tests and the bench. */
+    CLERK_EMULATOR_ALLOWED: flag.default(false),
+    ...retentionSchema,
+    /** Minutes between the app's own prunes of expired data; 0: only `npm run data:prune` prunes. */
+    DATA_PRUNE_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(10_080).default(60),
+  });
+
+/** ... and together: checks across variables. */
+const appSchema = appFields
+  .superRefine((env, ctx) => {
+    const markers = [
+      env.CLERK_EMULATOR_URL ? 'CLERK_EMULATOR_URL is set' : null,
+      frontendApiHostOf(env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY) === EMULATOR_FRONTEND_API_HOST ? 'NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY is the emulator\'s' : null,
+      env.CLERK_SECRET_KEY.startsWith(EMULATOR_SECRET_KEY_PREFIX) ? 'CLERK_SECRET_KEY is the emulator\'s' : null,
+    ].filter(Boolean);
+    if (markers.length > 0 && !env.CLERK_EMULATOR_ALLOWED) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CLERK_EMULATOR_URL'],
+        message:
+          `This is the local Clerk emulator's configuration (${markers.join('; ')}), which must never serve real users. ` +
+          'For production, set your Clerk instance\'s keys (see docs/deploy.md) and unset CLERK_EMULATOR_URL. ' +
+          'To run locally, use `npm run dev`; to try the production build on your machine, set CLERK_EMULATOR_ALLOWED=true.',
+        params: { complete: true },
+      });
+    }
+    if (env.NODE_ENV === 'production') {
+      if (!env.APP_URL) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['APP_URL'],
+          message: 'APP_URL is missing: in production set it to the https address people use to reach the app (e.g. https://app.example.com).',
+          params: { complete: true },
+        });
+      } else if (!env.APP_URL.startsWith('https://') && !isLoopback(env.APP_URL)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['APP_URL'],
+          message: `APP_URL is invalid: in production it must be an https address (it is ${env.APP_URL}); plain http is only for localhost.`,
+          params: { complete: true },
+        });
+      }
+    }
+  })
+  .transform((env) => ({ ...env, APP_URL: env.APP_URL ?? DEFAULT_APP_URL }));
 
 /** Variables the scripts in `scripts/` and the test setup read. */
 const toolSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
+  /** A direct (unpooled) connection for migrations, when DATABASE_URL goes through a transaction pooler. */
+  DIRECT_URL: postgresUrl.optional(),
+  ...retentionSchema,
   TEST_DATABASE_URL: postgresUrl.optional(),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54320),
@@ -62,6 +128,7 @@ const toolSchema = z.object({
   /** Real Clerk keys: when set, `npm run dev` uses Clerk and does not start the emulator. */
   NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: z.string().optional(),
   CLERK_SECRET_KEY: z.string().optional(),
+  CLERK_API_URL: httpUrl.optional(),
   /** Port of the local Clerk emulator under `npm run dev`. */
   CLERK_EMULATOR_PORT: z.coerce.number().int().min(1).max(65535).default(3001),
   /** Lifetime of the emulator's session tokens (docs/decisions/004). */
@@ -83,6 +150,7 @@ const HINTS: Record<string, string> = {
   CLERK_JWT_KEY: 'copy the PEM public key from the Clerk dashboard (API keys), or unset it to fetch keys from Clerk',
   DATABASE_URL:
     'set it to a PostgreSQL connection string, or run `npm run dev`, which starts an embedded PostgreSQL and sets it',
+  DIRECT_URL: 'set it to a direct (not pooled) PostgreSQL connection string, or unset it to migrate through DATABASE_URL',
   TEST_DATABASE_URL: 'unset it to let `npm test` start its own embedded PostgreSQL',
   LOG_LEVEL: 'use one of fatal, error, warn, info, debug, trace, silent',
 };
@@ -93,6 +161,8 @@ export class EnvError extends Error {
 
 function formatIssues(error: z.ZodError, source: Record<string, unknown>): string {
   const lines = error.issues.map((issue) => {
+    // Checks across variables word their whole message themselves.
+    if (issue.code === 'custom' && (issue as { params?: { complete?: boolean } }).params?.complete) return `  - ${issue.message}`;
     const key = String(issue.path[0] ?? '');
     const problem = source[key] === undefined || source[key] === '' ? 'is missing' : `is invalid: ${issue.message}`;
     const hint = HINTS[key];
@@ -121,19 +191,25 @@ let webhookSecret: string | undefined;
  */
 
 export function getDatabaseUrl(): string {
-  databaseUrl ??= appEnv?.DATABASE_URL ?? parse(appSchema.pick({ DATABASE_URL: true }), process.env).DATABASE_URL;
+  databaseUrl ??= appEnv?.DATABASE_URL ?? parse(appFields.pick({ DATABASE_URL: true }), process.env).DATABASE_URL;
   return databaseUrl;
 }
 
 export function getLogLevel(): AppEnv['LOG_LEVEL'] {
-  return appEnv?.LOG_LEVEL ?? parse(appSchema.pick({ LOG_LEVEL: true }), process.env).LOG_LEVEL;
+  return appEnv?.LOG_LEVEL ?? parse(appFields.pick({ LOG_LEVEL: true }), process.env).LOG_LEVEL;
 }
 
 export function getWebhookSigningSecret(): string {
   webhookSecret ??=
     appEnv?.CLERK_WEBHOOK_SIGNING_SECRET ??
-    parse(appSchema.pick({ CLERK_WEBHOOK_SIGNING_SECRET: true }), process.env).CLERK_WEBHOOK_SIGNING_SECRET;
+    parse(appFields.pick({ CLERK_WEBHOOK_SIGNING_SECRET: true }), process.env).CLERK_WEBHOOK_SIGNING_SECRET;
   return webhookSecret;
+}
+
+export type RetentionSettings = z.infer<z.ZodObject<typeof retentionSchema>>;
+
+export function getRetentionSettings(): RetentionSettings {
+  return appEnv ?? parse(z.object(retentionSchema), process.env);
 }
 
 /** The web app's environment, parsed once; throws an `EnvError` that says what to fix. */

@@ -47,12 +47,14 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
   response.end(text);
 }
 
-export function sendHtml(response: ServerResponse, status: number, html: string, cookies: string[] = []): void {
+/** A page of ours: no script at all, and its forms post only here or (after sign-in) redirect to the app. */
+export function sendHtml(response: ServerResponse, status: number, html: string, appOrigin: string): void {
   response.writeHead(status, {
     'Content-Type': 'text/html; charset=utf-8',
     'Cache-Control': 'no-store',
-    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action *; frame-ancestors 'none'",
-    ...(cookies.length ? { 'Set-Cookie': cookies } : {}),
+    'Content-Security-Policy': `default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self' ${appOrigin}; base-uri 'none'; frame-ancestors 'none'`,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
   });
   response.end(html);
 }

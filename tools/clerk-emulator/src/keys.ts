@@ -9,10 +9,15 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, importSPKI, type JWK } from 'jose';
+import { EMULATOR_FRONTEND_API_HOST, EMULATOR_SECRET_KEY_PREFIX } from '../../../modules/cores/env/clerk-emulator-identity';
 import { randomToken } from './ids';
 
-/** The frontend API host the publishable key names; the SDK compares token `iss` with it. */
-export const FRONTEND_API_HOST = 'clerk.example.test';
+/**
+ * The frontend API host the publishable key names; the SDK compares token
+ * `iss` with it. The app recognises it (and the secret key's prefix) and
+ * refuses to serve real traffic with them.
+ */
+export const FRONTEND_API_HOST = EMULATOR_FRONTEND_API_HOST;
 export const ISSUER = `https://${FRONTEND_API_HOST}`;
 /** `pk_live_` + base64("<frontend api host>$"): see FACTS.md on why not `pk_test_`. */
 export const PUBLISHABLE_KEY = `pk_live_${Buffer.from(`${FRONTEND_API_HOST}$`).toString('base64')}`;
@@ -39,7 +44,7 @@ async function createSecrets(): Promise<EmulatorSecrets> {
     kid: `ins_emulator_${randomToken(9)}`,
     privateKeyPem: await exportPKCS8(privateKey),
     publicKeyPem: await exportSPKI(publicKey),
-    secretKey: `sk_live_emulator_${randomToken(24)}`,
+    secretKey: `${EMULATOR_SECRET_KEY_PREFIX}${randomToken(24)}`,
     webhookSecret: `whsec_${randomBytes(24).toString('base64')}`,
   };
 }

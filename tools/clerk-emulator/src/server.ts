@@ -8,15 +8,21 @@
  *   Control API    /_control/… (tests and tools: webhooks, 429s, bulk users, sessions)
  *
  * Never imported by the app: it runs in its own process (tools/clerk-emulator/main.ts).
+ *
+ * It holds the secret keys of a Clerk instance, so it defends itself like a
+ * local development server should: it answers only to its own host names (no
+ * DNS rebinding), refuses state-changing requests from other origins (no
+ * cross-site form posts), and its control API needs a token made anew on
+ * every run and handed only to the process that started it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { UserJSON } from '@clerk/backend';
+import type { InstanceJSON, UserJSON } from '@clerk/backend';
 import { jwtVerify } from 'jose';
-import { ApiError, notFound, rateLimited, unauthorized } from './errors';
+import { ApiError, formError, notFound, rateLimited, unauthorized } from './errors';
 import { parseCookies, readParams, redirect, sendHtml, sendJson, stringParam } from './http';
-import { clerkId } from './ids';
+import { clerkId, randomToken } from './ids';
 import { type EmulatorKeys, loadKeys, PUBLISHABLE_KEY } from './keys';
 import { adminPage, signInPage, signUpPage } from './pages';
 import { Store } from './store';
@@ -41,6 +47,10 @@ export interface EmulatorOptions {
 export interface RunningEmulator {
   url: string;
   port: number;
+  /** Required by the control API in the `x-emulator-control-token` header. */
+  controlToken: string;
+  /** The instance id Clerk would report (`GET /v1/instance`, webhooks' `instance_id`). */
+  instanceId: string;
   keys: EmulatorKeys;
   publishableKey: string;
   store: Store;
@@ -49,6 +59,17 @@ export interface RunningEmulator {
 }
 
 const CLIENT_COOKIE_MAX_AGE = 10 * 365 * 24 * 3600;
+
+export const CONTROL_TOKEN_HEADER = 'x-emulator-control-token';
+
+/** Clerk's limit on name parts (its `form_param_max_length_exceeded`). */
+const NAME_MAX = 256;
+
+/** Instance settings that change what the Backend API accepts, as the Clerk dashboard's would. */
+interface InstanceSettings {
+  /** "Name" turned off in the dashboard: Clerk refuses first_name and last_name. */
+  names: boolean;
+}
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const keys = await loadKeys(options.dataDir);
@@ -59,6 +80,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   let appUrl = new URL(options.appUrl).origin;
   let tokenTtlSeconds = options.tokenTtlSeconds;
   let rateLimit = { remaining: 0, retryAfter: 1 };
+  let settings: InstanceSettings = { names: true };
+  const controlToken = randomToken(24);
 
   const server: Server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
@@ -70,6 +93,45 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   });
 
   const selfUrl = () => `http://localhost:${(server.address() as AddressInfo).port}`;
+  const ownPort = () => (server.address() as AddressInfo).port;
+
+  /** Only our own names: a page on another host that resolves to us (DNS rebinding) gets nothing. */
+  function checkHost(request: IncomingMessage): void {
+    const host = (request.headers.host ?? '').toLowerCase();
+    if (![`localhost:${ownPort()}`, `127.0.0.1:${ownPort()}`, `[::1]:${ownPort()}`].includes(host)) {
+      throw new ApiError(403, [{ code: 'host_invalid', message: 'unknown host', long_message: `The emulator answers only to localhost:${ownPort()}.` }]);
+    }
+  }
+
+  /**
+   * Requests that change something come from our own pages (or, for
+   * sign-out, the app's): a form on any other site is refused. `required`
+   * for the browser forms; elsewhere only a present Origin is checked (the
+   * control and Backend APIs need a secret no page has).
+   */
+  function checkOrigin(request: IncomingMessage, options: { required: boolean; allowApp?: boolean }): void {
+    if (request.method === 'GET' || request.method === 'HEAD') return;
+    const origin = request.headers.origin;
+    if (!origin) {
+      if (options.required) throw new ApiError(403, [{ code: 'origin_invalid', message: 'missing Origin', long_message: 'Forms are accepted only from this emulator.' }]);
+      return;
+    }
+    const allowed = [`http://localhost:${ownPort()}`, `http://127.0.0.1:${ownPort()}`, `http://[::1]:${ownPort()}`, ...(options.allowApp ? [appUrl] : [])];
+    if (!allowed.includes(origin)) {
+      throw new ApiError(403, [{ code: 'origin_invalid', message: 'cross-origin request', long_message: `Requests from ${origin} are not accepted.` }]);
+    }
+  }
+
+  /** Clerk's checks on name parts: its length limit, and names turned off for the instance. */
+  function checkNames(params: Record<string, unknown>): void {
+    for (const param of ['first_name', 'last_name']) {
+      if (!(param in params) || params[param] === null || params[param] === undefined) continue;
+      if (!settings.names) throw formError(param, 'form_param_unknown', 'is unknown', `${param} is not a valid parameter for this request.`);
+      if (String(params[param]).length > NAME_MAX) {
+        throw formError(param, 'form_param_max_length_exceeded', 'exceeds maximum length', `${param} should not exceed ${NAME_MAX} characters.`);
+      }
+    }
+  }
 
   /** Only the app's origin: anything else would make sign-in an open redirect. */
   function safeRedirect(candidate: string | undefined): string {
@@ -111,12 +173,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const userPath = url.pathname.match(/^\/v1\/users\/([^/]+)$/);
     const refreshPath = url.pathname.match(/^\/v1\/sessions\/([^/]+)\/refresh$/);
     const adminUserPath = url.pathname.match(/^\/admin\/users\/([^/]+)(\/delete)?$/);
+    checkHost(request);
+    const browserForm = ['/sign-in', '/sign-up', '/sign-out'].includes(url.pathname) || url.pathname.startsWith('/admin');
+    checkOrigin(request, { required: browserForm, allowApp: url.pathname === '/sign-out' });
 
     // Frontend API: the pages a browser sees ---------------------------------
     if (route === 'GET /' ) return redirect(response, '/admin', [], 302);
     if (route === 'GET /sign-in') {
       const redirectUrl = safeRedirect(url.searchParams.get('redirect_url') ?? undefined);
-      return sendHtml(response, 200, signInPage({ redirectUrl, signUpHref: `/sign-up?redirect_url=${encodeURIComponent(redirectUrl)}` }));
+      return sendHtml(response, 200, signInPage({ redirectUrl, signUpHref: `/sign-up?redirect_url=${encodeURIComponent(redirectUrl)}` }), appUrl);
     }
     if (route === 'POST /sign-in') {
       const params = await readParams(request);
@@ -125,14 +190,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       const user = email ? store.findUserByEmail(email) : undefined;
       if (!user) {
         const error = email ? `No account uses ${email}. Check the address, or sign up.` : 'Enter your email address.';
-        return sendHtml(response, 422, signInPage({ redirectUrl, email, error, signUpHref: `/sign-up?redirect_url=${encodeURIComponent(redirectUrl)}` }));
+        return sendHtml(response, 422, signInPage({ redirectUrl, email, error, signUpHref: `/sign-up?redirect_url=${encodeURIComponent(redirectUrl)}` }), appUrl);
       }
       const { cookies } = await mintSession(user, parseCookies(request)[COOKIES.client]);
       return redirect(response, redirectUrl, cookies);
     }
     if (route === 'GET /sign-up') {
       const redirectUrl = safeRedirect(url.searchParams.get('redirect_url') ?? undefined);
-      return sendHtml(response, 200, signUpPage({ redirectUrl, signInHref: `/sign-in?redirect_url=${encodeURIComponent(redirectUrl)}` }));
+      return sendHtml(response, 200, signUpPage({ redirectUrl, signInHref: `/sign-in?redirect_url=${encodeURIComponent(redirectUrl)}` }), appUrl);
     }
     if (route === 'POST /sign-up') {
       const params = await readParams(request);
@@ -148,7 +213,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
         const message = error.errors[0]?.code === 'form_identifier_exists' ? `${values.email} already has an account. Sign in instead.` : 'Enter a valid email address.';
-        return sendHtml(response, 422, signUpPage({ redirectUrl, values, error: message, signInHref: `/sign-in?redirect_url=${encodeURIComponent(redirectUrl)}` }));
+        return sendHtml(response, 422, signUpPage({ redirectUrl, values, error: message, signInHref: `/sign-in?redirect_url=${encodeURIComponent(redirectUrl)}` }), appUrl);
       }
       const { cookies } = await mintSession(user, parseCookies(request)[COOKIES.client]);
       return redirect(response, redirectUrl, cookies);
@@ -181,7 +246,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     // Admin page ----------------------------------------------------------------
     if (route === 'GET /admin') {
       const users = [...store.listUsers()].sort((a, b) => b.created_at - a.created_at);
-      return sendHtml(response, 200, adminPage({ users: users.slice(0, 200), total: users.length, deliveries: webhooks.deliveries.slice(-50).reverse(), appUrl, message: url.searchParams.get('message') ?? undefined }));
+      return sendHtml(response, 200, adminPage({ users: users.slice(0, 200), total: users.length, deliveries: webhooks.deliveries.slice(-50).reverse(), appUrl, message: url.searchParams.get('message') ?? undefined }), appUrl);
     }
     if (method === 'POST' && adminUserPath) {
       const id = decodeURIComponent(adminUserPath[1]!);
@@ -210,10 +275,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     if (url.pathname.startsWith('/v1/')) {
       requireSecretKey(request);
       if (route === 'GET /v1/jwks') return sendJson(response, 200, { keys: [keys.jwk] });
+      if (route === 'GET /v1/instance') {
+        const instance: InstanceJSON = { object: 'instance', id: instanceId, environment_type: 'development', allowed_origins: [appUrl] };
+        return sendJson(response, 200, instance);
+      }
       if (route === 'GET /v1/users') return sendJson(response, 200, listUsers(url.searchParams));
       if (route === 'GET /v1/users/count') return sendJson(response, 200, { object: 'total_count', total_count: filterUsers(url.searchParams).length });
       if (route === 'POST /v1/users') {
         const params = await readParams(request);
+        checkNames(params);
         const emails = params.email_address;
         const phones = params.phone_number;
         const user = store.createUser({
@@ -230,6 +300,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         const id = decodeURIComponent(userPath[1]!);
         const params = await readParams(request);
         const user = store.getUser(id);
+        checkNames(params);
         const changes: UserChanges = {};
         if ('first_name' in params) changes.firstName = (params.first_name as string | null) ?? null;
         if ('last_name' in params) changes.lastName = (params.last_name as string | null) ?? null;
@@ -327,6 +398,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   }
 
   async function control(route: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (request.headers[CONTROL_TOKEN_HEADER] !== controlToken) {
+      throw new ApiError(401, [{ code: 'control_token_invalid', message: 'control token required', long_message: `The control API needs the ${CONTROL_TOKEN_HEADER} header the emulator printed at start.` }]);
+    }
     const params = request.method === 'GET' ? {} : await readParams(request);
     switch (route) {
       case 'GET /_control/health':
@@ -345,7 +419,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       case 'PUT /_control/config': {
         if (typeof params.appUrl === 'string') appUrl = new URL(params.appUrl).origin;
         if (typeof params.tokenTtlSeconds === 'number') tokenTtlSeconds = params.tokenTtlSeconds;
-        return sendJson(response, 200, { appUrl, tokenTtlSeconds });
+        if (params.settings && typeof params.settings === 'object') settings = { ...settings, ...(params.settings as Partial<InstanceSettings>) };
+        return sendJson(response, 200, { appUrl, tokenTtlSeconds, settings });
       }
       case 'PUT /_control/webhooks':
         return sendJson(response, 200, webhooks.configure(params as Partial<DeliverySettings> & { endpoint?: string | null }));
@@ -402,6 +477,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         webhooks.clear();
         webhooks.configure({ hold: false, duplicates: 0, delayMs: 0, reorder: false, dropRate: 0 });
         rateLimit = { remaining: 0, retryAfter: 1 };
+        settings = { names: true };
         return sendJson(response, 200, { status: 'ok' });
       default:
         throw notFound();
@@ -417,6 +493,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   return {
     url: `http://localhost:${port}`,
     port,
+    controlToken,
+    instanceId,
     keys,
     publishableKey: PUBLISHABLE_KEY,
     store,
