@@ -1,9 +1,11 @@
 /**
  * `npm run webhooks:replay -- <svix-id> [<svix-id> …]` or `-- --failed`:
  * re-process stored webhook deliveries through the same code as the endpoint,
- * for operators after a fix. Stored payloads were verified when received.
- * Named deliveries are re-applied even if processed (the ordering rules keep
- * that safe); --failed takes every delivery whose processing failed.
+ * for operators after a fix. Stored payloads were verified when received,
+ * and are checked again. Named deliveries are re-applied even if processed
+ * (the ordering rules keep that safe); --failed takes every delivery whose
+ * processing failed. A delivery whose payload is gone (an ignored type, a
+ * deleted user, or past the retention window) has nothing to replay.
  */
 import './lib/load-env';
 import { parseArgs } from 'node:util';
@@ -19,6 +21,7 @@ const database = await openLocalDatabase();
 process.env.DATABASE_URL = database.url;
 const { getPrisma, disconnectPrisma } = await import('../modules/cores/db/prisma');
 const { processClerkWebhook } = await import('../modules/auth/src/services/clerk-webhook.service');
+const { parseHandledEvent } = await import('../modules/auth/src/services/webhook-verification');
 
 let failures = 0;
 try {
@@ -32,9 +35,14 @@ try {
     failures++;
   }
   for (const stored of deliveries) {
+    if (stored.payload === null) {
+      console.log(`${stored.svixId} ${stored.type}: no payload kept (ignored type, deleted user, or past retention): nothing to replay`);
+      continue;
+    }
     try {
+      const event = parseHandledEvent(stored.type, (stored.payload as { data?: unknown }).data);
       const { outcome } = await processClerkWebhook(
-        { svixId: stored.svixId, event: stored.payload as never, eventAt: stored.eventAt ?? stored.receivedAt },
+        { svixId: stored.svixId, type: stored.type, event, eventAt: stored.eventAt ?? stored.receivedAt, instanceId: null },
         { force: !values.failed },
       );
       console.log(`${stored.svixId} ${stored.type}: ${outcome}`);

@@ -33,7 +33,8 @@ describe('hostile input', () => {
   const valid = () => delivery('user.created', newClerkUser());
   const raw = (headers: Record<string, string>, body: string) => fetch(endpoint, { method: 'POST', headers, body });
 
-  const cases: [string, () => Promise<Response>, number, RegExp][] = [
+  /** [name, request, status, reason, whether Clerk signed it: then the ledger records it as rejected] */
+  const cases: [string, () => Promise<{ response: Response; svixId?: string } | Response>, number, RegExp, boolean?][] = [
     ['a tampered body', async () => {
       const d = valid();
       return raw(signedHeaders(d, { secret: secret() }), d.body.replace('Lovelace', 'Mallory'));
@@ -58,12 +59,21 @@ describe('hostile input', () => {
     ]),
     ['a signed body that is not JSON', async () => {
       const d = { svixId: `msg_${randomUUID()}`, body: 'this is not json' };
-      return raw(signedHeaders(d, { secret: secret() }), d.body);
-    }, 400, /not JSON/],
+      return { response: await raw(signedHeaders(d, { secret: secret() }), d.body), svixId: d.svixId };
+    }, 400, /not JSON/, true],
     ['signed JSON that is not an event', async () => {
       const d = { svixId: `msg_${randomUUID()}`, body: '{"hello":"world"}' };
+      return { response: await raw(signedHeaders(d, { secret: secret() }), d.body), svixId: d.svixId };
+    }, 400, /not a Clerk event/, true],
+    ['a signed user event with a NUL character', async () => {
+      const d = valid();
+      const body = d.body.replace('"last_name":"Lovelace"', '"last_name":"Love\\u0000lace"');
+      return { response: await raw(signedHeaders({ svixId: d.svixId, body }, { secret: secret() }), body), svixId: d.svixId };
+    }, 400, /malformed user.created payload/, true],
+    ['an svix-id that is no Svix id', async () => {
+      const d = { ...valid(), svixId: `msg_${'x'.repeat(300)}` };
       return raw(signedHeaders(d, { secret: secret() }), d.body);
-    }, 400, /not a Clerk event/],
+    }, 400, /invalid svix-id/],
     ['an empty body', async () => {
       const d = { svixId: `msg_${randomUUID()}`, body: '' };
       return raw(signedHeaders(d, { secret: secret() }), '');
@@ -97,12 +107,17 @@ describe('hostile input', () => {
     }, 413, /body over/],
   ];
 
-  it.each(cases)('refuses %s with a 4xx and a reason, changing no row', async (_name, request, status, reason) => {
+  it.each(cases)('refuses %s with a 4xx and a reason, changing no row (a signed one is recorded as rejected)', async (_name, request, status, reason, signed) => {
     const before = await counts();
-    const response = await request();
+    const answer = await request();
+    const { response, svixId } = answer instanceof Response ? { response: answer, svixId: undefined } : answer;
     expect(response.status).toBe(status);
-    expect(((await response.json()) as { error: string }).error).toMatch(reason);
-    expect(await counts()).toEqual(before);
+    const error = ((await response.json()) as { error: string }).error;
+    expect(error).toMatch(reason);
+    expect(await counts()).toEqual({ ...before, deliveries: before.deliveries + (signed ? 1 : 0) });
+    if (signed) {
+      expect(await prisma().webhookDelivery.findUnique({ where: { svixId: svixId! } })).toMatchObject({ outcome: 'rejected', error, payload: null, processedAt: expect.any(Date) });
+    }
   });
 });
 

@@ -31,11 +31,48 @@ export function isRetryableConflict(error: unknown): boolean {
   return isUniqueViolation(error) || codes.has(DEADLOCK) || codes.has(SERIALIZATION_FAILURE) || codes.has('P2034') || codes.has('TransactionWriteConflict');
 }
 
-/** The database cannot be reached or is going away: the caller should come back later. */
+/**
+ * Ways a database, a pooler in front of it (PgBouncer, Supavisor, RDS Proxy)
+ * or a managed host (Neon, Supabase) says "not reachable right now": every
+ * SQLSTATE of class 08 (connection exception; PgBouncer reports its own
+ * outages as 08P01, e.g. "server login has been failing"), the server
+ * shutting down or starting (57P0x), too many connections, the network
+ * errors of the driver, and Prisma's "cannot reach / timed out" codes.
+ */
+const UNAVAILABLE_CODES = new Set([
+  '57P01', '57P02', '57P03', '57P05', '53300', '53400',
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED',
+  'P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028',
+  'DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'TransactionAlreadyClosed',
+]);
+
+const UNAVAILABLE_MESSAGE = new RegExp(
+  [
+    'connection terminated', 'timeout exceeded when trying to connect', 'terminating connection', 'encountered a connection error',
+    "can.t reach database server", 'the database system is (shutting down|starting up|in recovery mode)', 'Connection terminated unexpectedly',
+    // PgBouncer
+    'server login has been failing', 'no more connections allowed', 'pgbouncer cannot connect to server', 'query_wait_timeout',
+    'server conn crashed', 'client_login_timeout', 'database .* is paused',
+    // Neon, Supabase's Supavisor
+    "couldn.t connect to compute node", 'endpoint (is|has been) disabled', 'control plane request failed', 'compute is (starting|suspended)',
+    'EDBHANDLEREXITED', 'max client connections reached', 'DbHandler exited',
+    // Prisma: no connection within the pool's wait
+    'Unable to start a transaction in the given time', 'Timed out fetching a new connection',
+  ].join('|'),
+  'i',
+);
+
+/** The database cannot be reached or is going away: the caller should come back later (503, Retry-After). */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const codes = codesOf(error);
-  const unavailable = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300', 'P1001', 'P1002', 'P1017', 'P2024', 'DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout'];
-  if (unavailable.some((code) => codes.has(code))) return true;
-  const message = error instanceof Error ? error.message : String(error);
-  return /connection terminated|timeout exceeded when trying to connect|Connection terminated unexpectedly|terminating connection|encountered a connection error|Can.t reach database server|the database system is (shutting down|starting up)/i.test(message);
+  for (const code of codes) if (/^08[0-9A-Z]{3}$/.test(code) || UNAVAILABLE_CODES.has(code)) return true;
+  return UNAVAILABLE_MESSAGE.test(messagesOf(error));
+}
+
+/** Every message in the error and its causes, for recognising errors that carry no code. */
+function messagesOf(error: unknown, depth = 0): string {
+  if (!error || typeof error !== 'object' || depth > 6) return typeof error === 'string' ? error : '';
+  const record = error as Record<string, unknown>;
+  const own = typeof record.message === 'string' ? record.message : '';
+  return [own, ...['cause', 'meta', 'driverAdapterError', 'error'].map((key) => messagesOf(record[key], depth + 1))].filter(Boolean).join('\n');
 }

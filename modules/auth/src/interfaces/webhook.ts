@@ -1,4 +1,5 @@
-/** Limits and answers of the Clerk webhook endpoint. */
+/** Limits, answers and event shapes of the Clerk webhook endpoint. */
+import type { ClerkUserData } from './clerk-user-data';
 
 /** Clerk's user payloads are a few KiB; anything near this is not from Clerk. */
 export const WEBHOOK_MAX_BODY_BYTES = 256 * 1024;
@@ -6,14 +7,22 @@ export const WEBHOOK_MAX_BODY_BYTES = 256 * 1024;
 /** Svix's own tolerance for the `svix-timestamp` header. */
 export const WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS = 5 * 60;
 
+/** Outcomes a delivery answers with and the ledger records (`processing` and `rejected` are ledger-only). */
 export type DeliveryOutcome = 'applied' | 'stale' | 'ignored' | 'duplicate' | 'failed';
 
-/** A request we refuse before touching the database: its status and a short reason. */
+/** The events the sync handles, reduced to the fields it reads. */
+export type HandledEvent =
+  | { type: 'user.created' | 'user.updated'; data: ClerkUserData }
+  | { type: 'user.deleted'; data: { id?: string; deleted?: boolean } };
+
+/** A request we refuse: its status and a short reason; `signed` once the signature was verified. */
 export class WebhookRejection extends Error {
   override name = 'WebhookRejection';
   constructor(
     readonly status: 400 | 413,
     readonly reason: string,
+    /** Set for a delivery Clerk really sent (verified signature) that we still cannot take: it is recorded as rejected. */
+    readonly signed?: { svixId: string; type: string },
   ) {
     super(reason);
   }

@@ -11,13 +11,16 @@
  * - a deletion leaves a tombstone, and a tombstoned user is never written
  *   again (Clerk never reuses a user id);
  * - an email held by another row goes to whichever user's data is newer
- *   (docs/decisions/005); conflicts between transactions are retried.
+ *   (docs/decisions/005); conflicts between transactions are retried;
+ * - a deletion erases the person's data from every table, the delivery
+ *   ledger included (docs/decisions/008).
  */
 import { randomBytes } from 'node:crypto';
-import type { UserJSON } from '@clerk/backend';
 import type { Prisma, User } from '@/generated/prisma/client';
 import { isRetryableConflict } from '@/modules/cores/db/errors';
 import { getPrisma } from '@/modules/cores/db/prisma';
+import { utcNow } from '@/modules/cores/db/sql';
+import { type ClerkUserData, clerkUserDataSchema } from '../interfaces/clerk-user-data';
 import { clerkUserFields, placeholderEmail } from './clerk-user';
 
 export type Tx = Prisma.TransactionClient;
@@ -52,7 +55,7 @@ export interface VersionResult {
   created?: boolean;
 }
 
-export async function applyUserVersion(tx: Tx, user: UserJSON): Promise<VersionResult> {
+export async function applyUserVersion(tx: Tx, user: ClerkUserData): Promise<VersionResult> {
   const fields = clerkUserFields(user);
   await lockClerkUser(tx, fields.clerkId);
   // Hot path (every webhook): plain SQL, one read for all three questions.
@@ -85,11 +88,12 @@ export async function applyUserVersion(tx: Tx, user: UserJSON): Promise<VersionR
   }
 
   const [row] = await tx.$queryRaw<(User & { created: boolean })[]>`
-    INSERT INTO "User" ("id", "clerkId", "email", "name", "clerkUpdatedAt", "updatedAt")
-    VALUES (${newRowId()}, ${fields.clerkId}, ${email}, ${fields.name}, ${fields.clerkUpdatedAt}, now())
+    INSERT INTO "User" ("id", "clerkId", "email", "name", "firstName", "lastName", "clerkUpdatedAt", "createdAt", "updatedAt")
+    VALUES (${newRowId()}, ${fields.clerkId}, ${email}, ${fields.name}, ${fields.firstName}, ${fields.lastName}, ${fields.clerkUpdatedAt}, ${utcNow}, ${utcNow})
     ON CONFLICT ("clerkId") DO UPDATE
-      SET "email" = EXCLUDED."email", "name" = EXCLUDED."name", "clerkUpdatedAt" = EXCLUDED."clerkUpdatedAt", "updatedAt" = now()
-    RETURNING "id", "clerkId", "email", "name", "createdAt", "updatedAt", "clerkUpdatedAt", (xmax = 0) AS "created"`;
+      SET "email" = EXCLUDED."email", "name" = EXCLUDED."name", "firstName" = EXCLUDED."firstName", "lastName" = EXCLUDED."lastName",
+          "clerkUpdatedAt" = EXCLUDED."clerkUpdatedAt", "updatedAt" = EXCLUDED."updatedAt"
+    RETURNING "id", "clerkId", "email", "name", "firstName", "lastName", "createdAt", "updatedAt", "clerkUpdatedAt", (xmax = 0) AS "created"`;
   const { created, ...saved } = row!;
   return { outcome: 'applied', user: saved, created };
 }
@@ -106,12 +110,21 @@ function newRowId(): string {
   return `c${Date.now().toString(36)}${randomBytes(12).toString('base64url').replace(/[-_]/g, '0').toLowerCase()}`;
 }
 
-/** Delete the row of a Clerk user (posts cascade) and keep a tombstone, inside `tx`. */
+/**
+ * Delete the row of a Clerk user (posts cascade), keep a tombstone, and erase
+ * what else we hold of the person: the payloads (and error texts) of their
+ * webhook deliveries and their rate-limit counters. Inside `tx`. The
+ * tombstone and the ledger keep only the Clerk id, which names no one.
+ */
 export async function applyUserDeletion(tx: Tx, clerkId: string, deletedAt: Date): Promise<{ outcome: SyncOutcome }> {
   await lockClerkUser(tx, clerkId);
   const tombstone = await tx.deletedClerkUser.findUnique({ where: { clerkId } });
   if (!tombstone) await tx.deletedClerkUser.create({ data: { clerkId, deletedAt } });
   const { count } = await tx.user.deleteMany({ where: { clerkId } });
+  await tx.$executeRaw`
+    UPDATE "WebhookDelivery" SET "payload" = NULL, "error" = NULL
+    WHERE "clerkUserId" = ${clerkId} AND "type" <> 'user.deleted' AND ("payload" IS NOT NULL OR "error" IS NOT NULL)`;
+  await tx.$executeRaw`DELETE FROM "RateLimitWindow" WHERE starts_with("key", ${`${clerkId}:`})`;
   return { outcome: tombstone && count === 0 ? 'stale' : 'applied' };
 }
 
@@ -122,7 +135,7 @@ export async function applyUserDeletion(tx: Tx, clerkId: string, deletedAt: Date
  * email held by another row, two users of the batch sharing one) takes the
  * one-by-one path.
  */
-export async function applyUserVersions(tx: Tx, users: UserJSON[]): Promise<VersionResult[]> {
+export async function applyUserVersions(tx: Tx, users: ClerkUserData[]): Promise<VersionResult[]> {
   const sorted = [...users].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const ids = sorted.map((user) => user.id);
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) FROM unnest(${ids}::text[]) AS id ORDER BY id`;
@@ -162,8 +175,8 @@ export async function applyUserVersions(tx: Tx, users: UserJSON[]): Promise<Vers
   for (const candidate of candidates) {
     if (results.has(candidate.user.id)) continue;
     if (candidate.row && !contested.has(candidate.fields.email)) {
-      const { email, name, clerkUpdatedAt } = candidate.fields;
-      const row = await tx.user.update({ where: { id: candidate.row.id }, data: { email, name, clerkUpdatedAt } });
+      const { email, name, firstName, lastName, clerkUpdatedAt } = candidate.fields;
+      const row = await tx.user.update({ where: { id: candidate.row.id }, data: { email, name, firstName, lastName, clerkUpdatedAt } });
       results.set(candidate.user.id, { outcome: 'applied', user: row, created: false });
     } else {
       results.set(candidate.user.id, await applyUserVersion(tx, candidate.user));
@@ -172,7 +185,18 @@ export async function applyUserVersions(tx: Tx, users: UserJSON[]): Promise<Vers
   return users.map((user) => results.get(user.id)!);
 }
 
+/**
+ * A Clerk user from the Backend API (just-in-time provisioning, reconcile),
+ * checked as strictly as a webhook's: throws for data the sync cannot store.
+ */
+export function checkedClerkUser(user: unknown): ClerkUserData {
+  const parsed = clerkUserDataSchema.safeParse(user);
+  if (!parsed.success) throw new Error(`Clerk user data cannot be stored: ${parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`);
+  return parsed.data;
+}
+
 /** Sync one Clerk user in a transaction of its own (just-in-time provisioning, reconcile). */
-export function syncUserFromClerk(user: UserJSON): Promise<VersionResult> {
-  return inSyncTransaction((tx) => applyUserVersion(tx, user));
+export function syncUserFromClerk(user: unknown): Promise<VersionResult> {
+  const checked = checkedClerkUser(user);
+  return inSyncTransaction((tx) => applyUserVersion(tx, checked));
 }

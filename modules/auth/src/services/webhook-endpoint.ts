@@ -1,14 +1,15 @@
 /**
  * The Clerk webhook endpoint as a function of a Request: size limit, then
- * verification (no database access for anything refused), then exactly-once
- * processing, one structured log line per delivery, and the status Svix
- * needs (2xx: done; 4xx: never send this again; 5xx: retry later).
+ * verification (no database access for anything unsigned), then exactly-once
+ * processing, one structured log line per delivery (ids, never personal
+ * data), and the status Svix needs (2xx: done; 4xx: never send this again;
+ * 503 with Retry-After: the database is unreachable, retry later).
  */
 import { isDatabaseUnavailable } from '@/modules/cores/db/errors';
 import { getWebhookSigningSecret } from '@/modules/cores/env/env';
 import { getLogger } from '@/modules/cores/logger/logger';
 import { WEBHOOK_MAX_BODY_BYTES, WebhookRejection } from '../interfaces/webhook';
-import { processClerkWebhook } from './clerk-webhook.service';
+import { processClerkWebhook, recordRejection } from './clerk-webhook.service';
 import { verifyClerkWebhook } from './webhook-verification';
 
 /** Read at most `limit` bytes; refuse with 413 as soon as the body is known to be larger. */
@@ -32,7 +33,7 @@ async function readLimitedBody(request: Request, limit: number): Promise<string>
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function handleClerkWebhookRequest(request: Request): Promise<Response> {
+export async function handleClerkWebhookRequest(request: Request, options: { signingSecret?: string } = {}): Promise<Response> {
   const started = performance.now();
   const log = getLogger().child({ component: 'clerk-webhook' });
   const svixId = request.headers.get('svix-id');
@@ -47,14 +48,19 @@ export async function handleClerkWebhookRequest(request: Request): Promise<Respo
 
   try {
     const body = await readLimitedBody(request, WEBHOOK_MAX_BODY_BYTES);
-    const webhook = verifyClerkWebhook(body, request.headers, getWebhookSigningSecret());
-    type = webhook.event.type;
+    const webhook = verifyClerkWebhook(body, request.headers, options.signingSecret ?? getWebhookSigningSecret());
+    type = webhook.type;
     const result = await processClerkWebhook(webhook);
     clerkUserId = result.clerkUserId;
     finish(200, result.outcome);
     return Response.json({ outcome: result.outcome });
   } catch (error) {
     if (error instanceof WebhookRejection) {
+      // Clerk sent it but we cannot take it: Svix stops on a 4xx, so the ledger is where it stays visible.
+      if (error.signed) {
+        type = error.signed.type;
+        await recordRejection(error.signed, error.reason);
+      }
       finish(error.status, 'rejected', { reason: error.reason });
       // An oversized body was not read to its end: this connection cannot carry another request.
       const headers: Record<string, string> = error.status === 413 ? { Connection: 'close' } : {};

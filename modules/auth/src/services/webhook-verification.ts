@@ -1,40 +1,54 @@
 /**
- * Is this request a webhook Clerk sent? Verified with `standardwebhooks`, the
- * library Clerk's own `verifyWebhook` uses (same headers, same 5-minute
- * tolerance), called directly so we keep the raw body and the envelope's
- * `timestamp`, which `verifyWebhook` drops. Nothing here touches the database.
+ * Is this request a webhook Clerk sent, and one we can take? Verified with
+ * `standardwebhooks`, the library Clerk's own `verifyWebhook` uses (same
+ * headers, same 5-minute tolerance; several signatures in one header, as Svix
+ * sends while a secret is being rotated, verify if any one does), called
+ * directly so we keep the raw body and the envelope's `timestamp` and
+ * `instance_id`, which `verifyWebhook` drops. Then the fields the sync reads
+ * are checked (zod), and reduced to just those. Nothing here touches the
+ * database.
  */
-import type { WebhookEvent } from '@clerk/backend';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { z } from 'zod';
-import { WEBHOOK_MAX_BODY_BYTES, WebhookRejection } from '../interfaces/webhook';
-
-/**
- * The fields of Clerk's user JSON that we read, checked before anything is
- * written: a signed but malformed event is refused (400), never a crash.
- */
-const userData = z.object({
-  id: z.string().min(1).max(128),
-  updated_at: z.number().finite(),
-  primary_email_address_id: z.string().nullable(),
-  email_addresses: z.array(z.object({ id: z.string(), email_address: z.string().max(320) })).max(100),
-  first_name: z.string().max(256).nullable().optional(),
-  last_name: z.string().max(256).nullable().optional(),
-  username: z.string().max(256).nullable().optional(),
-});
-
-const deletedUserData = z.object({ id: z.string().min(1).max(128).optional(), deleted: z.boolean().optional() });
+import { clerkUserDataSchema, deletedUserDataSchema } from '../interfaces/clerk-user-data';
+import { type HandledEvent, WEBHOOK_MAX_BODY_BYTES, WebhookRejection } from '../interfaces/webhook';
 
 export const SVIX_HEADERS = ['svix-id', 'svix-timestamp', 'svix-signature'] as const;
 
 export interface VerifiedWebhook {
   svixId: string;
-  event: WebhookEvent;
+  /** The event type, whether we handle it or not. */
+  type: string;
+  /** The event reduced to what the sync reads; null for a type we do not handle. */
+  event: HandledEvent | null;
   /** The event's own time: the envelope's `timestamp` (ms), else the signed svix-timestamp. */
   eventAt: Date;
+  /** The Clerk instance that sent it (the envelope's `instance_id`), when given. */
+  instanceId: string | null;
 }
 
 type HeaderSource = { get(name: string): string | null };
+
+/** Svix message ids (`msg_…`); anything longer or stranger is not from Svix and is never stored. */
+const SVIX_ID = /^[A-Za-z0-9_.:-]{1,255}$/;
+const EVENT_TYPE = /^[a-zA-Z][a-zA-Z0-9_.]{0,99}$/;
+const INSTANCE_ID = /^[A-Za-z0-9_-]{1,128}$/;
+/** Before Clerk existed: an envelope timestamp earlier than this is not a real event time. */
+const EARLIEST_EVENT = Date.UTC(2015, 0, 1);
+
+/** The handled part of an event, checked; throws a reason when malformed. Shared with replay. */
+export function parseHandledEvent(type: string, data: unknown): HandledEvent | null {
+  if (type === 'user.created' || type === 'user.updated') {
+    const parsed = clerkUserDataSchema.safeParse(data);
+    if (!parsed.success) throw new Error(`malformed ${type} payload`);
+    return { type, data: parsed.data };
+  }
+  if (type === 'user.deleted') {
+    const parsed = deletedUserDataSchema.safeParse(data);
+    if (!parsed.success) throw new Error(`malformed ${type} payload`);
+    return { type, data: parsed.data };
+  }
+  return null;
+}
 
 export function verifyClerkWebhook(body: string, headers: HeaderSource, signingSecret: string): VerifiedWebhook {
   if (Buffer.byteLength(body) > WEBHOOK_MAX_BODY_BYTES) throw new WebhookRejection(413, `body over ${WEBHOOK_MAX_BODY_BYTES} bytes`);
@@ -44,8 +58,10 @@ export function verifyClerkWebhook(body: string, headers: HeaderSource, signingS
     if (!value) throw new WebhookRejection(400, `missing ${name} header`);
     svix[name] = value;
   }
+  const svixId = svix['svix-id']!;
+  if (!SVIX_ID.test(svixId)) throw new WebhookRejection(400, 'invalid svix-id header');
   // standardwebhooks reads webhook-* headers; Svix sends the same values as svix-*.
-  const standard = { 'webhook-id': svix['svix-id']!, 'webhook-timestamp': svix['svix-timestamp']!, 'webhook-signature': svix['svix-signature']! };
+  const standard = { 'webhook-id': svixId, 'webhook-timestamp': svix['svix-timestamp']!, 'webhook-signature': svix['svix-signature']! };
   if (body.length === 0) throw new WebhookRejection(400, 'empty body');
 
   let parsed: unknown;
@@ -54,18 +70,27 @@ export function verifyClerkWebhook(body: string, headers: HeaderSource, signingS
   } catch (error) {
     if (error instanceof WebhookVerificationError) throw new WebhookRejection(400, describe(error.message));
     // Signed but not JSON: verify() parses after checking the signature.
-    if (error instanceof SyntaxError) throw new WebhookRejection(400, 'body is not JSON');
+    if (error instanceof SyntaxError) throw new WebhookRejection(400, 'body is not JSON', { svixId, type: 'unknown' });
     throw new WebhookRejection(400, 'invalid webhook');
   }
-  if (!parsed || typeof parsed !== 'object' || typeof (parsed as { type?: unknown }).type !== 'string' || !('data' in parsed)) {
-    throw new WebhookRejection(400, 'not a Clerk event');
+
+  // From here on Clerk really sent it: a refusal is recorded (as rejected) so that it is seen.
+  const envelope = (parsed && typeof parsed === 'object' ? parsed : {}) as { type?: unknown; data?: unknown; timestamp?: unknown; instance_id?: unknown };
+  if (typeof envelope.type !== 'string' || !('data' in envelope)) throw new WebhookRejection(400, 'not a Clerk event', { svixId, type: 'unknown' });
+  const type = envelope.type;
+  if (!EVENT_TYPE.test(type)) throw new WebhookRejection(400, 'not a Clerk event type', { svixId, type: 'unknown' });
+  let event: HandledEvent | null;
+  try {
+    event = parseHandledEvent(type, envelope.data);
+  } catch (error) {
+    throw new WebhookRejection(400, (error as Error).message, { svixId, type });
   }
-  const event = parsed as WebhookEvent;
-  const shape = event.type === 'user.deleted' ? deletedUserData : event.type.startsWith('user.') ? userData : null;
-  if (shape && !shape.safeParse(event.data).success) throw new WebhookRejection(400, `malformed ${event.type} payload`);
-  const timestamp = (parsed as { timestamp?: unknown }).timestamp;
-  const eventAt = new Date(typeof timestamp === 'number' && Number.isFinite(timestamp) ? timestamp : Number(svix['svix-timestamp']) * 1000);
-  return { svixId: svix['svix-id']!, event, eventAt };
+  // svix-timestamp passed verification, so it is a sane time; the envelope's may not be (or be in seconds).
+  const raw = typeof envelope.timestamp === 'number' ? envelope.timestamp : NaN;
+  const stated = raw < 1e11 ? raw * 1000 : raw;
+  const eventAt = new Date(stated > EARLIEST_EVENT && stated < Date.now() + 86_400_000 ? stated : Number(svix['svix-timestamp']) * 1000);
+  const instanceId = typeof envelope.instance_id === 'string' && INSTANCE_ID.test(envelope.instance_id) ? envelope.instance_id : null;
+  return { svixId, type, event, eventAt, instanceId };
 }
 
 function describe(message: string): string {
