@@ -1,29 +1,34 @@
 'use server';
 
+import { revalidatePath } from 'next/cache';
 import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
-import { deleteAccountSchema, nameSchema } from '@/modules/account/src/interfaces/account.schema';
-import { ClerkUnavailableError, requestAccountDeletion, requestNameChange } from '@/modules/account/src/services/account.service';
-import { ActionError, authedAction, success } from '@/modules/cores/actions/authed-action';
+import { ACCOUNT_DELETE_LIMIT, deleteAccountSchema, NAME_CHANGE_LIMIT, nameSchema } from '@/modules/account/src/interfaces/account.schema';
+import { changeName, ClerkRequestError, deleteAccount } from '@/modules/account/src/services/account.service';
+import { authedAction } from '@/modules/auth/src/services/authed-action';
+import { ActionError, success } from '@/modules/cores/actions/action-state';
 
-const CLERK_DOWN = 'Clerk could not be reached, so nothing changed. Try again in a moment.';
+/** Clerk's refusal, beside the field it names or above the form. */
+function asActionError(error: unknown): unknown {
+  return error instanceof ClerkRequestError ? new ActionError(error.message, error.field) : error;
+}
 
-export const updateNameAction = authedAction(nameSchema, async ({ user }, name) => {
+export const updateNameAction = authedAction({ schema: nameSchema, limit: NAME_CHANGE_LIMIT }, async ({ user }, name) => {
   try {
-    await requestNameChange(user.clerkId, name);
+    await changeName(user.clerkId, name);
   } catch (error) {
-    if (error instanceof ClerkUnavailableError) throw new ActionError(CLERK_DOWN);
-    throw error;
+    throw asActionError(error);
   }
-  return success('Saved. Your new name appears here as soon as Clerk confirms the change.');
+  // Already stored: every page that shows the name renders it now.
+  revalidatePath('/', 'layout');
+  return success('Saved.');
 });
 
-export const deleteAccountAction = authedAction(deleteAccountSchema, async ({ user }) => {
+export const deleteAccountAction = authedAction({ schema: deleteAccountSchema, limit: ACCOUNT_DELETE_LIMIT }, async ({ user }) => {
   try {
-    await requestAccountDeletion(user.clerkId);
+    await deleteAccount(user.clerkId);
   } catch (error) {
-    if (error instanceof ClerkUnavailableError) throw new ActionError(CLERK_DOWN);
-    throw error;
+    throw asActionError(error);
   }
   // Clerk ended the sessions; clear this browser's copy now rather than at the token's expiry.
   const jar = await cookies();

@@ -5,12 +5,6 @@ import { deleteAccountAction, updateNameAction } from './actions';
 
 export const metadata: Metadata = { title: 'Account' };
 
-/** Split our stored display name back into the two fields Clerk keeps. */
-function nameParts(name: string | null): { firstName: string; lastName: string } {
-  const [firstName = '', ...rest] = (name ?? '').split(' ');
-  return { firstName, lastName: rest.join(' ') };
-}
-
 export default async function AccountPage() {
   const user = await requireUser();
   return (
@@ -21,9 +15,9 @@ export default async function AccountPage() {
           Your name
         </h2>
         <p className="mt-1 mb-4 text-sm text-slate-600">
-          Currently <strong data-testid="account-name">{user.name ?? 'not set'}</strong>. Changes go to Clerk and come back here through its webhook.
+          Currently <strong data-testid="account-name">{user.name ?? 'not set'}</strong>. Changes go to Clerk, and show here as soon as Clerk confirms them.
         </p>
-        <NameForm action={updateNameAction} {...nameParts(user.name)} />
+        <NameForm action={updateNameAction} firstName={user.firstName ?? ''} lastName={user.lastName ?? ''} />
       </section>
       <section aria-labelledby="delete-heading" className="rounded-lg border border-red-200 bg-white p-6 shadow-sm">
         <h2 id="delete-heading" className="text-lg font-semibold text-red-800">

@@ -2,9 +2,17 @@
 
 import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
-import { ActionError, authedAction, success } from '@/modules/cores/actions/authed-action';
-import { postIdSchema, postInputSchema, updatePostSchema } from '@/modules/posts/src/interfaces/post.schema';
-import { createPost, deletePost, PostNotFoundError, RateLimitedError, updatePost } from '@/modules/posts/src/services/posts.service';
+import { authedAction } from '@/modules/auth/src/services/authed-action';
+import { ActionError, success } from '@/modules/cores/actions/action-state';
+import {
+  POST_CREATE_LIMIT,
+  POST_DELETE_LIMIT,
+  POST_EDIT_LIMIT,
+  postIdSchema,
+  postInputSchema,
+  updatePostSchema,
+} from '@/modules/posts/src/interfaces/post.schema';
+import { createPost, deletePost, PostNotFoundError, updatePost } from '@/modules/posts/src/services/posts.service';
 
 const NOT_YOURS = 'That post does not exist, or it is not yours.';
 
@@ -15,20 +23,13 @@ function revalidatePosts(postId?: string) {
   if (postId) revalidatePath(`/posts/${postId}`);
 }
 
-export const createPostAction = authedAction(postInputSchema, async ({ user }, input) => {
-  try {
-    await createPost(user.id, input);
-  } catch (error) {
-    if (error instanceof RateLimitedError) {
-      throw new ActionError(`You are posting too fast. Try again in ${error.retryAfterSeconds} seconds.`);
-    }
-    throw error;
-  }
+export const createPostAction = authedAction({ schema: postInputSchema, limit: POST_CREATE_LIMIT }, async ({ user }, input) => {
+  await createPost(user.id, input);
   revalidatePosts();
   return success('Post published.');
 });
 
-export const updatePostAction = authedAction(updatePostSchema, async ({ user }, { postId, ...input }) => {
+export const updatePostAction = authedAction({ schema: updatePostSchema, limit: POST_EDIT_LIMIT }, async ({ user }, { postId, ...input }) => {
   try {
     await updatePost(user.id, postId, input);
   } catch (error) {
@@ -39,7 +40,7 @@ export const updatePostAction = authedAction(updatePostSchema, async ({ user }, 
   redirect(`/posts/${postId}?saved=1`);
 });
 
-export const deletePostAction = authedAction(postIdSchema, async ({ user }, { postId }) => {
+export const deletePostAction = authedAction({ schema: postIdSchema, limit: POST_DELETE_LIMIT }, async ({ user }, { postId }) => {
   try {
     await deletePost(user.id, postId);
   } catch (error) {

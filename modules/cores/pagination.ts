@@ -20,12 +20,12 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}`).toString('base64url');
 }
 
-/** A cursor from the URL, or null for a missing or tampered one (then: the first page). */
+/** A cursor from the URL, or null for a missing or tampered one (then: the first page). Row ids are plain ASCII. */
 export function decodeCursor(value: string | null | undefined): Cursor | null {
   if (!value || value.length > 200) return null;
   const [iso, id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(iso ?? '');
-  if (!id || Number.isNaN(createdAt.getTime())) return null;
+  if (!id || !/^[A-Za-z0-9_-]{1,64}$/.test(id) || Number.isNaN(createdAt.getTime())) return null;
   return { createdAt, id };
 }
 

@@ -1,7 +1,7 @@
 'use client';
 
 import { useActionState } from 'react';
-import type { ActionState } from '@/modules/cores/actions/authed-action';
+import type { ActionState } from '@/modules/cores/actions/action-state';
 import { FormMessage, SubmitButton, TextField } from '@/modules/cores/ui/form-parts';
 import { DELETE_CONFIRMATION } from '../src/interfaces/account.schema';
 

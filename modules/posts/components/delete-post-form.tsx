@@ -2,7 +2,7 @@
 
 /** Delete a post, after a second, explicit confirmation. */
 import { useActionState, useState } from 'react';
-import type { ActionState } from '@/modules/cores/actions/authed-action';
+import type { ActionState } from '@/modules/cores/actions/action-state';
 import { FormMessage, SubmitButton } from '@/modules/cores/ui/form-parts';
 
 type DeleteAction = (state: ActionState, formData: FormData) => Promise<ActionState>;

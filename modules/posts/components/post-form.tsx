@@ -2,7 +2,7 @@
 
 /** Write or edit a post: field errors beside their fields, a pending state, a confirmation. */
 import { useActionState } from 'react';
-import type { ActionState } from '@/modules/cores/actions/authed-action';
+import type { ActionState } from '@/modules/cores/actions/action-state';
 import { FormMessage, SubmitButton, TextField } from '@/modules/cores/ui/form-parts';
 import { POST_CONTENT_MAX, POST_TITLE_MAX } from '../src/interfaces/post.schema';
 

@@ -1,11 +1,11 @@
 /**
  * Posts. Every write carries ownership in its query (`where: { id, userId }`):
- * a post that is not yours is indistinguishable from one that does not exist.
+ * a post that is not yours is indistinguishable from one that does not exist,
+ * and so is an id that cannot be one (it is never sent to the database).
  */
 import { getPrisma } from '@/modules/cores/db/prisma';
 import { afterCursor, decodeCursor, NEWEST_FIRST, type Page, PAGE_SIZE, toPage } from '@/modules/cores/pagination';
-import { POST_CREATE_LIMIT_PER_MINUTE, type PostInput } from '../interfaces/post.schema';
-import { consumeRateLimit } from './rate-limit.service';
+import { isPostId, type PostInput } from '../interfaces/post.schema';
 
 export interface PostSummary {
   id: string;
@@ -23,37 +23,32 @@ export class PostNotFoundError extends Error {
   override name = 'PostNotFoundError';
 }
 
-export class RateLimitedError extends Error {
-  override name = 'RateLimitedError';
-  constructor(readonly retryAfterSeconds: number) {
-    super(`rate limited for ${retryAfterSeconds} s`);
-  }
-}
-
 const summary = { id: true, title: true, content: true, createdAt: true } as const;
 
-export async function createPost(userId: string, input: PostInput): Promise<PostSummary> {
-  const limit = await consumeRateLimit(`post.create:${userId}`, POST_CREATE_LIMIT_PER_MINUTE, 60);
-  if (!limit.allowed) throw new RateLimitedError(limit.retryAfterSeconds);
+export function createPost(userId: string, input: PostInput): Promise<PostSummary> {
   return getPrisma().post.create({ data: { userId, title: input.title, content: input.content }, select: summary });
 }
 
 export async function updatePost(userId: string, postId: string, input: PostInput): Promise<void> {
+  if (!isPostId(postId)) throw new PostNotFoundError(postId);
   const { count } = await getPrisma().post.updateMany({ where: { id: postId, userId }, data: { title: input.title, content: input.content } });
   if (count === 0) throw new PostNotFoundError(postId);
 }
 
 export async function deletePost(userId: string, postId: string): Promise<void> {
+  if (!isPostId(postId)) throw new PostNotFoundError(postId);
   const { count } = await getPrisma().post.deleteMany({ where: { id: postId, userId } });
   if (count === 0) throw new PostNotFoundError(postId);
 }
 
 /** One of your own posts, for editing; null when it is not yours or does not exist. */
-export function findOwnPost(userId: string, postId: string): Promise<PostSummary | null> {
+export async function findOwnPost(userId: string, postId: string): Promise<PostSummary | null> {
+  if (!isPostId(postId)) return null;
   return getPrisma().post.findFirst({ where: { id: postId, userId }, select: summary });
 }
 
-export function findPost(postId: string): Promise<PostWithAuthor | null> {
+export async function findPost(postId: string): Promise<PostWithAuthor | null> {
+  if (!isPostId(postId)) return null;
   return getPrisma().post.findUnique({ where: { id: postId }, select: { ...summary, userId: true, user: { select: { name: true } } } });
 }
 

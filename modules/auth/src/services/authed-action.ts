@@ -1,0 +1,49 @@
+/**
+ * The one wrapper every server action goes through (STYLE.md #1): the
+ * session and our user row (`requireUser()`, which sends the signed-out to
+ * sign-in), then the zod schema shared with the form, then the action's rate
+ * limit (every write has one, counted in the database), then the service.
+ * Known failures become a typed state the form shows; anything else reaches
+ * the error boundary.
+ */
+import type { z } from 'zod';
+import type { User } from '@/generated/prisma/client';
+import { ActionError, type ActionState, type FieldErrors } from '@/modules/cores/actions/action-state';
+import { consumeRateLimit, type RateLimit } from '@/modules/cores/rate-limit/rate-limit';
+import { requireUser } from './require-user';
+
+function formValues(formData: FormData): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of formData) if (typeof value === 'string' && !key.startsWith('$ACTION')) values[key] = value;
+  return values;
+}
+
+export function authedAction<S extends z.ZodType<Record<string, unknown>>>(
+  { schema, limit }: { schema: S; limit: RateLimit },
+  handler: (context: { user: User }, input: z.infer<S>) => Promise<ActionState>,
+) {
+  return async (_previous: ActionState, formData: FormData): Promise<ActionState> => {
+    const user = await requireUser();
+    const values = formValues(formData);
+    const parsed = schema.safeParse(values);
+    if (!parsed.success) {
+      const fieldErrors: FieldErrors = {};
+      for (const issue of parsed.error.issues) {
+        const key = String(issue.path[0] ?? '_form');
+        (fieldErrors[key] ??= []).push(issue.message);
+      }
+      return { status: 'error', fieldErrors, values };
+    }
+    const verdict = await consumeRateLimit(user.clerkId, limit);
+    if (!verdict.allowed) {
+      return { status: 'error', formError: `${limit.message} Try again in ${verdict.retryAfterSeconds} seconds.`, values };
+    }
+    try {
+      return await handler({ user }, parsed.data);
+    } catch (error) {
+      if (!(error instanceof ActionError)) throw error;
+      if (error.field) return { status: 'error', fieldErrors: { [error.field]: [error.message] }, values };
+      return { status: 'error', formError: error.message, values };
+    }
+  };
+}
