@@ -4,7 +4,8 @@
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME === 'nodejs') {
-    const { verifyEnvironmentAtStartup } = await import('./instrumentation-node');
+    const { schedulePruning, verifyEnvironmentAtStartup } = await import('./instrumentation-node');
     verifyEnvironmentAtStartup();
+    schedulePruning();
   }
 }

@@ -1,0 +1,34 @@
+/**
+ * `npm run data:prune`: remove data that has outlived its purpose
+ * (docs/decisions/008): webhook payloads and ledger rows past their retention
+ * windows, ended rate-limit windows, and the rows of killed reconcile runs.
+ * Each app instance also does this on a schedule; this command is for cron
+ * jobs and serverless hosts (docs/deploy.md). Uses DATABASE_URL, or the
+ * embedded database of `npm run dev`.
+ */
+import './lib/load-env';
+import { getToolEnv } from '../modules/cores/env/env';
+import { openLocalDatabase, redactUrl } from './lib/local-database';
+
+const env = getToolEnv();
+const database = await openLocalDatabase();
+process.env.DATABASE_URL = database.url;
+const { pruneExpiredData } = await import('../modules/auth/src/services/data-retention.service');
+const { disconnectPrisma } = await import('../modules/cores/db/prisma');
+
+let exitCode = 0;
+try {
+  const summary = await pruneExpiredData(env);
+  console.log(
+    `Pruned ${redactUrl(database.url)}: ${summary.payloadsDropped} webhook payloads dropped (older than ${env.WEBHOOK_PAYLOAD_RETENTION_DAYS} days), ` +
+      `${summary.deliveriesDeleted} webhook ledger rows deleted (older than ${env.WEBHOOK_LEDGER_RETENTION_DAYS} days), ` +
+      `${summary.rateLimitWindowsDeleted} rate-limit windows, ${summary.reconcileRunsDeleted} abandoned reconcile runs.`,
+  );
+} catch (error) {
+  console.error(`Prune failed: ${error instanceof Error ? error.message : String(error)}`);
+  exitCode = 1;
+} finally {
+  await disconnectPrisma();
+  await database.close();
+}
+process.exit(exitCode);
