@@ -1,40 +1,76 @@
 /**
- * `npm run users:reconcile [-- --dry-run] [-- --keep-missing]`: bring our
- * User table back to Clerk's truth (missed webhooks, or a first backfill).
- * Uses DATABASE_URL (or the embedded database) and the Clerk keys in the
- * environment; under `npm run dev`, the emulator's (read from .data).
+ * `npm run users:reconcile [-- --dry-run --keep-missing --allow-mass-delete --switch-instance=<ins_…>]`:
+ * bring our User table back to Clerk's truth (missed webhooks, or a first
+ * backfill). Uses DATABASE_URL and the Clerk keys in the environment; with
+ * neither set, the embedded database and the emulator of `npm run dev`.
+ *
+ * It refuses (exit code 2, nothing removed) to work against another Clerk
+ * instance than the one the data came from, or to remove more than a few
+ * percent of the rows without --allow-mass-delete (docs/decisions/009).
+ * Exit codes: 0 done, 1 some users failed, 2 refused or misused, 130
+ * interrupted (Ctrl-C; nothing is left behind).
  */
 import './lib/load-env';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClerkClient } from '@clerk/backend';
+import { getToolEnv } from '../modules/cores/env/env';
 import { DATA_DIR, openLocalDatabase } from './lib/local-database';
 
-const { values } = parseArgs({
-  options: {
-    'dry-run': { type: 'boolean', default: false },
-    'keep-missing': { type: 'boolean', default: false },
-    'page-size': { type: 'string' },
-  },
-});
+function usage(message: string): never {
+  console.error(`${message}\nUsage: npm run users:reconcile [-- --dry-run --keep-missing --allow-mass-delete --switch-instance=<instance id>]`);
+  process.exit(2);
+}
 
-/** Real keys from the environment, or the running emulator's (npm run dev keeps them in .data). */
+let values: { 'dry-run': boolean; 'keep-missing': boolean; 'allow-mass-delete': boolean; 'switch-instance'?: string; 'page-size'?: string };
+try {
+  ({ values } = parseArgs({
+    options: {
+      'dry-run': { type: 'boolean', default: false },
+      'keep-missing': { type: 'boolean', default: false },
+      'allow-mass-delete': { type: 'boolean', default: false },
+      'switch-instance': { type: 'string' },
+      'page-size': { type: 'string' },
+    },
+  }));
+} catch (error) {
+  usage(error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * Real keys from the environment; the emulator's (kept in .data by `npm run
+ * dev`) only for the embedded database: never guess keys for a database
+ * named by DATABASE_URL, which may be a real one.
+ */
 async function clerkConfig(): Promise<{ secretKey: string; apiUrl?: string }> {
-  const secretKey = process.env.CLERK_SECRET_KEY;
-  if (secretKey) return { secretKey, apiUrl: process.env.CLERK_API_URL || undefined };
+  const env = getToolEnv();
+  if (env.CLERK_SECRET_KEY) return { secretKey: env.CLERK_SECRET_KEY, apiUrl: env.CLERK_API_URL };
+  if (env.DATABASE_URL) {
+    usage('DATABASE_URL is set but CLERK_SECRET_KEY is not: set the secret key of the Clerk instance this database follows (and CLERK_API_URL for an emulator).');
+  }
   const keysFile = path.join(DATA_DIR, 'clerk-emulator', 'keys.json');
-  const keys = JSON.parse(await readFile(keysFile, 'utf8').catch(() => {
-    throw new Error('No Clerk keys: set CLERK_SECRET_KEY (and CLERK_API_URL for the emulator), or run npm run dev first.');
-  })) as { secretKey: string };
-  return { secretKey: keys.secretKey, apiUrl: `http://localhost:${process.env.CLERK_EMULATOR_PORT || 3001}` };
+  const keys = await readFile(keysFile, 'utf8').then(
+    (text) => JSON.parse(text) as { secretKey: string },
+    () => usage('No Clerk keys: set CLERK_SECRET_KEY (and DATABASE_URL), or run `npm run dev` first to reconcile its emulator and database.'),
+  );
+  return { secretKey: keys.secretKey, apiUrl: `http://localhost:${env.CLERK_EMULATOR_PORT}` };
 }
 
 const config = await clerkConfig();
 const database = await openLocalDatabase();
 process.env.DATABASE_URL = database.url;
-const { reconcileUsers } = await import('../modules/auth/src/services/reconcile.service');
+const { reconcileUsers, ReconcileRefusal } = await import('../modules/auth/src/services/reconcile.service');
 const { disconnectPrisma } = await import('../modules/cores/db/prisma');
+
+// Ctrl-C stops between two steps and cleans up; a second one stops at once.
+const interrupt = new AbortController();
+process.once('SIGINT', () => {
+  console.error('\nInterrupted: stopping and cleaning up (Ctrl-C again to stop at once).');
+  interrupt.abort(new Error('interrupted'));
+  process.once('SIGINT', () => process.exit(130));
+});
+process.once('SIGTERM', () => interrupt.abort(new Error('interrupted')));
 
 const tty = process.stdout.isTTY;
 let lastLine = 0;
@@ -45,12 +81,15 @@ try {
   const summary = await reconcileUsers(clerk, {
     dryRun: values['dry-run'],
     keepMissing: values['keep-missing'],
+    allowMassDelete: values['allow-mass-delete'],
+    switchInstance: values['switch-instance'],
     pageSize: values['page-size'] ? Number(values['page-size']) : undefined,
+    signal: interrupt.signal,
     onProgress({ phase, done, total, summary: s }) {
       const text = phase === 'users' ? `users ${done}${total ? `/${total}` : ''}` : `checking rows not in Clerk: ${done}`;
       if (tty) {
         const width = 30;
-        const filled = total ? Math.round((done / total) * width) : 0;
+        const filled = total ? Math.round((Math.min(done, total) / total) * width) : 0;
         process.stdout.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}  created ${s.created} updated ${s.updated} unchanged ${s.unchanged}   `);
       } else if (Date.now() - lastLine > 2000 || (total !== null && done >= total)) {
         lastLine = Date.now();
@@ -61,15 +100,25 @@ try {
   if (tty) process.stdout.write('\n');
   const verb = values['dry-run'] ? 'would be ' : '';
   console.log(
-    `${values['dry-run'] ? 'Dry run: nothing written. ' : ''}Reconciled ${summary.seen} Clerk users in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
+    `${values['dry-run'] ? 'Dry run: nothing written. ' : ''}Reconciled ${summary.seen} users of Clerk instance ${summary.instanceId} in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
       `${summary.created} ${verb}created, ${summary.updated} ${verb}updated, ${summary.deleted} ${verb}deleted, ${summary.unchanged} unchanged, ` +
       `${summary.failed} failed${summary.missing ? `, ${summary.missing} missing from Clerk (kept)` : ''}${summary.rateLimited ? `; waited out ${summary.rateLimited} rate limits` : ''}.`,
   );
   for (const failure of summary.failures.slice(0, 20)) console.error(`  failed: ${failure}`);
   if (summary.failed > 0) exitCode = 1;
 } catch (error) {
-  console.error(`Reconcile failed: ${error instanceof Error ? error.message : String(error)}`);
-  exitCode = 1;
+  if (tty) process.stdout.write('\n');
+  if (error instanceof ReconcileRefusal) {
+    console.error(error.message);
+    exitCode = 2;
+  } else if (interrupt.signal.aborted) {
+    console.error('Reconcile interrupted: nothing left behind; run it again to finish.');
+    exitCode = 130;
+  } else {
+    const status = (error as { status?: number }).status;
+    console.error(`Reconcile failed: ${error instanceof Error ? error.message || error.name : String(error)}${status ? ` (Clerk answered ${status})` : ''}`);
+    exitCode = 1;
+  }
 } finally {
   await disconnectPrisma();
   await database.close();

@@ -1,24 +1,37 @@
 /**
  * Reconcile against the emulator's Backend API through the real SDK, on a
- * database seeded with drift.
+ * database seeded with drift; and the guards that keep it from wiping a
+ * database on the word of the wrong Clerk instance.
  */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { createClerkClient, type UserJSON } from '@clerk/backend';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clerkUserFields } from '@/modules/auth/src/services/clerk-user';
-import { reconcileUsers } from '@/modules/auth/src/services/reconcile.service';
+import { massDeleteThreshold, ReconcileRefusal, reconcileUsers } from '@/modules/auth/src/services/reconcile.service';
+import { ROOT } from '../../scripts/lib/paths';
 import { startEmulator, type RunningEmulator } from '../../tools/clerk-emulator/src/server';
+import { EmulatorControl } from '../helpers/emulator-control';
 import { createPost } from '../helpers/factories';
 import { prisma } from '../helpers/prisma';
 
 let emulator: RunningEmulator;
+let control: EmulatorControl;
 beforeAll(async () => {
   emulator = await startEmulator({ dataDir: null, appUrl: 'http://localhost:3000', webhookUrl: null, tokenTtlSeconds: 60 });
+  control = new EmulatorControl(emulator.url, emulator.keys.secretKey, emulator.controlToken);
 });
 afterAll(async () => {
   await emulator?.close();
 });
+beforeEach(async () => {
+  await control.reset();
+  await prisma().$executeRawUnsafe(
+    'TRUNCATE "User", "Post", "DeletedClerkUser", "WebhookDelivery", "ClerkInstance", "RateLimitWindow", "ReconcileRun", "ReconcileSeen" CASCADE',
+  );
+});
 
-const clerk = () => createClerkClient({ secretKey: emulator.keys.secretKey, apiUrl: emulator.url });
+const clerk = (target: RunningEmulator = emulator) => createClerkClient({ secretKey: target.keys.secretKey, apiUrl: target.url });
 
 async function expectEqualToClerk(truth: UserJSON[]) {
   const rows = await prisma().user.findMany({ select: { clerkId: true, email: true, name: true, clerkUpdatedAt: true } });
@@ -30,10 +43,28 @@ async function expectEqualToClerk(truth: UserJSON[]) {
   expect(rows.sort(byId)).toEqual(expected.sort(byId));
 }
 
+/** Every row of every table of ours, as text: "nothing written" means this does not change. */
+async function snapshot(): Promise<Record<string, string[]>> {
+  const tables = ['User', 'Post', 'DeletedClerkUser', 'WebhookDelivery', 'ClerkInstance', 'RateLimitWindow', 'ReconcileRun', 'ReconcileSeen'];
+  const result: Record<string, string[]> = {};
+  for (const table of tables) {
+    const rows = await prisma().$queryRawUnsafe<{ row: string }[]>(`SELECT t::text AS row FROM "${table}" t ORDER BY 1`);
+    result[table] = rows.map((r) => r.row);
+  }
+  return result;
+}
+
+/** Rows of ours for users this Clerk instance does not know. */
+async function orphanRows(count: number, prefix = 'orphan') {
+  await prisma().user.createMany({
+    data: Array.from({ length: count }, (_, i) => ({ clerkId: `user_${prefix}_${i}`, email: `${prefix}-${i}@example.com`, name: 'Orphan', clerkUpdatedAt: new Date(0) })),
+  });
+}
+
 describe('npm run users:reconcile', () => {
   it('ends equal to Clerk from missing, stale, extra and tombstoned rows, through 429s', async () => {
     const COUNT = 2_500;
-    await fetch(`${emulator.url}/_control/users/bulk`, { method: 'POST', body: JSON.stringify({ count: COUNT, prefix: 'reconcile' }) });
+    await control.bulkUsers(COUNT, 'reconcile');
     const all = emulator.store.listUsers();
 
     // Drift: a third of the users never arrived; a third arrived but are stale; some rows are extra.
@@ -49,12 +80,13 @@ describe('npm run users:reconcile', () => {
     const tombstoned = all[all.length - 1]!;
     await prisma().deletedClerkUser.create({ data: { clerkId: tombstoned.id, deletedAt: new Date() } });
 
-    await fetch(`${emulator.url}/_control/rate-limit`, { method: 'POST', body: JSON.stringify({ count: 4, retryAfter: 2 }) });
+    await control.rateLimit(4, 2);
     // The SDK lists and counts in parallel: each failed page costs two of the four 429s.
     const waits: number[] = [];
     const summary = await reconcileUsers(clerk(), { pageSize: 500, sleep: async (ms) => void waits.push(ms) });
 
     expect(summary).toMatchObject({
+      instanceId: emulator.instanceId,
       seen: COUNT,
       created: COUNT - stale.length - current.length - 1,
       updated: stale.length,
@@ -69,26 +101,184 @@ describe('npm run users:reconcile', () => {
     await expectEqualToClerk(all.filter((user) => user.id !== tombstoned.id));
     expect(await prisma().post.count({ where: { userId: extra.id } })).toBe(0);
     expect(await prisma().reconcileSeen.count()).toBe(0);
+    expect(await prisma().reconcileRun.count()).toBe(0);
+    // The database now follows this instance.
+    expect(await prisma().clerkInstance.findUnique({ where: { slot: 'current' } })).toMatchObject({ instanceId: emulator.instanceId, recordedBy: 'reconcile' });
 
     // A second run finds nothing to do.
     const again = await reconcileUsers(clerk(), { pageSize: 500 });
     expect(again).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: COUNT, failed: 0 });
   });
 
-  it('plans without writing under --dry-run, and only reports missing rows under --keep-missing', async () => {
-    await fetch(`${emulator.url}/_control/reset`, { method: 'POST', body: '{}' });
-    await prisma().user.deleteMany();
+  it('plans without writing anything under --dry-run, and only reports missing rows under --keep-missing', async () => {
     const user = await clerk().users.createUser({ emailAddress: ['dry@example.com'], firstName: 'Dry' });
     await prisma().user.create({ data: { clerkId: 'user_not_in_clerk_either', email: 'orphan@example.com' } });
-    const before = await prisma().user.count();
+    await prisma().user.create({ data: { ...clerkUserFields((await clerk().users.createUser({ emailAddress: ['known@example.com'] })).raw!) } });
+    const before = await snapshot();
 
     const plan = await reconcileUsers(clerk(), { dryRun: true });
-    expect(plan).toMatchObject({ created: 1, deleted: 1 });
-    expect(await prisma().user.count()).toBe(before);
-    expect(await prisma().user.findUnique({ where: { clerkId: user.id } })).toBeNull();
+    expect(plan).toMatchObject({ created: 1, deleted: 1, unchanged: 1 });
+    // Not a row, not the instance, not a reconcile run: nothing.
+    expect(await snapshot()).toEqual(before);
 
     const kept = await reconcileUsers(clerk(), { keepMissing: true });
     expect(kept).toMatchObject({ created: 1, deleted: 0, missing: 1 });
     expect(await prisma().user.findUnique({ where: { clerkId: 'user_not_in_clerk_either' } })).not.toBeNull();
+    expect(await prisma().user.findUnique({ where: { clerkId: user.id } })).not.toBeNull();
   });
+});
+
+describe('reconcile against the wrong Clerk instance', () => {
+  let foreign: RunningEmulator;
+  beforeAll(async () => {
+    foreign = await startEmulator({ dataDir: null, appUrl: 'http://localhost:3000', webhookUrl: null, tokenTtlSeconds: 60 });
+  });
+  afterAll(async () => {
+    await foreign?.close();
+  });
+
+  async function followedDatabase() {
+    // Our data came from `emulator`: three users with posts, and the instance recorded.
+    for (const i of [1, 2, 3]) await clerk().users.createUser({ emailAddress: [`ours-${i}@example.com`], firstName: `Ours${i}` });
+    await reconcileUsers(clerk());
+    for (const row of await prisma().user.findMany()) await createPost(row.id);
+    await new EmulatorControl(foreign.url, foreign.keys.secretKey, foreign.controlToken).reset();
+    await clerk(foreign).users.createUser({ emailAddress: ['theirs@example.com'], firstName: 'Theirs' });
+  }
+
+  it('refuses a foreign instance before writing anything, naming both instances', async () => {
+    await followedDatabase();
+    const before = await snapshot();
+    const refusal = await reconcileUsers(clerk(foreign)).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(ReconcileRefusal);
+    expect(refusal).toMatchObject({ reason: 'foreign-instance' });
+    expect((refusal as Error).message).toContain(foreign.instanceId);
+    expect((refusal as Error).message).toContain(emulator.instanceId);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('refuses when nothing is recorded and none of our users exist in the instance', async () => {
+    await orphanRows(5);
+    await prisma().clerkInstance.deleteMany();
+    const before = await snapshot();
+    await expect(reconcileUsers(clerk(foreign))).rejects.toMatchObject({ reason: 'unverified-instance' });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('refuses an instance that lists no users at all, removing nothing', async () => {
+    await followedDatabase();
+    await control.reset(); // same instance, every user gone
+    const users = await prisma().user.count();
+    await expect(reconcileUsers(clerk())).rejects.toMatchObject({ reason: 'mass-delete' });
+    expect(await prisma().user.count()).toBe(users);
+    expect(await prisma().post.count()).toBe(users);
+    expect(await prisma().deletedClerkUser.count()).toBe(0);
+    expect(await prisma().reconcileSeen.count()).toBe(0);
+  });
+
+  it('follows another instance only when told to with --switch-instance', async () => {
+    await followedDatabase();
+    await expect(reconcileUsers(clerk(foreign), { switchInstance: emulator.instanceId })).rejects.toMatchObject({ reason: 'switch-mismatch' });
+    const summary = await reconcileUsers(clerk(foreign), { switchInstance: foreign.instanceId, allowMassDelete: true });
+    expect(summary).toMatchObject({ instanceId: foreign.instanceId, created: 1, deleted: 3 });
+    expect(await prisma().clerkInstance.findUnique({ where: { slot: 'current' } })).toMatchObject({ instanceId: foreign.instanceId });
+  });
+});
+
+describe('mass deletion', () => {
+  it(`needs --allow-mass-delete above the threshold (${massDeleteThreshold(300)} of 300 rows), checked before the first removal`, async () => {
+    for (let i = 0; i < 5; i++) await clerk().users.createUser({ emailAddress: [`kept-${i}@example.com`] });
+    await reconcileUsers(clerk());
+    await orphanRows(295);
+    expect(await prisma().user.count()).toBe(300);
+    expect(massDeleteThreshold(300)).toBe(100);
+
+    const refusal = await reconcileUsers(clerk()).catch((error: unknown) => error);
+    expect(refusal).toMatchObject({ reason: 'mass-delete' });
+    expect((refusal as Error).message).toMatch(/295 of our 300 rows are not in Clerk instance \S+ \(more than the threshold of 100\)/);
+    expect(await prisma().user.count()).toBe(300);
+    expect(await prisma().deletedClerkUser.count()).toBe(0);
+
+    const dryRun = await reconcileUsers(clerk(), { dryRun: true }).catch((error: unknown) => error);
+    expect(dryRun).toMatchObject({ reason: 'mass-delete' });
+
+    const allowed = await reconcileUsers(clerk(), { allowMassDelete: true });
+    expect(allowed).toMatchObject({ deleted: 295, unchanged: 5 });
+    expect(await prisma().user.count()).toBe(5);
+  });
+
+  it('removes fewer rows than the threshold without asking', async () => {
+    for (let i = 0; i < 3; i++) await clerk().users.createUser({ emailAddress: [`few-${i}@example.com`] });
+    await reconcileUsers(clerk());
+    await orphanRows(100);
+    expect(await reconcileUsers(clerk())).toMatchObject({ deleted: 100 });
+  });
+});
+
+describe('the users:reconcile command', () => {
+  const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  const baseEnv = (): NodeJS.ProcessEnv => ({ ...process.env, CLERK_SECRET_KEY: emulator.keys.secretKey, CLERK_API_URL: emulator.url });
+  /** The command, run without blocking this process (the emulator it talks to lives here). */
+  const run = (args: string[], env: NodeJS.ProcessEnv) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [TSX, 'scripts/users-reconcile.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('exit', (status) => resolve({ status, stdout, stderr }));
+    });
+
+  it('takes no emulator keys when DATABASE_URL names a database: it says what to set and exits 2', async () => {
+    await orphanRows(3);
+    const { CLERK_SECRET_KEY: _key, CLERK_API_URL: _url, ...withoutKeys } = baseEnv();
+    const result = await run([], withoutKeys);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('DATABASE_URL is set but CLERK_SECRET_KEY is not');
+    expect(await prisma().user.count()).toBe(3);
+  });
+
+  it('exits 2 against a foreign instance, deleting nothing, and combines flags as the README shows', async () => {
+    await orphanRows(3);
+    await prisma().clerkInstance.create({ data: { instanceId: 'ins_some_other_instance', recordedBy: 'webhook' } });
+    const result = await run(['--dry-run', '--keep-missing'], baseEnv());
+    expect(result.stderr).toContain(`these Clerk keys read instance ${emulator.instanceId}, but this database follows instance ins_some_other_instance`);
+    expect(result.status).toBe(2);
+    expect(await prisma().user.count()).toBe(3);
+  });
+
+  it('leaves nothing behind when interrupted, and clears what a killed run left at the next start', async () => {
+    await control.bulkUsers(6_000, 'interrupted');
+    await reconcileUsers(clerk(), { pageSize: 500 });
+    const started = (signal: NodeJS.Signals) =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, [TSX, 'scripts/users-reconcile.ts', '--page-size=50'], { cwd: ROOT, env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+        let sent = false;
+        child.stdout.on('data', (chunk: Buffer) => {
+          // Stop it once it has written some of what it saw.
+          if (!sent && /users \d+/.test(chunk.toString())) {
+            sent = true;
+            void Promise.all([prisma().reconcileSeen.count(), prisma().reconcileRun.findFirstOrThrow()]).then(([count, run]) => {
+              expect(count).toBeGreaterThan(0);
+              // SIGINT as Ctrl-C sends it; SIGKILL to the process doing the work, as a crash or the OOM killer would.
+              if (signal === 'SIGINT') child.kill(signal);
+              else process.kill(run.pid, signal);
+            });
+          }
+        });
+        child.once('exit', (code) => resolve(code));
+      });
+
+    expect(await started('SIGINT')).toBe(130);
+    expect(await prisma().reconcileRun.count()).toBe(0);
+    expect(await prisma().reconcileSeen.count()).toBe(0);
+
+    await started('SIGKILL');
+    expect(await prisma().reconcileSeen.count()).toBeGreaterThan(0);
+    expect(await prisma().reconcileRun.count()).toBe(1);
+    // The next start recognises the run as dead (its process is gone) and removes its rows.
+    await reconcileUsers(clerk(), { pageSize: 500, keepMissing: true });
+    expect(await prisma().reconcileRun.count()).toBe(0);
+    expect(await prisma().reconcileSeen.count()).toBe(0);
+  }, 120_000);
 });
