@@ -1,11 +1,13 @@
 /**
- * `npm run test:chaos [-- --full]`: two app instances (`next start` on two
- * ports) share one PostgreSQL; the Clerk emulator sends them thousands of
- * events round-robin, with duplicates, reordering and drops, while the
- * database is restarted in the middle. Dropped and failed deliveries are
- * redelivered at the end, as Svix's recovery would. The run passes when our
- * User table equals the emulator's truth, and prints how many 5xx it saw and
- * for how long.
+ * `npm run test:chaos [-- --full] [-- --pgbouncer]`: two app instances (`next
+ * start` on two ports) share one PostgreSQL; the Clerk emulator sends them
+ * thousands of events round-robin, with duplicates, reordering and drops,
+ * while the database is restarted in the middle. Dropped and failed
+ * deliveries are redelivered at the end, as Svix's recovery would. With
+ * --pgbouncer the apps reach the database through a real PgBouncer in
+ * transaction mode, as most production apps do. The run passes when our User
+ * table equals the emulator's truth and no delivery was answered 500 (an
+ * outage is a 503); it prints how many 5xx it saw, why, and for how long.
  */
 import { parseArgs } from 'node:util';
 import { createClerkClient, type UserJSON } from '@clerk/backend';
@@ -15,9 +17,12 @@ import { freePort } from '../../scripts/lib/postgres-cluster';
 import { startApp } from '../helpers/app';
 import { EmulatorControl } from '../helpers/emulator-control';
 import { startOwnDatabase } from '../helpers/own-database';
+import { startPgBouncer } from '../helpers/pgbouncer';
 import { ensureProductionBuild } from '../setup/production-build';
 
-const { values } = parseArgs({ options: { full: { type: 'boolean', default: false }, seed: { type: 'string', default: '42' } } });
+const { values } = parseArgs({
+  options: { full: { type: 'boolean', default: false }, pgbouncer: { type: 'boolean', default: false }, seed: { type: 'string', default: '42' } },
+});
 const SIZE = values.full ? { users: 1_500, updates: 3_000, deletes: 300 } : { users: 150, updates: 300, deletes: 30 };
 const CONCURRENCY = 16;
 
@@ -36,6 +41,8 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<u
 ensureProductionBuild();
 const started = Date.now();
 const database = await startOwnDatabase('clerk-prisma-chaos-');
+const pooler = values.pgbouncer ? await startPgBouncer(database.url()) : null;
+const appDatabaseUrl = pooler ? pooler.url(database.url()) : database.url();
 
 const [portA, portB] = [await freePort(), await freePort()];
 const appUrlA = `http://localhost:${portA}`;
@@ -49,7 +56,7 @@ const emulator = await startEmulatorProcess({
   webhookRetryBaseMs: 100,
   output: 'pipe',
 });
-const env = { ...emulator.appEnv, DATABASE_URL: database.url(), LOG_LEVEL: 'warn' };
+const env = { ...emulator.appEnv, DATABASE_URL: appDatabaseUrl, LOG_LEVEL: 'warn' };
 const apps = await Promise.all([startApp(env, portA), startApp({ ...env, APP_URL: appUrlB }, portB)]);
 const emulatorControl = new EmulatorControl(emulator.url, emulator.secretKey, emulator.controlToken);
 const control = (method: string, route: string, body?: unknown) => emulatorControl.request<Record<string, unknown>>(method, route, body);
@@ -58,7 +65,9 @@ let exitCode = 1;
 try {
   await control('PUT', '/_control/webhooks', { duplicates: 1, reorder: true, delayMs: 300, dropRate: 0.05, maxAttempts: 12, seed: Number(values.seed) });
   const clerk = createClerkClient({ secretKey: emulator.secretKey, apiUrl: emulator.url });
-  console.log(`chaos: ${SIZE.users} users, ${SIZE.updates} updates, ${SIZE.deletes} deletions; 2 app instances; duplicates, reordering, 5% drops`);
+  console.log(
+    `chaos: ${SIZE.users} users, ${SIZE.updates} updates, ${SIZE.deletes} deletions; 2 app instances${pooler ? ' through PgBouncer (transaction mode)' : ''}; duplicates, reordering, 5% drops; seed ${values.seed}`,
+  );
 
   const users: UserJSON[] = [];
   await inBatches(Array.from({ length: SIZE.users }, (_, i) => i), CONCURRENCY, async (i) => {
@@ -140,11 +149,14 @@ try {
   for (const [reason, count] of reasons) console.log(`  ${count} × ${reason}`);
   console.log(`chaos: ${truth.size} live users in Clerk, ${rows.length} rows, ${tombstones} tombstones, ${mismatches.length} mismatches, ${((Date.now() - started) / 1000).toFixed(1)} s`);
   for (const mismatch of mismatches.slice(0, 20)) console.log(`  ${mismatch}`);
-  exitCode = mismatches.length === 0 && tombstones === deleted.size ? 0 : 1;
+  const internalErrors = responses['500'] ?? 0;
+  if (internalErrors > 0) console.log(`chaos: ${internalErrors} deliveries answered 500: an outage must be a 503`);
+  exitCode = mismatches.length === 0 && tombstones === deleted.size && internalErrors === 0 ? 0 : 1;
   console.log(exitCode === 0 ? 'chaos: PASS, final state equals Clerk\'s truth' : 'chaos: FAIL');
 } finally {
   await Promise.all(apps.map((app) => app.stop()));
   await emulator.stop();
+  await pooler?.stop();
   await database.remove();
 }
 process.exit(exitCode);

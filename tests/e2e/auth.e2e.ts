@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot } from '../helpers/browser';
+import { launchBrowser, screenshot, watchForErrors } from '../helpers/browser';
 import { prisma } from '../helpers/prisma';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -17,6 +17,7 @@ let stack: Stack;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+let errors: string[];
 
 beforeAll(async () => {
   [stack, browser] = await Promise.all([startStack({ tokenTtlSeconds: TOKEN_TTL_SECONDS }), launchBrowser()]);
@@ -27,10 +28,13 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  errors = watchForErrors(context);
   page = await context.newPage();
 });
 afterEach(async () => {
   await context?.close();
+  // Every journey runs under the CSP with zero violations and no console error.
+  expect(errors).toEqual([]);
 });
 
 async function signUp(firstName: string, lastName: string): Promise<string> {

@@ -4,15 +4,19 @@
  * account page, and deleting an account.
  */
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import { Prisma } from '@/generated/prisma/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { POST_CONTENT_MAX, POST_TITLE_MAX } from '@/modules/posts/src/interfaces/post.schema';
-import { launchBrowser, screenshot, signUpInBrowser } from '../helpers/browser';
+import { launchBrowser, screenshot, signUpInBrowser, watchForErrors } from '../helpers/browser';
 import { prisma } from '../helpers/prisma';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
+let errors: string[] = [];
+/** Console errors a journey causes on purpose (a 404 it asks for), each matched once. */
+let expectedErrors: RegExp[] = [];
 
 beforeAll(async () => {
   [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
@@ -23,11 +27,21 @@ afterAll(async () => {
 });
 afterEach(async () => {
   for (const context of contexts.splice(0)) await context.close();
+  // Every journey runs under the CSP with zero violations and no console error but those it causes on purpose.
+  const unexpected = errors.splice(0).filter((error) => {
+    const index = expectedErrors.findIndex((pattern) => pattern.test(error));
+    if (index >= 0) expectedErrors.splice(index, 1);
+    return index < 0;
+  });
+  expect(unexpected).toEqual([]);
+  expect(expectedErrors.splice(0), 'expected console errors that never came').toEqual([]);
 });
 
 async function newPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   contexts.push(context);
+  const found = watchForErrors(context);
+  context.on('close', () => errors.push(...found));
   return context.newPage();
 }
 
@@ -111,6 +125,70 @@ describe('a person writing posts', () => {
     await screenshot(page, 'form-with-errors');
     expect(await prisma().post.count({ where: { user: { name: 'Grace Hopper' } } })).toBe(0);
   });
+
+  it('sees a field error for a NUL character, and nothing reaches the database', async () => {
+    const page = await newPage();
+    await signUp(page, 'Nul', 'Character');
+    await page.getByLabel('Title').fill('A title with a \u0000 in it');
+    await page.getByLabel('Content').fill('Fine content');
+    expect(await page.getByLabel('Title').inputValue()).toContain('\u0000');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByText('Remove the invisible control characters (such as NUL) from this field.').waitFor();
+    expect(await page.getByLabel('Title').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByLabel('Content').getAttribute('aria-invalid')).toBe('false');
+    expect(await prisma().post.count({ where: { user: { name: 'Nul Character' } } })).toBe(0);
+  });
+});
+
+describe('limits on every write', () => {
+  it('refuse post creation, edits, deletions and name changes past their limit, counted in the database', async () => {
+    const page = await newPage();
+    await signUp(page, 'Rapid', 'Writer');
+    const user = await prisma().user.findFirstOrThrow({ where: { name: 'Rapid Writer' } });
+    const lastAction = captureActions(page);
+    // Limits count in one-minute windows on the database's clock: start early in one, so that all of this fits in it.
+    const [{ second }] = (await prisma().$queryRaw<{ second: number }[]>`SELECT extract(second FROM now())::float AS second`) as [{ second: number }];
+    if (second > 20) await new Promise((resolve) => setTimeout(resolve, (60.5 - second) * 1000));
+
+    await publish(page, 'First', 'one');
+    const create = lastAction();
+    const post = await prisma().post.findFirstOrThrow({ where: { userId: user.id } });
+    await page.goto(`${stack.app.url}/posts/${post.id}/edit`);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Post saved.' }).waitFor();
+    const edit = lastAction();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('button', { name: 'Yes, delete' }).click();
+    await page.waitForURL(`${stack.app.url}/dashboard?deleted=1`);
+    const remove = lastAction();
+    await page.goto(`${stack.app.url}/account`);
+    await page.getByLabel('First name').fill('Rapid');
+    await page.getByRole('button', { name: 'Save name' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    const rename = lastAction();
+
+    /** Replays `request` until the limit answers, returning how many were let through. */
+    const replayUntilRefused = async (request: Request, refusal: string, max: number) => {
+      for (let sent = 1; sent <= max + 1; sent++) {
+        const text = await (await replayAction(page, request, (body) => body)).text();
+        if (text.includes(refusal)) return sent;
+      }
+      return Infinity;
+    };
+    // Each action already ran once above; the limit lets through max - 1 more.
+    expect(await replayUntilRefused(create, 'You are posting too fast. Try again in', 30)).toBe(30);
+    expect(await prisma().post.count({ where: { userId: user.id } })).toBe(29);
+    expect(await replayUntilRefused(edit, 'You are editing too fast. Try again in', 60)).toBe(60);
+    expect(await replayUntilRefused(remove, 'You are deleting too fast. Try again in', 60)).toBe(60);
+    expect(await replayUntilRefused(rename, 'You are changing your name too often. Try again in', 5)).toBe(5);
+    // Counted per user in the database.
+    expect(await prisma().rateLimitWindow.findMany({ where: { key: { startsWith: `${user.clerkId}:` } }, select: { key: true, count: true }, orderBy: { key: 'asc' } })).toEqual([
+      { key: `${user.clerkId}:account.name`, count: 6 },
+      { key: `${user.clerkId}:post.create`, count: 31 },
+      { key: `${user.clerkId}:post.delete`, count: 61 },
+      { key: `${user.clerkId}:post.edit`, count: 61 },
+    ]);
+  });
 });
 
 describe('someone else\'s post', () => {
@@ -130,6 +208,7 @@ describe('someone else\'s post', () => {
 
     const intruder = await newPage();
     await signUp(intruder, 'Mallory', 'Intruder');
+    expectedErrors.push(new RegExp(`status of 404 \\(Not Found\\) \\(${stack.app.url}/posts/${post.id}/edit\\)`));
     const edit = await intruder.goto(`${stack.app.url}/posts/${post.id}/edit`);
     expect(edit?.status()).toBe(404);
     await intruder.goto(`${stack.app.url}/posts/${post.id}`);
@@ -174,23 +253,52 @@ describe('someone else\'s post', () => {
 });
 
 describe('the account page', () => {
-  it('changes the name through Clerk; it shows once the webhook brings it back', async () => {
+  it('changes the name through Clerk and shows it at once, first and last name as typed', async () => {
     const page = await newPage();
     await signUp(page, 'Ada', 'Byron');
-    await page.goto(`${stack.app.url}/account`);
-    await page.getByLabel('First name').fill('Augusta');
-    await page.getByLabel('Last name').fill('King');
-    await page.getByRole('button', { name: 'Save name' }).click();
-    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
-
+    await stack.control.configureWebhooks({ hold: true });
+    try {
+      await page.goto(`${stack.app.url}/account`);
+      await page.getByLabel('First name').fill('Mary Ann');
+      await page.getByLabel('Last name').fill('Smith');
+      await page.getByRole('button', { name: 'Save name' }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      // Shown without a reload, and before the webhook (held back) has landed.
+      await expect.poll(() => page.getByTestId('account-name').textContent()).toBe('Mary Ann Smith');
+      expect(await prisma().user.findFirst({ where: { name: 'Mary Ann Smith' }, select: { firstName: true, lastName: true } })).toEqual({ firstName: 'Mary Ann', lastName: 'Smith' });
+      await page.goto(`${stack.app.url}/account`);
+      expect(await page.getByLabel('First name').inputValue()).toBe('Mary Ann');
+      expect(await page.getByLabel('Last name').inputValue()).toBe('Smith');
+      await page.goto(`${stack.app.url}/dashboard`);
+      expect(await page.getByTestId('profile-name').textContent()).toBe('Mary Ann Smith');
+    } finally {
+      await stack.control.configureWebhooks({ hold: false });
+      await stack.control.releaseWebhooks();
+    }
+    // The webhook, when it lands, finds the change already there.
     await stack.control.settleWebhooks();
-    await page.reload();
-    expect(await page.getByTestId('account-name').textContent()).toBe('Augusta King');
-    await page.goto(`${stack.app.url}/dashboard`);
-    expect(await page.getByTestId('profile-name').textContent()).toBe('Augusta King');
+    expect(await prisma().user.count({ where: { name: 'Mary Ann Smith' } })).toBe(1);
   });
 
-  it('deletes the account after a typed confirmation: signed out, user and posts gone', async () => {
+  it('shows Clerk\'s own message when Clerk refuses the change, beside the field it names', async () => {
+    const page = await newPage();
+    await signUp(page, 'Refused', 'Name');
+    await stack.control.configureInstance({ names: false });
+    try {
+      await page.goto(`${stack.app.url}/account`);
+      await page.getByLabel('First name').fill('Other');
+      await page.getByRole('button', { name: 'Save name' }).click();
+      await page.getByText('first_name is not a valid parameter for this request.').waitFor();
+      expect(await page.getByLabel('First name').getAttribute('aria-invalid')).toBe('true');
+      expect(await page.getByText('Clerk could not be reached').count()).toBe(0);
+      await screenshot(page, 'account-clerk-refused');
+    } finally {
+      await stack.control.configureInstance({ names: true });
+    }
+    expect(await prisma().user.count({ where: { name: 'Refused Name' } })).toBe(1);
+  });
+
+  it('deletes the account at once after a typed confirmation: signed out, user, posts and personal data gone before the webhook lands', async () => {
     const witness = await newPage();
     await signUp(witness, 'Witness', 'Reader');
 
@@ -204,17 +312,28 @@ describe('the account page', () => {
     await page.getByText('Type "delete my account" to confirm.').waitFor();
     expect(await prisma().user.count({ where: { id: user.id } })).toBe(1);
 
-    await page.getByLabel('Type delete my account to confirm').fill('delete my account');
-    await page.getByRole('button', { name: 'Delete my account' }).click();
-    await page.waitForURL(`${stack.app.url}/?account=deleted`);
+    await stack.control.configureWebhooks({ hold: true });
+    try {
+      await page.getByLabel('Type delete my account to confirm').fill('delete my account');
+      await page.getByRole('button', { name: 'Delete my account' }).click();
+      await page.waitForURL(`${stack.app.url}/?account=deleted`);
+      // Gone now, with user.deleted still held back by the emulator.
+      expect(await prisma().user.count({ where: { id: user.id } })).toBe(0);
+      expect(await prisma().post.count({ where: { userId: user.id } })).toBe(0);
+      expect(await prisma().deletedClerkUser.count({ where: { clerkId: user.clerkId } })).toBe(1);
+      expect(await prisma().webhookDelivery.count({ where: { clerkUserId: user.clerkId, payload: { not: Prisma.AnyNull } } })).toBe(0);
+      await witness.goto(`${stack.app.url}/posts`);
+      expect(await witness.getByText('A farewell post').count()).toBe(0);
+    } finally {
+      await stack.control.configureWebhooks({ hold: false });
+      await stack.control.releaseWebhooks();
+    }
     await page.getByRole('link', { name: 'Sign in' }).waitFor();
     await page.goto(`${stack.app.url}/dashboard`);
     await page.waitForURL(`${stack.emulator.url}/sign-in**`);
 
+    // The webhook, when it lands, changes nothing.
     await stack.control.settleWebhooks();
-    expect(await prisma().user.count({ where: { id: user.id } })).toBe(0);
-    expect(await prisma().post.count({ where: { userId: user.id } })).toBe(0);
-    await witness.goto(`${stack.app.url}/posts`);
-    expect(await witness.getByText('A farewell post').count()).toBe(0);
+    expect(await prisma().webhookDelivery.findFirst({ where: { clerkUserId: user.clerkId, type: 'user.deleted' }, select: { outcome: true } })).toEqual({ outcome: 'stale' });
   });
 });

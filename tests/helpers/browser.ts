@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { ROOT } from '../../scripts/lib/paths';
 
 export const SCREENSHOT_DIR = path.join(ROOT, 'test-results', 'screenshots');
@@ -54,4 +54,24 @@ export async function signUpInBrowser(page: Page, appUrl: string, emulatorUrl: s
   await page.getByRole('button', { name: 'Sign up' }).click();
   await page.waitForURL(`${appUrl}/dashboard`);
   return email;
+}
+
+/**
+ * Everything a browser context reports as an error: console errors (Chromium
+ * logs every Content-Security-Policy violation there), uncaught page errors,
+ * and CSP violation events. A journey ends with none.
+ */
+export function watchForErrors(context: BrowserContext): string[] {
+  const errors: string[] = [];
+  context.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()} (${message.location().url})`);
+  });
+  context.on('weberror', (error) => errors.push(`page error: ${error.error().message}`));
+  // Runs before any page script, outside the page's CSP (Playwright injects it).
+  void context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline'} on ${location.href} (${event.sourceFile}:${event.lineNumber}:${event.columnNumber})`);
+    });
+  });
+  return errors;
 }

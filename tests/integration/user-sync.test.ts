@@ -132,6 +132,43 @@ describe('events we do not handle', () => {
   });
 });
 
+describe('only a verified address', () => {
+  const unverified = (user: ReturnType<typeof newClerkUser>) => {
+    user.email_addresses[0]!.verification = { ...user.email_addresses[0]!.verification!, status: 'unverified' };
+    return user;
+  };
+
+  it('becomes a user\'s email: an unverified primary gives the placeholder', async () => {
+    const user = unverified(newClerkUser({ emailAddresses: ['not-yet@example.com'] }));
+    expect((await receive(delivery('user.created', user))).outcome).toBe('applied');
+    expect((await row(user.id))?.email).toBe(placeholderEmail(user.id));
+  });
+
+  it('never displaces another user\'s verified address', async () => {
+    const owner = newClerkUser({ emailAddresses: ['owned@example.com'] }, 1_000);
+    await receive(delivery('user.created', owner));
+    const claimant = unverified(newClerkUser({ emailAddresses: ['owned@example.com'] }, 2_000));
+    expect((await receive(delivery('user.created', claimant))).outcome).toBe('applied');
+    expect((await row(owner.id))?.email).toBe('owned@example.com');
+    expect((await row(claimant.id))?.email).toBe(placeholderEmail(claimant.id));
+    // Once verified, the address is the claimant's by Clerk's word (and newer data wins, docs/decisions/005).
+    const verified = changedClerkUser(claimant, {}, 3_000);
+    verified.email_addresses[0]!.verification = { ...verified.email_addresses[0]!.verification!, status: 'verified' };
+    await receive(delivery('user.updated', verified));
+    expect((await row(claimant.id))?.email).toBe('owned@example.com');
+  });
+});
+
+describe('names', () => {
+  it('keep first and last name as Clerk has them, beside the display name', async () => {
+    const user = newClerkUser({ firstName: ' Mary Ann ', lastName: 'Smith' });
+    await receive(delivery('user.created', user));
+    expect(await row(user.id)).toMatchObject({ firstName: 'Mary Ann', lastName: 'Smith', name: 'Mary Ann Smith' });
+    await receive(delivery('user.updated', changedClerkUser(user, { firstName: null, lastName: 'van der Berg' }, user.updated_at + 1)));
+    expect(await row(user.id)).toMatchObject({ firstName: null, lastName: 'van der Berg', name: 'van der Berg' });
+  });
+});
+
 describe('an email held by a stale row', () => {
   it('goes to the newer user; the stale row keeps its posts under a placeholder email', async () => {
     const stale = newClerkUser({ emailAddresses: ['shared@example.com'] }, 1_000);

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEBHOOK_MAX_BODY_BYTES } from '@/modules/auth/src/interfaces/webhook';
 import { prisma } from '../helpers/prisma';
 import { startStack, type Stack } from '../helpers/stack';
-import { changedClerkUser, type Delivery, delivery, newClerkUser, post, signedHeaders } from '../helpers/webhooks';
+import { concurrentDeliveries } from '../helpers/scenarios';
+import { type Delivery, delivery, newClerkUser, post, signedHeaders } from '../helpers/webhooks';
 
 let stack: Stack;
 let endpoint: string;
@@ -123,44 +124,7 @@ describe('hostile input', () => {
 
 describe('concurrent deliveries', () => {
   it('50 at once, with duplicates and conflicting versions of the same users: all 2xx, final state correct', async () => {
-    const base = Date.now() - 60_000;
-    const users = Array.from({ length: 10 }, (_, i) => newClerkUser({ firstName: `User${i}` }, base + i));
-    const versions = users.map((user, i) => [1, 2, 3].map((n) => changedClerkUser(user, { lastName: `v${n}` }, base + 1000 * n + i)));
-    const unique: Delivery[] = [
-      ...users.map((user) => delivery('user.created', user)),
-      ...versions.flat().map((version) => delivery('user.updated', version)),
-    ];
-    const deleted = users.slice(0, 2);
-    unique.push(...deleted.map((user) => delivery('user.deleted', user, base + 10_000)));
-    // 42 distinct deliveries plus duplicates of the first 8: 50 requests at once.
-    const all = [...unique, ...unique.slice(0, 8)];
-    expect(all).toHaveLength(50);
-
-    const responses = await Promise.all(all.map((d) => send(d))).catch((error: unknown) => {
-      console.log(stack.app.output().slice(-4000));
-      throw error;
-    });
-    expect(responses.map((response) => response.status).filter((status) => status >= 300)).toEqual([]);
-
-    for (const [i, user] of users.entries()) {
-      const row = await prisma().user.findUnique({ where: { clerkId: user.id } });
-      if (i < 2) expect(row).toBeNull();
-      else expect(row).toMatchObject({ name: `User${i} v3` });
-    }
-    expect(await prisma().webhookDelivery.count({ where: { svixId: { in: unique.map((d) => d.svixId) }, processedAt: { not: null } } })).toBe(unique.length);
-
-    // One structured log line per delivery.
-    const lines = stack.app
-      .output()
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((line) => typeof line.svixId === 'string' && all.some((d) => d.svixId === line.svixId));
-    expect(lines).toHaveLength(50);
-    for (const line of lines) {
-      expect(line).toMatchObject({ svixId: expect.any(String), type: expect.stringMatching(/^user\./), clerkUserId: expect.stringMatching(/^user_/), ms: expect.any(Number) });
-      expect(['applied', 'stale', 'duplicate']).toContain(line.outcome);
-    }
+    await concurrentDeliveries({ app: stack.app, send, db: prisma() });
   });
 });
 

@@ -3,7 +3,7 @@
 import { useActionState } from 'react';
 import type { ActionState } from '@/modules/cores/actions/action-state';
 import { FormMessage, SubmitButton, TextField } from '@/modules/cores/ui/form-parts';
-import { DELETE_CONFIRMATION } from '../src/interfaces/account.schema';
+import { DELETE_CONFIRMATION } from '../src/interfaces/account.limits';
 
 type Action = (state: ActionState, formData: FormData) => Promise<ActionState>;
 

@@ -212,9 +212,14 @@ export function getRetentionSettings(): RetentionSettings {
   return appEnv ?? parse(z.object(retentionSchema), process.env);
 }
 
+/** The web app's environment from `source`; throws an `EnvError` that says what to fix. */
+export function parseAppEnv(source: Record<string, string | undefined>): AppEnv {
+  return parse(appSchema, source);
+}
+
 /** The web app's environment, parsed once; throws an `EnvError` that says what to fix. */
 export function getAppEnv(): AppEnv {
-  appEnv ??= parse(appSchema, process.env);
+  appEnv ??= parseAppEnv(process.env);
   return appEnv;
 }
 

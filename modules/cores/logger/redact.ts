@@ -13,6 +13,15 @@ export function redactPersonalData(text: string): string {
   return text.replace(QUOTED_KEY, '$1[redacted]$2').replace(FAILING_ROW, '$1[redacted]$2').replace(EMAIL, '[email]');
 }
 
+/** The message of an error, or of the errors it gathers (a connection refused on every address is an AggregateError with none). */
+function messageOf(error: Error): string {
+  if (error.message) return error.message;
+  const inner = (error as { errors?: unknown }).errors;
+  if (Array.isArray(inner)) return inner.map((item) => (item instanceof Error ? item.message : String(item))).join('; ');
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : error.name;
+}
+
 /** pino's `err` serializer: type, code, message and stack, redacted. */
 export function serializeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: redactPersonalData(String(error)) };
@@ -20,7 +29,7 @@ export function serializeError(error: unknown): Record<string, unknown> {
   return {
     type: error.name,
     ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
-    message: redactPersonalData(error.message),
+    message: redactPersonalData(messageOf(error)),
     ...(error.stack ? { stack: redactPersonalData(error.stack) } : {}),
   };
 }

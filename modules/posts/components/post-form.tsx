@@ -4,7 +4,7 @@
 import { useActionState } from 'react';
 import type { ActionState } from '@/modules/cores/actions/action-state';
 import { FormMessage, SubmitButton, TextField } from '@/modules/cores/ui/form-parts';
-import { POST_CONTENT_MAX, POST_TITLE_MAX } from '../src/interfaces/post.schema';
+import { POST_CONTENT_MAX, POST_TITLE_MAX } from '../src/interfaces/post.limits';
 
 type PostAction = (state: ActionState, formData: FormData) => Promise<ActionState>;
 

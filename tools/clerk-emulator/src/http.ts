@@ -54,7 +54,8 @@ export function sendHtml(response: ServerResponse, status: number, html: string,
     'Cache-Control': 'no-store',
     'Content-Security-Policy': `default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self' ${appOrigin}; base-uri 'none'; frame-ancestors 'none'`,
     'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
+    // Not no-referrer: with it, browsers send `Origin: null` on form posts, which the origin check refuses.
+    'Referrer-Policy': 'same-origin',
   });
   response.end(html);
 }

@@ -179,6 +179,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 
     // Frontend API: the pages a browser sees ---------------------------------
     if (route === 'GET /' ) return redirect(response, '/admin', [], 302);
+    // Browsers ask for one on every page; there is none, and that is no error.
+    if (route === 'GET /favicon.ico') {
+      response.writeHead(204, { 'Cache-Control': 'max-age=86400' }).end();
+      return;
+    }
     if (route === 'GET /sign-in') {
       const redirectUrl = safeRedirect(url.searchParams.get('redirect_url') ?? undefined);
       return sendHtml(response, 200, signInPage({ redirectUrl, signUpHref: `/sign-up?redirect_url=${encodeURIComponent(redirectUrl)}` }), appUrl);

@@ -1,17 +1,15 @@
 import { z } from 'zod';
 import type { RateLimit } from '@/modules/cores/rate-limit/rate-limit';
 import { storable } from '@/modules/cores/validation/text';
+import { DELETE_CONFIRMATION, NAME_PART_MAX } from './account.limits';
 
-export const NAME_PART_MAX = 64;
+export { DELETE_CONFIRMATION, NAME_PART_MAX };
 
 const namePart = z.string().check(storable()).trim().max(NAME_PART_MAX, { error: `Keep it to ${NAME_PART_MAX} characters or fewer.` });
 
 export const nameSchema = z
   .object({ firstName: namePart, lastName: namePart })
   .refine((value) => value.firstName !== '' || value.lastName !== '', { error: 'Enter a first or a last name.', path: ['firstName'] });
-
-/** Deleting an account needs the words typed out: a click alone is too easy. */
-export const DELETE_CONFIRMATION = 'delete my account';
 
 export const deleteAccountSchema = z.object({
   confirmation: z

@@ -6,11 +6,9 @@
 import { z } from 'zod';
 import type { RateLimit } from '@/modules/cores/rate-limit/rate-limit';
 import { storable } from '@/modules/cores/validation/text';
+import { POST_CONTENT_MAX, POST_CONTENT_MIN, POST_TITLE_MAX, POST_TITLE_MIN } from './post.limits';
 
-export const POST_TITLE_MIN = 1;
-export const POST_TITLE_MAX = 200;
-export const POST_CONTENT_MIN = 1;
-export const POST_CONTENT_MAX = 20_000;
+export { POST_CONTENT_MAX, POST_CONTENT_MIN, POST_TITLE_MAX, POST_TITLE_MIN };
 
 export const postInputSchema = z.object({
   title: z
