@@ -14,9 +14,9 @@ import { startStack, type Stack } from '../helpers/stack';
 let stack: Stack;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
-let errors: string[] = [];
+const errors: string[] = [];
 /** Console errors a journey causes on purpose (a 404 it asks for), each matched once. */
-let expectedErrors: RegExp[] = [];
+const expectedErrors: RegExp[] = [];
 
 beforeAll(async () => {
   [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
