@@ -1,6 +1,9 @@
 import type { NextConfig } from 'next';
 
-/** Sent with every response. CSP is left to a later, measured change (Next's inline scripts need nonces). */
+/**
+ * Sent with every response. The Content-Security-Policy needs a fresh nonce
+ * per request, so the proxy sets it (modules/cores/security).
+ */
 const securityHeaders = [
   { key: 'X-Content-Type-Options', value: 'nosniff' },
   { key: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
@@ -11,6 +14,8 @@ const securityHeaders = [
 ];
 
 const nextConfig: NextConfig = {
+  // Only the tests set it: they build a second, separate instance into its own directory.
+  distDir: process.env.NEXT_DIST_DIR || '.next',
   reactStrictMode: true,
   poweredByHeader: false,
   // Server-only packages that must not be bundled: pg's optional native

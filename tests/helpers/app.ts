@@ -15,13 +15,14 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-export async function startApp(env: Record<string, string>, port?: number): Promise<RunningApp> {
+/** `next start` with `env`; `distDir` picks another build (a separately built instance). */
+export async function startApp(env: Record<string, string>, port?: number, distDir?: string): Promise<RunningApp> {
   port ??= await freePort();
   const nextCli = path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
   // Not -H 127.0.0.1: Next 16 then loops on rewrites to its own URL (FACTS.md).
   const child: ChildProcess = spawn(process.execPath, [nextCli, 'start', '--port', String(port)], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', ...env },
+    env: { ...process.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', ...(distDir ? { NEXT_DIST_DIR: distDir } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group: stopping it stops the server it forks too
   });

@@ -8,7 +8,7 @@ import type { TestProject } from 'vitest/node';
 import { getToolEnv } from '../../modules/cores/env/env';
 import { applyMigrations } from '../../scripts/lib/schema-engine';
 import { createDatabase, dropDatabase } from '../helpers/databases';
-import { ensureProductionBuild } from './production-build';
+import { ensureProductionBuild, SECOND_INSTANCE_DIST_DIR } from './production-build';
 import { startTestDatabaseServer } from './test-database-server';
 
 declare module 'vitest' {
@@ -21,6 +21,8 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const env = getToolEnv();
   ensureProductionBuild();
+  // A second instance built separately, for the browser journey across instances (tests/e2e/instances.e2e.ts).
+  if (project.config.include.some((pattern) => pattern.includes('.e2e.ts'))) ensureProductionBuild(SECOND_INSTANCE_DIST_DIR);
   const server = await startTestDatabaseServer(env.TEST_DATABASE_URL);
   const template = `test_template_${process.pid}`;
   try {
