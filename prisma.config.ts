@@ -8,5 +8,7 @@ nextEnv.loadEnvConfig(process.cwd(), process.env.NODE_ENV !== 'production', { in
 export default defineConfig({
   schema: 'prisma/schema.prisma',
   migrations: { path: 'prisma/migrations' },
-  datasource: { url: process.env.DATABASE_URL ?? '' },
+  // Migrations take session-level locks, which a transaction pooler cannot
+  // keep: they go to DIRECT_URL when DATABASE_URL is a pooled one (docs/deploy.md).
+  datasource: { url: process.env.DIRECT_URL || process.env.DATABASE_URL || '' },
 });

@@ -107,7 +107,7 @@ try {
   const emulator = await startEmulatorProcess({ port: 0, dataDir: null, appUrl, webhookUrl: null, tokenTtlSeconds: 3600, output: 'pipe' });
   stops.push(() => emulator.stop());
   const oursUrl = await database('bench_ours');
-  const app = await startApp({ ...emulator.appEnv, DATABASE_URL: oursUrl, LOG_LEVEL: 'warn' }, appPort);
+  const app = await startApp({ ...emulator.appEnv, DATABASE_URL: oursUrl, LOG_LEVEL: 'warn' }, { port: appPort });
   stops.push(() => app.stop());
 
   // 1. Webhook ingestion --------------------------------------------------------

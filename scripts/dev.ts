@@ -35,7 +35,8 @@ async function shutdown(code: number): Promise<void> {
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
 
 try {
-  const applied = await applyMigrations(database.url);
+  // Through a transaction pooler, migrations need the direct connection (docs/deploy.md).
+  const applied = await applyMigrations(env.DIRECT_URL ?? database.url);
   if (applied.length > 0) console.log(`Applied migrations: ${applied.join(', ')}`);
 } catch (error) {
   console.error(`Could not migrate the database: ${error instanceof Error ? error.message : String(error)}`);

@@ -57,7 +57,7 @@ const emulator = await startEmulatorProcess({
   output: 'pipe',
 });
 const env = { ...emulator.appEnv, DATABASE_URL: appDatabaseUrl, LOG_LEVEL: 'warn' };
-const apps = await Promise.all([startApp(env, portA), startApp({ ...env, APP_URL: appUrlB }, portB)]);
+const apps = await Promise.all([startApp(env, { port: portA }), startApp({ ...env, APP_URL: appUrlB }, { port: portB })]);
 const emulatorControl = new EmulatorControl(emulator.url, emulator.secretKey, emulator.controlToken);
 const control = (method: string, route: string, body?: unknown) => emulatorControl.request<Record<string, unknown>>(method, route, body);
 

@@ -35,7 +35,7 @@ beforeAll(async () => {
     output: 'pipe',
   });
   const env = { ...emulator.appEnv, APP_URL: balancer.url, DATABASE_URL: process.env.DATABASE_URL! };
-  apps = await Promise.all([startApp(env, ports[0]), startApp(env, ports[1], SECOND_INSTANCE_DIST_DIR)]);
+  apps = await Promise.all([startApp(env, { port: ports[0] }), startApp(env, { port: ports[1], distDir: SECOND_INSTANCE_DIST_DIR })]);
   browser = await launchBrowser();
 });
 afterAll(async () => {

@@ -15,14 +15,23 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-/** `next start` with `env`; `distDir` picks another build (a separately built instance). */
-export async function startApp(env: Record<string, string>, port?: number, distDir?: string): Promise<RunningApp> {
-  port ??= await freePort();
+export interface AppOptions {
+  port?: number;
+  /** Another build's directory (a separately built instance). */
+  distDir?: string;
+  /** Start it with `npm start` (and PORT), as docs/deploy.md does, instead of Next's CLI directly. */
+  viaNpmStart?: boolean;
+}
+
+/** `next start` with `env`, once it answers. */
+export async function startApp(env: Record<string, string>, options: AppOptions = {}): Promise<RunningApp> {
+  const port = options.port ?? (await freePort());
   const nextCli = path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
   // Not -H 127.0.0.1: Next 16 then loops on rewrites to its own URL (FACTS.md).
-  const child: ChildProcess = spawn(process.execPath, [nextCli, 'start', '--port', String(port)], {
+  const [command, args] = options.viaNpmStart ? ['npm', ['start']] : [process.execPath, [nextCli, 'start', '--port', String(port)]];
+  const child: ChildProcess = spawn(command, args, {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', ...(distDir ? { NEXT_DIST_DIR: distDir } : {}), ...env },
+    env: { ...process.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', PORT: String(port), ...(options.distDir ? { NEXT_DIST_DIR: options.distDir } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group: stopping it stops the server it forks too
   });

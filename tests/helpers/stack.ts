@@ -29,7 +29,7 @@ export async function startStack(options: { tokenTtlSeconds?: number; databaseUr
   });
   let app: RunningApp;
   try {
-    app = await startApp({ ...emulator.appEnv, DATABASE_URL: options.databaseUrl ?? process.env.DATABASE_URL!, LOG_LEVEL: 'info' }, port);
+    app = await startApp({ ...emulator.appEnv, DATABASE_URL: options.databaseUrl ?? process.env.DATABASE_URL!, LOG_LEVEL: 'info' }, { port });
   } catch (error) {
     await emulator.stop();
     throw error;

@@ -30,8 +30,8 @@ export function changedClerkUser(user: UserJSON, changes: UserChanges, at: numbe
   return next;
 }
 
-export function delivery(type: UserWebhookEvent['type'], user: UserJSON, at = user.updated_at): Delivery {
-  const event = eventEnvelope({ type, user, at } as Parameters<typeof eventEnvelope>[0], 'ins_test');
+export function delivery(type: UserWebhookEvent['type'], user: UserJSON, at = user.updated_at, instanceId = 'ins_test'): Delivery {
+  const event = eventEnvelope({ type, user, at } as Parameters<typeof eventEnvelope>[0], instanceId);
   return { svixId: clerkId('msg'), body: JSON.stringify(event), event };
 }
 

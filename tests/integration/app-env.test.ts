@@ -61,7 +61,7 @@ describe('with real Clerk keys', () => {
       CLERK_SECRET_KEY: 'sk_live_reference_app_test_key',
       CLERK_WEBHOOK_SIGNING_SECRET: `whsec_${Buffer.from('reference-app-test-secret').toString('base64')}`,
       DATABASE_URL: process.env.DATABASE_URL!,
-    }, port);
+    }, { port });
     try {
       const response = await fetch(`${app.url}/`);
       expect(response.status).toBe(200);
