@@ -113,6 +113,10 @@ describe.runIf(pgbouncerTestsRun)('the deployment guide, step by step', () => {
     expect(reconcile.stdout).toContain(`Dry run: nothing written. Reconciled 1 users of Clerk instance ${clerk.instanceId}`);
     expect(reconcile.stdout).toContain('0 would be created, 0 would be updated, 0 would be deleted, 1 unchanged, 0 failed');
 
+    const reconciled = await sh('npm run users:reconcile', { DATABASE_URL: pooled, CLERK_SECRET_KEY: clerk.secretKey, CLERK_API_URL: clerk.url });
+    expect(reconciled.status).toBe(0);
+    expect(reconciled.stdout).toContain(`Reconciled 1 users of Clerk instance ${clerk.instanceId}`);
+
     const replay = await sh('npm run webhooks:replay -- --failed', { DATABASE_URL: pooled });
     expect(replay.status).toBe(0);
     expect(replay.stdout).toContain('Replayed 0 deliveries, 0 failed.');
