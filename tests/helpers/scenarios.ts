@@ -54,6 +54,11 @@ export async function concurrentDeliveries({ app, send, db }: { app: RunningApp;
     expect(line).toMatchObject({ svixId: expect.any(String), type: expect.stringMatching(/^user\./), clerkUserId: expect.stringMatching(/^user_/), ms: expect.any(Number) });
     expect(['applied', 'stale', 'duplicate']).toContain(line.outcome);
   }
+  // No email address or name of these users anywhere in the app's output.
+  for (const user of users) {
+    expect(app.output()).not.toContain(user.email_addresses[0]!.email_address);
+    expect(app.output()).not.toContain(`User${users.indexOf(user)} v`);
+  }
 }
 
 /**
