@@ -5,6 +5,8 @@
 import { expect } from 'vitest';
 import type { PrismaClient } from '@/generated/prisma/client';
 import type { RunningApp } from './app';
+import { withAdminClient } from './databases';
+import type { OwnDatabase } from './own-database';
 import { changedClerkUser, type Delivery, delivery, newClerkUser } from './webhooks';
 
 type Send = (d: Delivery) => Promise<Response>;
@@ -66,18 +68,7 @@ export async function concurrentDeliveries({ app, send, db }: { app: RunningApp;
  * Retry-After (never a 500: Svix must retry, and operators must see an
  * outage, not a bug), and redelivery afterwards ends in the right state.
  */
-export async function outageAndRedelivery({
-  send,
-  stopDatabase,
-  startDatabase,
-  names,
-}: {
-  send: Send;
-  stopDatabase: () => Promise<void>;
-  startDatabase: () => Promise<void>;
-  /** Every name in the User table, sorted. */
-  names: () => Promise<(string | null)[]>;
-}): Promise<void> {
+export async function outageAndRedelivery({ send, database }: { send: Send; database: OwnDatabase }): Promise<void> {
   const base = Date.now() - 60_000;
   const users = Array.from({ length: 6 }, (_, i) => newClerkUser({ firstName: `User${i}` }, base + i));
   const before = users.slice(0, 3).map((user) => delivery('user.created', user));
@@ -88,7 +79,7 @@ export async function outageAndRedelivery({
   ];
   for (const d of before) expect((await send(d)).status).toBe(200);
 
-  await stopDatabase();
+  await database.stop();
   for (const d of during) {
     const response = await send(d);
     expect(response.status).toBe(503);
@@ -96,7 +87,7 @@ export async function outageAndRedelivery({
     expect(await response.json()).toEqual({ error: 'database unavailable, retry later' });
   }
 
-  await startDatabase();
+  await database.restart();
   // Svix retries everything that did not get a 2xx, and may resend the rest too. The first
   // attempts after the restart may still find the database (or the pooler) catching up: 503, retried.
   const retries: number[] = [];
@@ -109,5 +100,6 @@ export async function outageAndRedelivery({
     }
   }
   expect(retries.filter((status) => status !== 503)).toEqual([]);
-  expect(await names()).toEqual(['User0 Renamed', 'User2 Lovelace', 'User3 Lovelace', 'User4 Lovelace', 'User5 Lovelace']);
+  const names = await withAdminClient(database.url(), (client) => client.query<{ name: string }>('SELECT name FROM "User" ORDER BY name'));
+  expect(names.rows.map((row) => row.name)).toEqual(['User0 Renamed', 'User2 Lovelace', 'User3 Lovelace', 'User4 Lovelace', 'User5 Lovelace']);
 }

@@ -13,8 +13,8 @@
  * types we ignore or for a user already deleted, and error texts are redacted.
  */
 import { getPrisma } from '@/modules/cores/db/prisma';
-import { redactPersonalData } from '@/modules/cores/logger/redact';
 import { utcNow } from '@/modules/cores/db/sql';
+import { redactPersonalData } from '@/modules/cores/logger/redact';
 import type { DeliveryOutcome, HandledEvent } from '../interfaces/webhook';
 import { rememberClerkInstance } from './clerk-instance.service';
 import { applyUserDeletion, applyUserVersion, inSyncTransaction, type Tx } from './user-sync.service';
