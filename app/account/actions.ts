@@ -6,6 +6,7 @@ import { redirect } from 'next/navigation';
 import { ACCOUNT_DELETE_LIMIT, deleteAccountSchema, NAME_CHANGE_LIMIT, nameSchema } from '@/modules/account/src/interfaces/account.schema';
 import { changeName, ClerkRequestError, deleteAccount } from '@/modules/account/src/services/account.service';
 import { authedAction } from '@/modules/auth/src/services/authed-action';
+import { clearClerkSessionCookies } from '@/modules/auth/src/services/session-cookies';
 import { ActionError, success } from '@/modules/cores/actions/action-state';
 
 /** Clerk's refusal, beside the field it names or above the form. */
@@ -31,10 +32,6 @@ export const deleteAccountAction = authedAction({ schema: deleteAccountSchema, l
     throw asActionError(error);
   }
   // Clerk ended the sessions; clear this browser's copy now rather than at the token's expiry.
-  const jar = await cookies();
-  for (const cookie of jar.getAll()) {
-    if (cookie.name.startsWith('__session') || cookie.name.startsWith('__refresh')) jar.delete(cookie.name);
-    if (cookie.name.startsWith('__client_uat')) jar.set(cookie.name, '0', { path: '/', sameSite: 'lax' });
-  }
+  clearClerkSessionCookies(await cookies());
   redirect('/?account=deleted');
 });

@@ -120,3 +120,34 @@ describe('signing out', () => {
     expect(await page.getByRole('link', { name: 'Sign in' }).isVisible()).toBe(true);
   });
 });
+
+describe('a user deleted in Clerk while signed in', () => {
+  it('lands on sign-in at the next navigation, with no 500 and no Backend API call per request after', async () => {
+    const email = await signUp('Gone', 'Soon');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.waitForURL(`${stack.app.url}/dashboard`);
+    await stack.control.settleWebhooks();
+    const statuses: number[] = [];
+    page.on('response', (response) => {
+      if (response.url().startsWith(stack.app.url)) statuses.push(response.status());
+    });
+
+    // Deleted on the emulator's admin page, as someone would in Clerk's dashboard.
+    const admin = await context.newPage();
+    await admin.goto(`${stack.emulator.url}/admin`);
+    const row = admin.getByRole('row').filter({ has: admin.getByLabel(/^Email of /).and(admin.locator(`[value="${email}"]`)) });
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await admin.waitForURL(`${stack.emulator.url}/admin`);
+    await admin.close();
+    await stack.control.settleWebhooks();
+
+    const before = (await stack.control.backendApiCalls()).total;
+    await page.goto(`${stack.app.url}/dashboard`);
+    await page.waitForURL(`${stack.emulator.url}/sign-in**`);
+    for (const path of ['/', '/posts', '/dashboard']) await page.goto(`${stack.app.url}${path}`);
+    await page.waitForURL(`${stack.emulator.url}/sign-in**`);
+    expect(statuses.filter((status) => status >= 500)).toEqual([]);
+    expect((await stack.control.backendApiCalls()).total).toBe(before);
+    await screenshot(page, 'deleted-user-signed-out');
+  });
+});

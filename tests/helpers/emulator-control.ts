@@ -43,6 +43,17 @@ export class EmulatorControl {
     return this.request<unknown>('PUT', '/_control/config', { settings });
   }
 
+  /** Backend API calls the emulator has answered since its last reset: in all, and by route (ids as `:id`). */
+  backendApiCalls() {
+    return this.request<{ total: number; byRoute: Record<string, number> }>('GET', '/_control/stats/backend-api');
+  }
+
+  /** Delete a user as the Clerk dashboard would (the emulator's admin page posts the same). */
+  async deleteUser(userId: string): Promise<void> {
+    const response = await fetch(`${this.url}/v1/users/${userId}`, { method: 'DELETE', headers: { authorization: `Bearer ${this.secretKey}` } });
+    if (!response.ok) throw new Error(`delete user: ${response.status} ${await response.text()}`);
+  }
+
   /** Users in bulk (load tests), without webhooks unless `notify`. */
   bulkUsers(count: number, prefix: string, notify = false) {
     return this.request<{ created: number; total: number }>('POST', '/_control/users/bulk', { count, prefix, notify });

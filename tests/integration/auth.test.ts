@@ -165,3 +165,52 @@ describe('just-in-time provisioning', () => {
     }
   });
 });
+
+describe('a session that outlives its user', () => {
+  async function expectEndedSession(jar: CookieJar) {
+    const page = await navigate(`${stack.app.url}/dashboard`, jar);
+    expect(page.status).toBe(307);
+    expect(page.headers.get('location')).toBe('/api/auth/end-session');
+    const end = await navigate(`${stack.app.url}/api/auth/end-session`, jar);
+    expect(end.status).toBe(307);
+    expect(new URL(end.headers.get('location')!, stack.app.url).pathname).toBe('/sign-in');
+    expect(jar.get('__session')).toBeUndefined();
+    expect(jar.get('__client_uat')).toBe('0');
+    // From now on, signed out: straight to sign-in.
+    expectSignInRedirect(await navigate(`${stack.app.url}/dashboard`, jar));
+  }
+
+  it('ends cleanly when Clerk no longer has the user (a 404, not a 500)', async () => {
+    await stack.control.configureWebhooks({ hold: true });
+    try {
+      const { user, jar } = await signedInJar('Gone', 'Before');
+      await stack.control.deleteUser(user.id);
+      expect(await prisma().user.count({ where: { clerkId: user.id } })).toBe(0);
+      await expectEndedSession(jar);
+    } finally {
+      await stack.control.configureWebhooks({ hold: false });
+      await stack.control.releaseWebhooks();
+      await stack.control.settleWebhooks();
+    }
+  });
+
+  it('ends with no Backend API call when we deleted the user, and costs none per request after', async () => {
+    const { user, jar } = await signedInJar('Deleted', 'Here');
+    expect((await navigate(`${stack.app.url}/dashboard`, jar)).status).toBe(200);
+    await stack.control.deleteUser(user.id);
+    await stack.control.settleWebhooks();
+    expect(await prisma().deletedClerkUser.count({ where: { clerkId: user.id } })).toBe(1);
+    const before = await stack.control.backendApiCalls();
+    await expectEndedSession(jar);
+    for (const page of ['/', '/posts', '/dashboard', '/account']) await navigate(`${stack.app.url}${page}`, jar);
+    expect((await stack.control.backendApiCalls()).total).toBe(before.total);
+  });
+
+  it('does not sign out a user who is not gone', async () => {
+    const { jar } = await signedInJar('Still', 'Here');
+    const end = await navigate(`${stack.app.url}/api/auth/end-session`, jar);
+    expect(end.status).toBe(307);
+    expect(jar.get('__session')).toBeDefined();
+    expect((await navigate(`${stack.app.url}/dashboard`, jar)).status).toBe(200);
+  });
+});

@@ -23,6 +23,7 @@ const PUBLIC: Record<string, string> = {
   'sign-up/[[...sign-up]]/page.tsx': 'signing up',
   'api/health/route.ts': 'the health check (names no error)',
   'api/auth/keepalive/route.ts': 'the session keep-alive: it only lets the proxy refresh a token',
+  'api/auth/end-session/route.ts': 'ends a session whose user is gone: it acts only then',
   'api/webhooks/clerk/route.ts': 'Clerk\'s webhook: authenticated by its signature',
 };
 

@@ -1,15 +1,14 @@
-import { auth } from '@clerk/nextjs/server';
 import Link from 'next/link';
 import { getLogger } from '@/modules/cores/logger/logger';
 import { SIGN_IN_PATH, SIGN_UP_PATH } from '../src/services/clerk-config';
 import { hasRealEmail } from '../src/services/clerk-user';
-import { requireUser } from '../src/services/require-user';
+import { getSignedInUser } from '../src/services/require-user';
 import { UserMenu } from './auth-ui';
 
 /** The signed-in user's row, provisioned once per request if needed (shared with the page). */
 async function headerUser() {
   try {
-    return await requireUser();
+    return await getSignedInUser();
   } catch (error) {
     // The header must not take a page down: the page itself reports the problem.
     getLogger().warn({ err: error }, 'header could not load the signed-in user');
@@ -17,10 +16,9 @@ async function headerUser() {
   }
 }
 
-/** The header: the user menu when signed in, sign-in and sign-up links otherwise. */
+/** The header: the user menu when signed in, sign-in and sign-up links otherwise (also for a user who is gone). */
 export async function SiteHeader() {
-  const { userId } = await auth();
-  const user = userId ? await headerUser() : null;
+  const user = await headerUser();
   return (
     <header className="border-b border-slate-200 bg-white">
       <nav aria-label="Main" className="mx-auto flex max-w-5xl items-center justify-between gap-4 px-6 py-3">
@@ -28,7 +26,7 @@ export async function SiteHeader() {
           <Link href="/" className="font-semibold text-slate-900">
             Clerk + Prisma 7
           </Link>
-          {userId ? (
+          {user ? (
             <>
               <Link href="/dashboard" className="text-sm font-medium text-slate-700 hover:text-slate-900">
                 Dashboard
@@ -39,8 +37,8 @@ export async function SiteHeader() {
             </>
           ) : null}
         </div>
-        {userId ? (
-          <UserMenu name={user?.name ?? null} email={user && hasRealEmail(user.email) ? user.email : null} />
+        {user ? (
+          <UserMenu name={user.name} email={hasRealEmail(user.email) ? user.email : null} />
         ) : (
           <div className="flex items-center gap-2">
             <Link href={SIGN_IN_PATH} className="rounded-md px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100">

@@ -81,6 +81,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   let tokenTtlSeconds = options.tokenTtlSeconds;
   let rateLimit = { remaining: 0, retryAfter: 1 };
   let settings: InstanceSettings = { names: true };
+  /** Backend API calls by route (ids replaced by :id), for tests that count them. */
+  const backendApiCalls = new Map<string, number>();
   const controlToken = randomToken(24);
 
   const server: Server = createServer((request, response) => {
@@ -278,6 +280,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 
     // Backend API ------------------------------------------------------------
     if (url.pathname.startsWith('/v1/')) {
+      const key = `${method} ${url.pathname.replace(/\/[a-z]+_[A-Za-z0-9]+/g, '/:id')}`;
+      backendApiCalls.set(key, (backendApiCalls.get(key) ?? 0) + 1);
       requireSecretKey(request);
       if (route === 'GET /v1/jwks') return sendJson(response, 200, { keys: [keys.jwk] });
       if (route === 'GET /v1/instance') {
@@ -435,6 +439,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         return sendJson(response, 200, { redelivered: webhooks.redeliver(Array.isArray(params.ids) ? params.ids.map(String) : undefined) });
       case 'GET /_control/webhooks/stats':
         return sendJson(response, 200, { ...webhooks.stats, pending: webhooks.pending(), byStatus: countBy(webhooks.deliveries.map((d) => d.status)) });
+      case 'GET /_control/stats/backend-api': {
+        const byRoute = Object.fromEntries(backendApiCalls);
+        return sendJson(response, 200, { total: [...backendApiCalls.values()].reduce((sum, n) => sum + n, 0), byRoute });
+      }
       case 'GET /_control/webhooks/deliveries':
         return sendJson(response, 200, webhooks.deliveries.map(({ payload: _payload, ...rest }) => rest));
       case 'POST /_control/rate-limit':
@@ -483,6 +491,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         webhooks.configure({ hold: false, duplicates: 0, delayMs: 0, reorder: false, dropRate: 0 });
         rateLimit = { remaining: 0, retryAfter: 1 };
         settings = { names: true };
+        backendApiCalls.clear();
         return sendJson(response, 200, { status: 'ok' });
       default:
         throw notFound();

@@ -7,22 +7,58 @@
  * sync function the webhook uses (just-in-time provisioning), so a signed-in
  * person never sees "user not found". Never `currentUser()`: that is a
  * Backend API call on every render.
+ *
+ * A session can outlive its user by up to a token's lifetime: a user we
+ * tombstoned (no Backend API call: our records are enough) or one Clerk no
+ * longer has (a 404) is *gone*, and treated as signed out: pages send the
+ * browser to end its stale session (app/api/auth/end-session), never a 500.
  */
+import { isClerkAPIResponseError } from '@clerk/backend/errors';
 import { auth } from '@clerk/nextjs/server';
+import { redirect } from 'next/navigation';
 import { cache } from 'react';
 import type { User } from '@/generated/prisma/client';
 import { getPrisma } from '@/modules/cores/db/prisma';
 import { getClerkClient } from './clerk-client';
 import { syncUserFromClerk } from './user-sync.service';
 
-export const requireUser = cache(async (): Promise<User> => {
-  const { userId, redirectToSignIn } = await auth();
-  if (!userId) return redirectToSignIn();
-  const row = await getPrisma().user.findUnique({ where: { clerkId: userId } });
-  if (row) return row;
-  const clerkUser = await getClerkClient().users.getUser(userId);
-  if (!clerkUser.raw) throw new Error(`Clerk returned no data for ${userId}`);
+/** Where a browser whose user is gone is sent: it clears the session cookies, then signs in. */
+export const END_SESSION_PATH = '/api/auth/end-session';
+
+export type SessionUser = { clerkId: string; user: User } | { clerkId: string; user: null; gone: true };
+
+/** Our row for a Clerk user with a session, provisioned once if needed; `gone` when the user no longer exists. */
+async function loadSessionUser(clerkId: string): Promise<SessionUser> {
+  const prisma = getPrisma();
+  const row = await prisma.user.findUnique({ where: { clerkId } });
+  if (row) return { clerkId, user: row };
+  if (await prisma.deletedClerkUser.findUnique({ where: { clerkId }, select: { clerkId: true } })) return { clerkId, user: null, gone: true };
+  let clerkUser;
+  try {
+    clerkUser = await getClerkClient().users.getUser(clerkId);
+  } catch (error) {
+    if (isClerkAPIResponseError(error) && error.status === 404) return { clerkId, user: null, gone: true };
+    throw error;
+  }
+  if (!clerkUser.raw) throw new Error(`Clerk returned no data for ${clerkId}`);
   const { user } = await syncUserFromClerk(clerkUser.raw);
-  // No row: the user was deleted meanwhile (tombstoned). Their token outlives them briefly; treat it as signed out.
-  return user ?? redirectToSignIn();
+  // No row: deleted meanwhile (tombstoned).
+  return user ? { clerkId, user } : { clerkId, user: null, gone: true };
+}
+
+/** The signed-in session's user, once per request: null when signed out. */
+export const getSessionUser = cache(async (): Promise<SessionUser | null> => {
+  const { userId } = await auth();
+  return userId ? loadSessionUser(userId) : null;
+});
+
+/** The signed-in user's row, or null (signed out, or gone): for what shows either way, like the header. */
+export const getSignedInUser = cache(async (): Promise<User | null> => (await getSessionUser())?.user ?? null);
+
+/** The signed-in user's row; the signed-out go to sign-in, the gone end their stale session first. */
+export const requireUser = cache(async (): Promise<User> => {
+  const session = await getSessionUser();
+  if (!session) return (await auth()).redirectToSignIn();
+  if (!session.user) redirect(END_SESSION_PATH);
+  return session.user;
 });
