@@ -4,11 +4,11 @@
  * windows, ended rate-limit windows, and the rows of killed reconcile runs.
  * Each app instance also does this on a schedule; this command is for cron
  * jobs and serverless hosts (docs/deploy.md). Uses DATABASE_URL, or the
- * embedded database of `npm run dev`.
+ * database of the running `npm run dev`, or the embedded one, and says which.
  */
 import './lib/load-env';
 import { getToolEnv } from '../modules/cores/env/env';
-import { openLocalDatabase, redactUrl } from './lib/local-database';
+import { openLocalDatabase } from './lib/local-database';
 
 const env = getToolEnv();
 const database = await openLocalDatabase();
@@ -20,7 +20,7 @@ let exitCode = 0;
 try {
   const summary = await pruneExpiredData(env);
   console.log(
-    `Pruned ${redactUrl(database.url)}: ${summary.payloadsDropped} webhook payloads dropped (older than ${env.WEBHOOK_PAYLOAD_RETENTION_DAYS} days), ` +
+    `Pruned ${database.description}: ${summary.payloadsDropped} webhook payloads dropped (older than ${env.WEBHOOK_PAYLOAD_RETENTION_DAYS} days), ` +
       `${summary.deliveriesDeleted} webhook ledger rows deleted (older than ${env.WEBHOOK_LEDGER_RETENTION_DAYS} days), ` +
       `${summary.rateLimitWindowsDeleted} rate-limit windows, ${summary.reconcileRunsDeleted} abandoned reconcile runs.`,
   );

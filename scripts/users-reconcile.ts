@@ -2,7 +2,8 @@
  * `npm run users:reconcile [-- --dry-run --keep-missing --allow-mass-delete --switch-instance=<ins_…>]`:
  * bring our User table back to Clerk's truth (missed webhooks, or a first
  * backfill). Uses DATABASE_URL and the Clerk keys in the environment; with
- * neither set, the embedded database and the emulator of `npm run dev`.
+ * neither set, the database and the emulator of the running `npm run dev`
+ * of this checkout, and says so.
  *
  * It refuses (exit code 2, nothing removed) to work against another Clerk
  * instance than the one the data came from, or to remove more than a few
@@ -16,7 +17,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClerkClient } from '@clerk/backend';
 import { getToolEnv } from '../modules/cores/env/env';
-import { DATA_DIR, openLocalDatabase } from './lib/local-database';
+import { runningDevStack } from './lib/dev-stack';
+import { describeFailure } from './lib/load-env';
+import { openLocalDatabase } from './lib/local-database';
+import { DATA_DIR } from './lib/paths';
 
 function usage(message: string): never {
   console.error(`${message}\nUsage: npm run users:reconcile [-- --dry-run --keep-missing --allow-mass-delete --switch-instance=<instance id>]`);
@@ -39,27 +43,35 @@ try {
 }
 
 /**
- * Real keys from the environment; the emulator's (kept in .data by `npm run
- * dev`) only for the embedded database: never guess keys for a database
- * named by DATABASE_URL, which may be a real one.
+ * Real keys from the environment; else the emulator of the running `npm run
+ * dev` (its keys kept in .data), only with that stack's database: never guess
+ * keys for a database named by DATABASE_URL, which may be a real one.
  */
-async function clerkConfig(): Promise<{ secretKey: string; apiUrl?: string }> {
+async function clerkConfig(): Promise<{ secretKey: string; apiUrl?: string; description: string }> {
   const env = getToolEnv();
-  if (env.CLERK_SECRET_KEY) return { secretKey: env.CLERK_SECRET_KEY, apiUrl: env.CLERK_API_URL };
+  if (env.CLERK_SECRET_KEY) return { secretKey: env.CLERK_SECRET_KEY, apiUrl: env.CLERK_API_URL, description: `the Clerk instance of CLERK_SECRET_KEY${env.CLERK_API_URL ? ` at ${env.CLERK_API_URL}` : ''}` };
   if (env.DATABASE_URL) {
     usage('DATABASE_URL is set but CLERK_SECRET_KEY is not: set the secret key of the Clerk instance this database follows (and CLERK_API_URL for an emulator).');
   }
-  const keysFile = path.join(DATA_DIR, 'clerk-emulator', 'keys.json');
-  const keys = await readFile(keysFile, 'utf8').then(
+  const stack = runningDevStack();
+  if (!stack?.emulator) {
+    usage(
+      stack
+        ? `The running ${stack.command} (pid ${stack.pid}) uses real Clerk keys: set CLERK_SECRET_KEY to reconcile with that instance.`
+        : 'No Clerk keys and no running `npm run dev` for this checkout: set CLERK_SECRET_KEY and DATABASE_URL to reconcile with your Clerk instance, or start `npm run dev` and run this again to reconcile its emulator.',
+    );
+  }
+  const keys = await readFile(path.join(DATA_DIR, 'clerk-emulator', 'keys.json'), 'utf8').then(
     (text) => JSON.parse(text) as { secretKey: string },
-    () => usage('No Clerk keys: set CLERK_SECRET_KEY (and DATABASE_URL), or run `npm run dev` first to reconcile its emulator and database.'),
+    () => usage(`The emulator's keys are missing from .data/clerk-emulator although ${stack.command} runs: restart it.`),
   );
-  return { secretKey: keys.secretKey, apiUrl: `http://localhost:${env.CLERK_EMULATOR_PORT}` };
+  return { secretKey: keys.secretKey, apiUrl: stack.emulator.url, description: `the local Clerk emulator of the running ${stack.command} (pid ${stack.pid}) at ${stack.emulator.url}` };
 }
 
 const config = await clerkConfig();
 const database = await openLocalDatabase();
 process.env.DATABASE_URL = database.url;
+console.log(`Reconciling ${database.description} with ${config.description}.`);
 const { reconcileUsers, ReconcileRefusal } = await import('../modules/auth/src/services/reconcile.service');
 const { disconnectPrisma } = await import('../modules/cores/db/prisma');
 
@@ -116,7 +128,7 @@ try {
     exitCode = 130;
   } else {
     const status = (error as { status?: number }).status;
-    console.error(`Reconcile failed: ${error instanceof Error ? error.message || error.name : String(error)}${status ? ` (Clerk answered ${status})` : ''}`);
+    console.error(`Reconcile failed: ${describeFailure(error)}${status ? ` (Clerk answered ${status})` : ''}`);
     exitCode = 1;
   }
 } finally {

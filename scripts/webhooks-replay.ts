@@ -19,6 +19,7 @@ if (!values.failed && positionals.length === 0) {
 
 const database = await openLocalDatabase();
 process.env.DATABASE_URL = database.url;
+console.log(`Replaying from ${database.description}.`);
 const { getPrisma, disconnectPrisma } = await import('../modules/cores/db/prisma');
 const { processClerkWebhook } = await import('../modules/auth/src/services/clerk-webhook.service');
 const { parseHandledEvent } = await import('../modules/auth/src/services/webhook-verification');

@@ -1,6 +1,8 @@
 /**
- * The database the scripts work on: `DATABASE_URL` when it is set, otherwise
- * the embedded PostgreSQL whose data lives in `.data/postgres`.
+ * The database the scripts work on: `DATABASE_URL` when it is set; otherwise
+ * the one the running `npm run dev` of this checkout uses; otherwise the
+ * embedded PostgreSQL whose data lives in `.data/postgres`, started for the
+ * command. Each says which (`description`).
  *
  * One embedded server per data directory: a script finding the server already
  * run by a live `npm run dev` uses it; a server orphaned by a killed run is
@@ -11,10 +13,11 @@ import { existsSync, realpathSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { getToolEnv } from '../../modules/cores/env/env';
+import { runningDevStack } from './dev-stack';
 import { CLUSTER_PASSWORD, CLUSTER_USER, isAlive, runningServer, serverCanReach, startCluster, stopOrphan } from './postgres-cluster';
-import { ROOT } from './paths';
+import { DATA_DIR, ROOT } from './paths';
 
-export const DATA_DIR = path.join(ROOT, '.data');
+export { DATA_DIR };
 export const POSTGRES_DIR = path.join(DATA_DIR, 'postgres');
 const OWNER_FILE = path.join(DATA_DIR, 'postgres.owner');
 
@@ -22,6 +25,8 @@ export interface LocalDatabase {
   url: string;
   /** True when this process started the server (and `close` stops it). */
   embedded: boolean;
+  /** Which database this is, for people: "DATABASE_URL (…)", "the one of npm run dev (pid …)", … */
+  description: string;
   close(): Promise<void>;
 }
 
@@ -47,7 +52,12 @@ async function reachableDataDir(): Promise<string> {
 
 export async function openLocalDatabase(): Promise<LocalDatabase> {
   const env = getToolEnv();
-  if (env.DATABASE_URL) return { url: env.DATABASE_URL, embedded: false, close: async () => {} };
+  const none = async () => {};
+  if (env.DATABASE_URL) return { url: env.DATABASE_URL, embedded: false, description: `DATABASE_URL (${redactUrl(env.DATABASE_URL)})`, close: none };
+  const stack = runningDevStack();
+  if (stack && stack.pid !== process.pid) {
+    return { url: stack.database.url, embedded: false, description: `the database of the running ${stack.command} (pid ${stack.pid}): ${redactUrl(stack.database.url)}`, close: none };
+  }
 
   await mkdir(DATA_DIR, { recursive: true });
   const running = await runningServer(POSTGRES_DIR);
@@ -55,7 +65,7 @@ export async function openLocalDatabase(): Promise<LocalDatabase> {
     const owner = Number(await readFile(OWNER_FILE, 'utf8').catch(() => '0'));
     if (owner > 0 && owner !== process.pid && isAlive(owner)) {
       const url = `postgresql://${CLUSTER_USER}:${CLUSTER_PASSWORD}@127.0.0.1:${running.port}/postgres`;
-      return { url, embedded: false, close: async () => {} };
+      return { url, embedded: false, description: `the embedded PostgreSQL in .data/postgres, run by pid ${owner}`, close: none };
     }
     await stopOrphan(POSTGRES_DIR);
   }
@@ -65,6 +75,7 @@ export async function openLocalDatabase(): Promise<LocalDatabase> {
   return {
     url: cluster.url(),
     embedded: true,
+    description: `the embedded PostgreSQL in .data/postgres (started for this command, port ${cluster.port})`,
     async close() {
       await cluster.stop();
       await rm(OWNER_FILE, { force: true });

@@ -153,22 +153,27 @@ const HINTS: Record<string, string> = {
   DIRECT_URL: 'set it to a direct (not pooled) PostgreSQL connection string, or unset it to migrate through DATABASE_URL',
   TEST_DATABASE_URL: 'unset it to let `npm test` start its own embedded PostgreSQL',
   LOG_LEVEL: 'use one of fatal, error, warn, info, debug, trace, silent',
+  PORT: 'use a port number from 1 to 65535, e.g. PORT=3100',
+  CLERK_EMULATOR_PORT: 'use a port number from 1 to 65535, e.g. CLERK_EMULATOR_PORT=3101',
+  EMBEDDED_POSTGRES_PORT: 'use a port number from 1 to 65535, e.g. EMBEDDED_POSTGRES_PORT=54330',
 };
 
 export class EnvError extends Error {
   override name = 'EnvError';
 }
 
+/** One line per variable: what is wrong and what to do; a single problem is a single line. */
 function formatIssues(error: z.ZodError, source: Record<string, unknown>): string {
   const lines = error.issues.map((issue) => {
     // Checks across variables word their whole message themselves.
-    if (issue.code === 'custom' && (issue as { params?: { complete?: boolean } }).params?.complete) return `  - ${issue.message}`;
+    if (issue.code === 'custom' && (issue as { params?: { complete?: boolean } }).params?.complete) return issue.message;
     const key = String(issue.path[0] ?? '');
+    // Never the value itself: it may be a secret.
     const problem = source[key] === undefined || source[key] === '' ? 'is missing' : `is invalid: ${issue.message}`;
     const hint = HINTS[key];
-    return `  - ${key} ${problem}${hint ? `: ${hint}` : ''}`;
+    return `${key} ${problem}${hint ? `: ${hint}` : ''}`;
   });
-  return `Invalid environment:\n${lines.join('\n')}`;
+  return lines.length === 1 ? `Invalid environment: ${lines[0]}` : `Invalid environment:\n${lines.map((line) => `  - ${line}`).join('\n')}`;
 }
 
 function parse<T extends z.ZodType>(schema: T, source: Record<string, string | undefined>): z.infer<T> {

@@ -1,0 +1,168 @@
+/**
+ * The developer commands as a newcomer meets them, in a fresh copy of this
+ * checkout (its own .data, nothing set in the environment but ports): `npm
+ * run dev` on other ports than the defaults, a second one, a bad variable, a
+ * busy port, the other commands finding the running stack by themselves,
+ * nothing running, and `npm run start:local`.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, rm } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, makeTempClusterDir } from '../../scripts/lib/postgres-cluster';
+import { ROOT } from '../../scripts/lib/paths';
+import { stopProcess } from '../../scripts/lib/processes';
+
+let checkout: string;
+const running: ChildProcess[] = [];
+
+/** A copy of this checkout as a clone would have it: the files git knows, node_modules (hard links) and the generated client. */
+async function copyCheckout(): Promise<string> {
+  const dir = await makeTempClusterDir('clerk-prisma-newcomer-');
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+  for (const file of files) {
+    if (!existsSync(path.join(ROOT, file))) continue; // deleted in the working tree
+    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+    await cp(path.join(ROOT, file), path.join(dir, file));
+  }
+  try {
+    execFileSync('cp', ['-al', path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules')]);
+  } catch {
+    execFileSync('cp', ['-a', path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules')]);
+  }
+  await cp(path.join(ROOT, 'generated'), path.join(dir, 'generated'), { recursive: true });
+  return dir;
+}
+
+/** The environment of a fresh shell: nothing of ours set, but what is given. */
+function newcomerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, NEXT_TELEMETRY_DISABLED: '1', ...extra } as unknown as NodeJS.ProcessEnv;
+}
+
+interface Run {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+function start(command: string, env: Record<string, string> = {}): Run {
+  const child = spawn('sh', ['-c', command], { cwd: checkout, env: newcomerEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  running.push(child);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function finished(command: string, env: Record<string, string> = {}): Promise<{ code: number | null; output: string; seconds: number }> {
+  const started = Date.now();
+  const run = start(command, env);
+  const code = await run.exited;
+  return { code, output: run.output(), seconds: (Date.now() - started) / 1000 };
+}
+
+/** Ctrl-C in the terminal: SIGINT to the whole foreground group; resolves once the stack has stopped. */
+async function interrupt(run: Run): Promise<void> {
+  process.kill(-run.child.pid!, 'SIGINT');
+  await run.exited;
+  await expect.poll(run.output, { timeout: 30_000 }).toContain('Stopped everything.');
+}
+
+const reachable = (url: string) => fetch(url, { signal: AbortSignal.timeout(60_000) }).then((response) => response.status, () => null);
+const noStackTrace = (output: string) => expect(output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+
+beforeAll(async () => {
+  checkout = await copyCheckout();
+}, 120_000);
+afterAll(async () => {
+  for (const child of running) await stopProcess(child, { group: true, graceMs: 10_000 });
+  if (checkout) await rm(checkout, { recursive: true, force: true });
+}, 60_000);
+
+describe('a newcomer', () => {
+  it('gets a one-line cause for a bad variable, and for a busy port the variable that moves it', async () => {
+    const bad = await finished('PORT=abc npm run dev');
+    expect(bad.code).toBe(1);
+    expect(bad.output).toContain('Invalid environment: PORT is invalid:');
+    expect(bad.output).toContain('use a port number from 1 to 65535, e.g. PORT=3100');
+    noStackTrace(bad.output);
+
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, resolve));
+    const port = (busy.address() as net.AddressInfo).port;
+    try {
+      const taken = await finished('npm run dev', { PORT: String(port) });
+      expect(taken.code).toBe(1);
+      expect(taken.output).toContain(`Port ${port} is taken by another program, so the app cannot listen there. Set PORT to a free port`);
+      noStackTrace(taken.output);
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+  }, 120_000);
+
+  it('runs npm run dev on other ports, and the other commands find it by themselves', async () => {
+    const [port, emulatorPort, databasePort] = [await freePort(), await freePort(), await freePort()];
+    const ports = { PORT: String(port), CLERK_EMULATOR_PORT: String(emulatorPort), EMBEDDED_POSTGRES_PORT: String(databasePort) };
+    const dev = start('npm run dev', ports);
+    const url = `http://localhost:${port}`;
+    await expect.poll(dev.output, { timeout: 120_000, interval: 250 }).toContain(`App       ${url}`);
+    // The banner comes once everything listens.
+    expect(await reachable(`${url}/api/health`)).toBe(200);
+    expect(dev.output()).toContain(`Clerk     local emulator at http://localhost:${emulatorPort}`);
+    expect(dev.output()).toContain(`Database  postgresql://postgres:postgres@127.0.0.1:${databasePort}/postgres`);
+
+    // A second one says so and leaves the first alone.
+    const second = await finished('npm run dev', ports);
+    expect(second.code).toBe(1);
+    expect(second.output).toMatch(new RegExp(`npm run dev is already running for this checkout \\(pid \\d+, since [^)]+\\): the app is at ${url}\\.`));
+    noStackTrace(second.output);
+    expect(await reachable(`${url}/api/health`)).toBe(200);
+
+    // With nothing set, as the README writes them.
+    const reconcile = await finished('npm run users:reconcile -- --dry-run --keep-missing');
+    expect(reconcile.output).toMatch(/Reconciling the database of the running npm run dev \(pid \d+\): .* with the local Clerk emulator of the running npm run dev \(pid \d+\) at http:\/\/localhost:\d+\./);
+    expect(reconcile.output).toContain('Dry run: nothing written. Reconciled 0 users');
+    expect(reconcile.code).toBe(0);
+    const prune = await finished('npm run data:prune');
+    expect(prune.output).toMatch(/Pruned the database of the running npm run dev \(pid \d+\)/);
+    expect(prune.code).toBe(0);
+    const replay = await finished('npm run webhooks:replay -- --failed');
+    expect(replay.output).toMatch(/Replaying from the database of the running npm run dev \(pid \d+\)/);
+    expect(replay.code).toBe(0);
+
+    // The pages compile and serve, and nothing is deprecated or broken (Clerk's deprecations speak when the proxy loads).
+    expect(await reachable(`${url}/`)).toBe(200);
+    const dashboard = await fetch(`${url}/dashboard`, { redirect: 'manual', headers: { accept: 'text/html', 'sec-fetch-dest': 'document' } });
+    expect(dashboard.status).toBe(307);
+    expect(dev.output()).not.toMatch(/deprecat/i);
+    expect(dev.output()).not.toMatch(/\berror\b/i);
+
+    await interrupt(dev);
+    expect(existsSync(path.join(checkout, '.data', 'dev-stack.json'))).toBe(false);
+    expect(await reachable(`${url}/api/health`)).toBeNull();
+    expect(await reachable(`http://localhost:${emulatorPort}/`)).toBeNull();
+  }, 240_000);
+
+  it('is told at once when nothing runs and no keys are set', async () => {
+    const reconcile = await finished('npm run users:reconcile -- --dry-run');
+    expect(reconcile.code).toBe(2);
+    expect(reconcile.output).toContain('No Clerk keys and no running `npm run dev` for this checkout');
+    expect(reconcile.seconds).toBeLessThan(20);
+    noStackTrace(reconcile.output);
+  }, 60_000);
+
+  it('tries the production build on its machine with npm run start:local', async () => {
+    const [port, emulatorPort] = [await freePort(), await freePort()];
+    const local = start('npm run start:local', { PORT: String(port), CLERK_EMULATOR_PORT: String(emulatorPort) });
+    const url = `http://localhost:${port}`;
+    await expect.poll(local.output, { timeout: 180_000, interval: 500 }).toContain(`App       ${url}   (the production build, next start)`);
+    const home = await fetch(`${url}/`);
+    expect(home.status).toBe(200);
+    expect(home.headers.get('content-security-policy')).toMatch(/'strict-dynamic'/);
+    expect(local.output()).toContain('npm run build first');
+    await interrupt(local);
+  }, 240_000);
+});
