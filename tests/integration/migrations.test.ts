@@ -30,9 +30,10 @@ describe('migrations', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'drift-'));
     const changed = path.join(dir, 'schema.prisma');
     const schema = await readFile(SCHEMA_PATH, 'utf8');
-    await writeFile(changed, schema.replace(/(\n\s*name\s+String\?)/, '$1\n  bio String?'));
+    // A field no one would add, so that a schema changed as the README shows (say, a `bio`) never collides with it.
+    await writeFile(changed, schema.replace(/(\n\s*name\s+String\?)/, '$1\n  zzDriftProbeNotAField String?'));
     try {
-      expect(await diffMigrationsToSchema(await freshDatabase(), changed)).toMatch(/ALTER TABLE "User" ADD COLUMN\s+"bio" TEXT/);
+      expect(await diffMigrationsToSchema(await freshDatabase(), changed)).toMatch(/ALTER TABLE "User" ADD COLUMN\s+"zzDriftProbeNotAField" TEXT/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
