@@ -15,6 +15,19 @@ const FEATURES = [
   },
 ];
 
+/** Text with `code` spans, as the features above write commands. */
+function withCode(text: string) {
+  return text.split(/`([^`]+)`/).map((part, index) =>
+    index % 2 === 1 ? (
+      <code key={index} className="rounded bg-slate-100 px-1 py-0.5 font-mono text-[0.85em] text-slate-900">
+        {part}
+      </code>
+    ) : (
+      part
+    ),
+  );
+}
+
 export default async function HomePage({ searchParams }: { searchParams: Promise<{ account?: string }> }) {
   const { account } = await searchParams;
   return (
@@ -32,7 +45,7 @@ export default async function HomePage({ searchParams }: { searchParams: Promise
         {FEATURES.map((feature) => (
           <li key={feature.title} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
             <h2 className="font-semibold">{feature.title}</h2>
-            <p className="mt-2 text-sm text-slate-700">{feature.body}</p>
+            <p className="mt-2 text-sm text-slate-700">{withCode(feature.body)}</p>
           </li>
         ))}
       </ul>

@@ -141,8 +141,10 @@ try {
   for (const app of apps) {
     for (const line of app.output().split('\n')) {
       if (!line.startsWith('{') || !line.includes('"status":5')) continue;
-      const entry = JSON.parse(line) as { status: number; err?: { message?: string } };
-      const reason = `${entry.status} ${(entry.err?.message ?? '').split('\n')[0]!.slice(0, 120)}`;
+      const entry = JSON.parse(line) as { status: number; err?: { message?: string; code?: string; type?: string } };
+      // Prisma's messages start with a blank line: the cause is the first line that says something.
+      const said = (entry.err?.message ?? '').split('\n').map((part) => part.trim()).find(Boolean);
+      const reason = `${entry.status} ${(said ?? entry.err?.code ?? entry.err?.type ?? 'no error logged').slice(0, 120)}`;
       reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
     }
   }

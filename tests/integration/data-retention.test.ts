@@ -4,7 +4,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { pruneExpiredData, RECONCILE_RUN_STALE_SECONDS } from '@/modules/auth/src/services/data-retention.service';
 import { ROOT } from '../../scripts/lib/paths';
@@ -77,7 +76,7 @@ describe('pruning expired data', () => {
 
   it('runs as npm run data:prune with the windows from the environment', async () => {
     await seed();
-    const result = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/data-prune.ts'], {
+    const result = spawnSync('npm', ['run', '--silent', 'data:prune'], {
       cwd: ROOT,
       encoding: 'utf8',
       env: { ...process.env, WEBHOOK_PAYLOAD_RETENTION_DAYS: '2', WEBHOOK_LEDGER_RETENTION_DAYS: '5' },

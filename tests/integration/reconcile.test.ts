@@ -218,10 +218,10 @@ describe('mass deletion', () => {
 describe('the users:reconcile command', () => {
   const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
   const baseEnv = (): NodeJS.ProcessEnv => ({ ...process.env, CLERK_SECRET_KEY: emulator.keys.secretKey, CLERK_API_URL: emulator.url });
-  /** The command, run without blocking this process (the emulator it talks to lives here). */
+  /** The command as the README writes it, run without blocking this process (the emulator it talks to lives here). */
   const run = (args: string[], env: NodeJS.ProcessEnv) =>
     new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [TSX, 'scripts/users-reconcile.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('npm', ['run', '--silent', 'users:reconcile', '--', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -238,13 +238,24 @@ describe('the users:reconcile command', () => {
     expect(await prisma().user.count()).toBe(3);
   });
 
-  it('exits 2 against a foreign instance, deleting nothing, and combines flags as the README shows', async () => {
+  it('exits 2 against a foreign instance, deleting nothing, until told to follow it; flags combine as the README shows', async () => {
     await orphanRows(3);
     await prisma().clerkInstance.create({ data: { instanceId: 'ins_some_other_instance', recordedBy: 'webhook' } });
     const result = await run(['--dry-run', '--keep-missing'], baseEnv());
     expect(result.stderr).toContain(`these Clerk keys read instance ${emulator.instanceId}, but this database follows instance ins_some_other_instance`);
+    expect(result.stderr).toContain(`run again with --switch-instance=${emulator.instanceId}`);
     expect(result.status).toBe(2);
     expect(await prisma().user.count()).toBe(3);
+
+    // Every row would go (Clerk lists none of them): that needs --allow-mass-delete too.
+    const switched = await run([`--switch-instance=${emulator.instanceId}`], baseEnv());
+    expect(switched.stderr).toContain('Refusing to remove users: Clerk instance');
+    expect(switched.status).toBe(2);
+    const moved = await run([`--switch-instance=${emulator.instanceId}`, '--allow-mass-delete'], baseEnv());
+    expect(moved.stdout).toContain('3 deleted');
+    expect(moved.status).toBe(0);
+    expect(await prisma().user.count()).toBe(0);
+    expect(await prisma().clerkInstance.findUnique({ where: { slot: 'current' } })).toMatchObject({ instanceId: emulator.instanceId });
   });
 
   it('leaves nothing behind when interrupted, and clears what a killed run left at the next start', async () => {

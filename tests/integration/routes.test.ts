@@ -93,6 +93,12 @@ describe('every route checks the session itself', () => {
       expect((await navigate(`${stack.app.url}/posts/x.png`, new CookieJar())).status).toBe(307);
     });
 
+    it('renders the home page\'s commands as code', async () => {
+      const home = await (await navigate(`${stack.app.url}/`, new CookieJar())).text();
+      expect(home).toMatch(/<code[^>]*>npm install &amp;&amp; npm run dev<\/code>/);
+      expect(home).not.toContain('`');
+    });
+
     it('serves a favicon and app icons', async () => {
       for (const [icon, type] of [['/favicon.ico', 'image/x-icon'], ['/icon.svg', 'image/svg+xml'], ['/apple-icon.png', 'image/png']]) {
         const response = await fetch(`${stack.app.url}${icon}`);

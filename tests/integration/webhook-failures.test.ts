@@ -47,7 +47,7 @@ describe('npm run webhooks:replay', () => {
     expect(await prisma().webhookDelivery.findUnique({ where: { svixId: d.svixId } })).toMatchObject({ outcome: 'failed', processedAt: null, error: expect.any(String) });
     expect(await prisma().user.count({ where: { clerkId: user.id } })).toBe(0);
 
-    const replay = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/webhooks-replay.ts', '--failed'], {
+    const replay = spawnSync('npm', ['run', '--silent', 'webhooks:replay', '--', '--failed'], {
       cwd: ROOT,
       encoding: 'utf8',
       env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL },
@@ -56,5 +56,11 @@ describe('npm run webhooks:replay', () => {
     expect(replay.status).toBe(0);
     expect((await prisma().user.findUnique({ where: { clerkId: user.id } }))?.name).toBe('Replayed Lovelace');
     expect(await prisma().webhookDelivery.findUnique({ where: { svixId: d.svixId } })).toMatchObject({ outcome: 'applied', error: null });
+
+    // By svix-id, as the README writes it: processed again (the ordering rules keep that harmless); an unknown id fails.
+    const byId = spawnSync('npm', ['run', '--silent', 'webhooks:replay', '--', d.svixId, 'msg_unknown'], { cwd: ROOT, encoding: 'utf8', env: process.env });
+    expect(byId.stdout).toContain(`${d.svixId} user.created: stale`);
+    expect(byId.stderr).toContain('msg_unknown: no such delivery');
+    expect(byId.status).toBe(1);
   });
 });
