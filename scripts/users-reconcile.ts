@@ -75,14 +75,21 @@ console.log(`Reconciling ${database.description} with ${config.description}.`);
 const { reconcileUsers, ReconcileRefusal } = await import('../modules/auth/src/services/reconcile.service');
 const { disconnectPrisma } = await import('../modules/cores/db/prisma');
 
-// Ctrl-C stops between two steps and cleans up; a second one stops at once.
+// Ctrl-C stops between two steps and cleans up; another one, a while later, stops at once. (A
+// terminal's Ctrl-C reaches this process twice, directly and through npm: the same press.)
 const interrupt = new AbortController();
-process.once('SIGINT', () => {
-  console.error('\nInterrupted: stopping and cleaning up (Ctrl-C again to stop at once).');
-  interrupt.abort(new Error('interrupted'));
-  process.once('SIGINT', () => process.exit(130));
-});
-process.once('SIGTERM', () => interrupt.abort(new Error('interrupted')));
+let interruptedAt = 0;
+const onInterrupt = () => {
+  if (!interruptedAt) {
+    interruptedAt = Date.now();
+    console.error('\nInterrupted: stopping and cleaning up (Ctrl-C again to stop at once).');
+    interrupt.abort(new Error('interrupted'));
+  } else if (Date.now() - interruptedAt > 1_000) {
+    process.exit(130);
+  }
+};
+process.on('SIGINT', onInterrupt);
+process.on('SIGTERM', onInterrupt);
 
 const tty = process.stdout.isTTY;
 let lastLine = 0;

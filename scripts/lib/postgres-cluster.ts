@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { isProcessAlive } from '../../modules/cores/process-alive';
 import { stopProcess } from './processes';
 import { stopWithParent } from './watchdog';
 
@@ -190,14 +191,7 @@ export async function stopOrphan(dataDir: string): Promise<void> {
   if (isAlive(pid)) process.kill(pid, 'SIGQUIT');
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export const isAlive = isProcessAlive;
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

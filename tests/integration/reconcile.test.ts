@@ -4,7 +4,6 @@
  * database on the word of the wrong Clerk instance.
  */
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { createClerkClient, type UserJSON } from '@clerk/backend';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clerkUserFields } from '@/modules/auth/src/services/clerk-user';
@@ -216,7 +215,6 @@ describe('mass deletion', () => {
 });
 
 describe('the users:reconcile command', () => {
-  const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
   const baseEnv = (): NodeJS.ProcessEnv => ({ ...process.env, CLERK_SECRET_KEY: emulator.keys.secretKey, CLERK_API_URL: emulator.url });
   /** The command as the README writes it, run without blocking this process (the emulator it talks to lives here). */
   const run = (args: string[], env: NodeJS.ProcessEnv) =>
@@ -258,36 +256,43 @@ describe('the users:reconcile command', () => {
     expect(await prisma().clerkInstance.findUnique({ where: { slot: 'current' } })).toMatchObject({ instanceId: emulator.instanceId });
   });
 
-  it('leaves nothing behind when interrupted, and clears what a killed run left at the next start', async () => {
+  it('leaves nothing behind when interrupted with Ctrl-C, and clears what a killed run left at the next start', async () => {
     await control.bulkUsers(6_000, 'interrupted');
     await reconcileUsers(clerk(), { pageSize: 500 });
-    const started = (signal: NodeJS.Signals) =>
-      new Promise<number | null>((resolve) => {
-        const child = spawn(process.execPath, [TSX, 'scripts/users-reconcile.ts', '--page-size=50'], { cwd: ROOT, env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    /** The command as a terminal runs it (its own process group); stopped once it has written some of what it saw. */
+    const stopped = (stop: (group: number, worker: number) => void) =>
+      new Promise<string>((resolve) => {
+        const child = spawn('npm', ['run', '--silent', 'users:reconcile', '--', '--page-size=50'], { cwd: ROOT, env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
         let sent = false;
+        let output = '';
+        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
         child.stdout.on('data', (chunk: Buffer) => {
-          // Stop it once it has written some of what it saw.
+          output += chunk.toString();
           if (!sent && /users \d+/.test(chunk.toString())) {
             sent = true;
             void Promise.all([prisma().reconcileSeen.count(), prisma().reconcileRun.findFirstOrThrow()]).then(([count, run]) => {
               expect(count).toBeGreaterThan(0);
-              // SIGINT as Ctrl-C sends it; SIGKILL to the process doing the work, as a crash or the OOM killer would.
-              if (signal === 'SIGINT') child.kill(signal);
-              else process.kill(run.pid, signal);
+              stop(child.pid!, run.pid);
             });
           }
         });
-        child.once('exit', (code) => resolve(code));
+        // Once every process holding its output is gone (npm dies of the SIGINT at once; the worker cleans up first).
+        child.once('close', () => resolve(output));
       });
 
-    expect(await started('SIGINT')).toBe(130);
+    // Ctrl-C: SIGINT to the whole foreground group, npm and the worker alike.
+    expect(await stopped((group) => process.kill(-group, 'SIGINT'))).toContain('Reconcile interrupted: nothing left behind');
     expect(await prisma().reconcileRun.count()).toBe(0);
     expect(await prisma().reconcileSeen.count()).toBe(0);
 
-    await started('SIGKILL');
+    // Killed outright (a crash, the OOM killer): its rows stay behind...
+    await stopped((group, worker) => {
+      process.kill(worker, 'SIGKILL');
+      process.kill(-group, 'SIGKILL');
+    });
     expect(await prisma().reconcileSeen.count()).toBeGreaterThan(0);
     expect(await prisma().reconcileRun.count()).toBe(1);
-    // The next start recognises the run as dead (its process is gone) and removes its rows.
+    // ...until the next start recognises the run as dead (its process is gone) and removes them.
     await reconcileUsers(clerk(), { pageSize: 500, keepMissing: true });
     expect(await prisma().reconcileRun.count()).toBe(0);
     expect(await prisma().reconcileSeen.count()).toBe(0);

@@ -3,7 +3,6 @@
  * processing failure repaired by `npm run webhooks:replay`.
  */
 import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/lib/paths';
 import { type OwnDatabase, startOwnDatabase } from '../helpers/own-database';

@@ -23,7 +23,9 @@ export async function removeAbandonedClusters(): Promise<number> {
   for (const name of entries.filter((entry) => entry.startsWith(CLUSTER_DIR_PREFIX))) {
     const dir = path.join(os.tmpdir(), name);
     const owner = Number(await readFile(path.join(dir, 'owner.pid'), 'utf8').catch(() => '0'));
-    if (owner > 0 && isAlive(owner)) continue;
+    // Only a run's own cluster, whose run is gone: other test clusters (a test's own database, another
+    // run's) have no owner.pid of this kind, and their watchdogs remove them.
+    if (!(owner > 0) || isAlive(owner)) continue;
     await stopOrphan(path.join(dir, 'data'));
     await rm(dir, { recursive: true, force: true });
     removed++;

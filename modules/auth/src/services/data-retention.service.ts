@@ -11,6 +11,7 @@
  */
 import os from 'node:os';
 import { getPrisma } from '@/modules/cores/db/prisma';
+import { isProcessAlive } from '@/modules/cores/process-alive';
 import { utcNow } from '@/modules/cores/db/sql';
 import type { RetentionSettings } from '@/modules/cores/env/env';
 import { MAX_WINDOW_SECONDS } from '@/modules/cores/rate-limit/rate-limit';
@@ -64,15 +65,6 @@ export async function pruneExpiredData(settings: RetentionSettings): Promise<Pru
   return { payloadsDropped, deliveriesDeleted, rateLimitWindowsDeleted, reconcileRunsDeleted };
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Runs that were killed: on this host, those whose process is gone (at once);
  * anywhere, those that stopped beating. Removed with, by cascade, the ids
@@ -81,7 +73,7 @@ function isAlive(pid: number): boolean {
 export async function removeStaleReconcileRuns(): Promise<number> {
   const prisma = getPrisma();
   const local = await prisma.reconcileRun.findMany({ where: { host: os.hostname() }, select: { id: true, pid: true } });
-  const dead = local.filter((run) => run.pid !== process.pid && !isAlive(run.pid)).map((run) => run.id);
+  const dead = local.filter((run) => run.pid !== process.pid && !isProcessAlive(run.pid)).map((run) => run.id);
   const { count } = dead.length > 0 ? await prisma.reconcileRun.deleteMany({ where: { id: { in: dead } } }) : { count: 0 };
   const silent = await prisma.$executeRaw`
     DELETE FROM "ReconcileRun" WHERE "heartbeatAt" < ${utcNow} - make_interval(secs => ${RECONCILE_RUN_STALE_SECONDS}::int)`;
