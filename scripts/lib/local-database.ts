@@ -71,6 +71,9 @@ export async function openLocalDatabase(): Promise<LocalDatabase> {
   }
 
   const cluster = await startCluster({ dataDir: await reachableDataDir(), port: env.EMBEDDED_POSTGRES_PORT });
+  if (cluster.port !== env.EMBEDDED_POSTGRES_PORT) {
+    console.log(`Port ${env.EMBEDDED_POSTGRES_PORT} (EMBEDDED_POSTGRES_PORT) is taken: the embedded PostgreSQL listens on ${cluster.port} instead.`);
+  }
   await writeFile(OWNER_FILE, String(process.pid));
   return {
     url: cluster.url(),
