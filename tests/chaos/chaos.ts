@@ -142,8 +142,8 @@ try {
     for (const line of app.output().split('\n')) {
       if (!line.startsWith('{') || !line.includes('"status":5')) continue;
       const entry = JSON.parse(line) as { status: number; err?: { message?: string; code?: string; type?: string } };
-      // Prisma's messages start with a blank line: the cause is the first line that says something.
-      const said = (entry.err?.message ?? '').split('\n').map((part) => part.trim()).find(Boolean);
+      // Prisma's messages start with a blank line and the call that failed: the cause is the last line that says something.
+      const said = (entry.err?.message ?? '').split('\n').map((part) => part.trim()).filter(Boolean).pop();
       const reason = `${entry.status} ${(said ?? entry.err?.code ?? entry.err?.type ?? 'no error logged').slice(0, 120)}`;
       reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
     }
