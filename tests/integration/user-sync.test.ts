@@ -2,6 +2,7 @@
  * The user sync through the webhook service on real PostgreSQL, with
  * payloads signed and verified by the real library.
  */
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { processClerkWebhook } from '@/modules/auth/src/services/clerk-webhook.service';
 import { verifyClerkWebhook } from '@/modules/auth/src/services/webhook-verification';
@@ -192,5 +193,37 @@ describe('an email held by a stale row', () => {
     // When the older user's own newer version arrives with another address, it is restored.
     await receive(delivery('user.updated', changedClerkUser(older, { primaryEmail: 'moved@example.com' }, 6_000)));
     expect((await row(older.id))?.email).toBe('moved@example.com');
+  });
+});
+
+describe('the per-user lock', () => {
+  /** Sessions of this database waiting for an advisory lock. */
+  async function waitingOnLocks(): Promise<number> {
+    const [row] = (await prisma().$queryRaw<{ count: number }[]>`
+      SELECT count(*)::int AS count FROM pg_locks
+      WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`) as [{ count: number }];
+    return row.count;
+  }
+
+  it('serialises two versions of one user: while another session holds it both wait, then the newer wins', async () => {
+    const user = newClerkUser({}, 1_000);
+    const second = changedClerkUser(user, { firstName: 'Second' }, 2_000);
+    const third = changedClerkUser(second, { firstName: 'Third' }, 3_000);
+    const side = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await side.connect();
+    try {
+      await side.query('BEGIN');
+      await side.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [user.id]);
+      // The newer version first, then the older: each must wait for the lock, not race past it.
+      const results = [receive(delivery('user.updated', third)), receive(delivery('user.updated', second))];
+      await expect.poll(waitingOnLocks, { timeout: 10_000 }).toBe(2);
+      expect(await row(user.id)).toBeNull();
+      await side.query('COMMIT');
+      const outcomes = (await Promise.all(results)).map((result) => result.outcome);
+      expect(outcomes.sort()).toEqual(['applied', 'stale']);
+    } finally {
+      await side.end();
+    }
+    expect(await row(user.id)).toMatchObject({ name: 'Third Lovelace', clerkUpdatedAt: new Date(3_000) });
   });
 });

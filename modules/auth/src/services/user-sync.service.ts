@@ -93,8 +93,11 @@ export async function applyUserVersion(tx: Tx, user: ClerkUserData): Promise<Ver
     ON CONFLICT ("clerkId") DO UPDATE
       SET "email" = EXCLUDED."email", "name" = EXCLUDED."name", "firstName" = EXCLUDED."firstName", "lastName" = EXCLUDED."lastName",
           "clerkUpdatedAt" = EXCLUDED."clerkUpdatedAt", "updatedAt" = EXCLUDED."updatedAt"
+      -- The version rule again, in the write itself: it holds even if the lock above were ever bypassed.
+      WHERE "User"."clerkUpdatedAt" IS NULL OR "User"."clerkUpdatedAt" < EXCLUDED."clerkUpdatedAt"
     RETURNING "id", "clerkId", "email", "name", "firstName", "lastName", "createdAt", "updatedAt", "clerkUpdatedAt", (xmax = 0) AS "created"`;
-  const { created, ...saved } = row!;
+  if (!row) return { outcome: 'stale', user: await tx.user.findUnique({ where: { clerkId: fields.clerkId } }) };
+  const { created, ...saved } = row;
   return { outcome: 'applied', user: saved, created };
 }
 
@@ -176,8 +179,11 @@ export async function applyUserVersions(tx: Tx, users: ClerkUserData[]): Promise
     if (results.has(candidate.user.id)) continue;
     if (candidate.row && !contested.has(candidate.fields.email)) {
       const { email, name, firstName, lastName, clerkUpdatedAt } = candidate.fields;
-      const row = await tx.user.update({ where: { id: candidate.row.id }, data: { email, name, firstName, lastName, clerkUpdatedAt } });
-      results.set(candidate.user.id, { outcome: 'applied', user: row, created: false });
+      const { count } = await tx.user.updateMany({
+        where: { id: candidate.row.id, OR: [{ clerkUpdatedAt: null }, { clerkUpdatedAt: { lt: clerkUpdatedAt } }] },
+        data: { email, name, firstName, lastName, clerkUpdatedAt },
+      });
+      results.set(candidate.user.id, { outcome: count > 0 ? 'applied' : 'stale', user: null, created: false });
     } else {
       results.set(candidate.user.id, await applyUserVersion(tx, candidate.user));
     }
