@@ -53,8 +53,7 @@ describe('a protected page', () => {
     const forged = await new SignJWT(real).setProtectedHeader({ alg: 'RS256', kid: header.kid, typ: 'JWT' }).sign(privateKey);
     jar.set('__session', forged).delete('__clerk_emulator_client');
     const response = await navigate(`${stack.app.url}/dashboard`, jar);
-    expect([307, 401, 404]).toContain(response.status);
-    expect(response.headers.get('location') ?? '').not.toContain('/dashboard?');
+    expectSignInRedirect(response);
     expect(await response.text()).not.toContain('Ada Lovelace');
   });
 
@@ -62,16 +61,13 @@ describe('a protected page', () => {
     const { user, jar, sessionId } = await signedInJar();
     const { token } = await stack.control.mintToken({ sub: user.id, sid: sessionId, azp: 'https://evil.example' });
     jar.set('__session', token);
-    const response = await navigate(`${stack.app.url}/dashboard`, jar);
-    expect(response.status).not.toBe(200);
-    expect(response.status).toBeLessThan(500);
+    // Not our authorized party: the token is refused, and the visitor is signed out.
+    expectSignInRedirect(await navigate(`${stack.app.url}/dashboard`, jar));
   });
 
   it('treats a malformed cookie as signed out, never a 500', async () => {
     for (const value of ['not-a-jwt', 'a.b.c', '%%%', 'eyJhbGciOiJub25lIn0.e30.']) {
-      const response = await navigate(`${stack.app.url}/dashboard`, new CookieJar().set('__session', value).set('__client_uat', '1'));
-      expect(response.status, value).not.toBe(200);
-      expect(response.status, value).toBeLessThan(500);
+      expectSignInRedirect(await navigate(`${stack.app.url}/dashboard`, new CookieJar().set('__session', value).set('__client_uat', '1')));
     }
   });
 

@@ -19,7 +19,8 @@ interface Received {
 let emulator: RunningEmulator;
 let receiver: Server;
 let received: Received[] = [];
-let answer = 200;
+/** How many of the next deliveries the receiver fails with a 500. */
+let failNext = 0;
 
 beforeAll(async () => {
   receiver = createServer((request, response) => {
@@ -27,7 +28,7 @@ beforeAll(async () => {
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
       received.push({ headers: request.headers as Record<string, string>, body });
-      response.writeHead(answer).end();
+      response.writeHead(failNext > 0 ? (failNext--, 500) : 200).end();
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
@@ -50,13 +51,14 @@ const control = () => new EmulatorControl(emulator.url, emulator.keys.secretKey,
 afterEach(async () => {
   await control().reset();
   received = [];
-  answer = 200;
+  failNext = 0;
 });
 
 const clerk = () => createClerkClient({ secretKey: emulator.keys.secretKey, apiUrl: emulator.url, publishableKey: emulator.publishableKey });
 
+/** Until no delivery is pending; fails the test if they do not settle. */
 async function settle(): Promise<void> {
-  for (let i = 0; i < 200 && emulator.webhooks.pending() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  await expect.poll(() => emulator.webhooks.pending(), { timeout: 10_000, interval: 20 }).toBe(0);
 }
 
 async function verified(delivery: Received): Promise<UserWebhookEvent> {
@@ -143,14 +145,14 @@ describe('webhooks', () => {
   });
 
   it('retries a failed delivery with the same svix-id and a fresh signature', async () => {
-    answer = 500;
+    failNext = 3;
     await clerk().users.createUser({ emailAddress: ['retry@example.com'] });
-    for (let i = 0; i < 100 && received.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-    answer = 200;
+    // Three attempts answered 500, the fourth 200: four in all, then no more.
     await settle();
     const ids = new Set(received.map((delivery) => delivery.headers['svix-id']));
     expect(ids.size).toBe(1);
-    expect(received.length).toBeGreaterThanOrEqual(3);
+    expect(received).toHaveLength(4);
+    expect(emulator.webhooks.deliveries[0]).toMatchObject({ attempts: 4, lastStatus: 200 });
     expect(emulator.webhooks.deliveries[0]).toMatchObject({ status: 'delivered' });
     for (const delivery of received) await expect(verified(delivery)).resolves.toMatchObject({ type: 'user.created' });
   });
@@ -166,8 +168,14 @@ describe('webhooks', () => {
     expect(emulator.webhooks.release()).toBe(6);
     await settle();
     expect(received).toHaveLength(12);
+    // Every user, each twice (a duplicate shares the svix-id), in another order than they were made.
     const order = [...new Set(received.map((delivery) => JSON.parse(delivery.body).data.id as string))];
-    expect(order.sort()).toEqual(created.map((user) => user.id).sort());
+    const made = created.map((user) => user.id);
+    expect([...order].sort()).toEqual([...made].sort());
+    expect(order).not.toEqual(made);
+    const perId = new Map<string, number>();
+    for (const delivery of received) perId.set(delivery.headers['svix-id']!, (perId.get(delivery.headers['svix-id']!) ?? 0) + 1);
+    expect([...perId.values()]).toEqual(Array(6).fill(2));
     emulator.webhooks.configure({ reorder: false, duplicates: 0 });
   });
 

@@ -105,7 +105,9 @@ describe('pagination', () => {
     const b = await listUserPosts(user.id, a.nextCursor, 2);
     const c = await listUserPosts(user.id, b.nextCursor, 2);
     const ids = [...a.items, ...b.items, ...c.items].map((post) => post.id);
-    expect(new Set(ids).size).toBe(5);
+    // Ties on createdAt are ordered by id, newest (largest) first: every post once, in that order.
+    const all = (await prisma().post.findMany({ where: { userId: user.id }, select: { id: true } })).map((post) => post.id);
+    expect(ids).toEqual([...all].sort((x, y) => (x < y ? 1 : x > y ? -1 : 0)));
     expect(c.nextCursor).toBeNull();
   });
 
