@@ -4,7 +4,7 @@
  * database on the word of the wrong Clerk instance.
  */
 import { spawn } from 'node:child_process';
-import { createClerkClient, type UserJSON } from '@clerk/backend';
+import { createClerkClient } from '@clerk/backend';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clerkUserFields } from '@/modules/auth/src/services/clerk-user';
 import { massDeleteThreshold, ReconcileRefusal, reconcileUsers } from '@/modules/auth/src/services/reconcile.service';
