@@ -69,6 +69,16 @@ export class EmulatorControl {
     return this.request<unknown>('POST', '/_control/rate-limit', { count, retryAfter });
   }
 
+  /** Answer the next `count` Backend API calls with this server error. */
+  serverErrors(count: number, status = 503) {
+    return this.request<unknown>('POST', '/_control/server-errors', { count, status });
+  }
+
+  /** Leave these users out of the user list (only), as offset paging does when others are deleted meanwhile. */
+  hideFromList(userIds: string[]) {
+    return this.request<unknown>('PUT', '/_control/list-hides', { userIds });
+  }
+
   reset() {
     return this.request<unknown>('POST', '/_control/reset', {});
   }

@@ -108,6 +108,32 @@ describe('a protected page', () => {
   });
 });
 
+describe('pages of a signed-in user', () => {
+  it('render the dashboard, the feed and a post with no Backend API call', async () => {
+    const { user, jar } = await signedInJar('No', 'Calls');
+    expect((await navigate(`${stack.app.url}/dashboard`, jar)).status).toBe(200); // provisioned (or already synced)
+    const row = await prisma().user.findUniqueOrThrow({ where: { clerkId: user.id } });
+    const post = await prisma().post.create({ data: { userId: row.id, title: 'Counted', content: 'x' } });
+    const before = await stack.control.backendApiCalls();
+    for (const page of ['/dashboard', '/posts', `/posts/${post.id}`, `/posts/${post.id}/edit`, '/account']) {
+      expect((await navigate(`${stack.app.url}${page}`, jar)).status, page).toBe(200);
+    }
+    expect((await stack.control.backendApiCalls()).total).toBe(before.total);
+  });
+
+  it('answer 404 for a post that does not exist, and for the edit page of someone else\'s', async () => {
+    const { jar } = await signedInJar('Four', 'OhFour');
+    const other = await prisma().user.create({ data: { clerkId: `user_other_${Date.now()}`, email: `other-${Date.now()}@example.com` } });
+    const theirs = await prisma().post.create({ data: { userId: other.id, title: 'Theirs', content: 'x' } });
+    for (const page of ['/posts/cnotapost0000000000000000', '/posts/cnotapost0000000000000000/edit', `/posts/${theirs.id}/edit`]) {
+      const response = await navigate(`${stack.app.url}${page}`, jar);
+      expect(response.status, page).toBe(404);
+      expect(await response.text(), page).toContain('There is nothing here, or it is not yours to see.');
+    }
+    expect((await navigate(`${stack.app.url}/posts/${theirs.id}`, jar)).status).toBe(200);
+  });
+});
+
 describe('sign-out', () => {
   it('ends the session at the emulator, so the next handshake signs the browser out', async () => {
     const { user, jar, sessionId } = await signedInJar();
@@ -146,10 +172,17 @@ describe('just-in-time provisioning', () => {
       const { user, jar } = await signedInJar('Mary', 'Jackson');
       expect(await prisma().user.count({ where: { clerkId: user.id } })).toBe(0);
 
+      const before = await stack.control.backendApiCalls();
       const response = await navigate(`${stack.app.url}/dashboard`, jar);
       expect(response.status).toBe(200);
       expect(await response.text()).toContain('Mary Jackson');
       expect(await prisma().user.count({ where: { clerkId: user.id } })).toBe(1);
+      // Exactly one Backend API call, to fetch the user once; none for the renders after.
+      const provisioned = await stack.control.backendApiCalls();
+      expect(provisioned.total - before.total).toBe(1);
+      expect((provisioned.byRoute['GET /v1/users/:id'] ?? 0) - (before.byRoute['GET /v1/users/:id'] ?? 0)).toBe(1);
+      for (let i = 0; i < 3; i++) expect((await navigate(`${stack.app.url}/dashboard`, jar)).status).toBe(200);
+      expect((await stack.control.backendApiCalls()).total).toBe(provisioned.total);
 
       await stack.control.configureWebhooks({ hold: false });
       expect((await stack.control.releaseWebhooks()).released).toBeGreaterThan(0);

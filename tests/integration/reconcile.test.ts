@@ -130,6 +130,40 @@ describe('npm run users:reconcile', () => {
   });
 });
 
+describe('reconcile and the Backend API', () => {
+  it('retries server errors with backoff, and ends as if nothing had happened', async () => {
+    for (let i = 0; i < 3; i++) await clerk().users.createUser({ emailAddress: [`retried-${i}@example.com`] });
+    await control.serverErrors(3, 503);
+    const waits: number[] = [];
+    const summary = await reconcileUsers(clerk(), { sleep: async (ms) => void waits.push(ms) });
+    expect(waits).toEqual([250, 500, 1000]);
+    expect(summary).toMatchObject({ created: 3, failed: 0, rateLimited: 0 });
+    await expectEqualToClerk();
+  });
+
+  it('gives up after its retries with the error Clerk gave', async () => {
+    await control.serverErrors(10, 502);
+    await expect(reconcileUsers(clerk(), { maxRetries: 2, sleep: async () => {} })).rejects.toMatchObject({ status: 502 });
+  });
+
+  it('confirms each missing row with one getUser before removing it: a user the listing skipped stays', async () => {
+    const users = [];
+    for (let i = 0; i < 3; i++) users.push(await clerk().users.createUser({ emailAddress: [`listed-${i}@example.com`] }));
+    await reconcileUsers(clerk());
+    await orphanRows(1);
+    // Offset paging skips a user when others are deleted meanwhile: the listing leaves users[1] out.
+    await control.hideFromList([users[1]!.id]);
+    const before = await control.backendApiCalls();
+    const summary = await reconcileUsers(clerk());
+    const after = await control.backendApiCalls();
+    expect(summary).toMatchObject({ deleted: 1, failed: 0 });
+    expect(await prisma().user.count({ where: { clerkId: users[1]!.id } })).toBe(1);
+    expect(await prisma().user.count({ where: { clerkId: 'user_orphan_0' } })).toBe(0);
+    // One lookup for each row the listing did not show, and no more.
+    expect((after.byRoute['GET /v1/users/:id'] ?? 0) - (before.byRoute['GET /v1/users/:id'] ?? 0)).toBe(2);
+  });
+});
+
 describe('reconcile against the wrong Clerk instance', () => {
   let foreign: RunningEmulator;
   beforeAll(async () => {
@@ -229,6 +263,14 @@ describe('the users:reconcile command', () => {
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       child.once('exit', (status) => resolve({ status, stdout, stderr }));
     });
+
+  it('exits 1 when a user cannot be synced, naming the user and why', async () => {
+    const odd = await clerk().users.createUser({ emailAddress: ['odd@example.com'], firstName: 'Bell\u0007' });
+    const result = await run([], baseEnv());
+    expect(result.stderr).toContain(`failed: ${odd.id}: Clerk user data cannot be stored: first_name contains control characters`);
+    expect(result.stdout).toContain('1 failed');
+    expect(result.status).toBe(1);
+  });
 
   it('takes no emulator keys when DATABASE_URL names a database: it says what to set and exits 2', async () => {
     await orphanRows(3);

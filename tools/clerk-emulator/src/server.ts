@@ -80,6 +80,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   let appUrl = new URL(options.appUrl).origin;
   let tokenTtlSeconds = options.tokenTtlSeconds;
   let rateLimit = { remaining: 0, retryAfter: 1 };
+  /** Backend API answers to fail with a server error (tests of retries), as Clerk does on a bad day. */
+  let serverErrors = { remaining: 0, status: 503 };
+  /** Users the list endpoint leaves out, as offset paging does when others are deleted meanwhile. */
+  let hiddenFromList = new Set<string>();
   let settings: InstanceSettings = { names: true };
   /** Backend API calls by route (ids replaced by :id), for tests that count them. */
   const backendApiCalls = new Map<string, number>();
@@ -162,6 +166,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 
   function requireSecretKey(request: IncomingMessage): void {
     if (request.headers.authorization !== `Bearer ${keys.secretKey}`) throw unauthorized();
+    if (serverErrors.remaining > 0) {
+      serverErrors.remaining--;
+      throw new ApiError(serverErrors.status, [{ code: 'internal_clerk_error', message: 'Oops, an unexpected error occurred', long_message: 'There was an internal error on our servers.' }]);
+    }
     if (rateLimit.remaining > 0) {
       rateLimit.remaining--;
       throw rateLimited(rateLimit.retryAfter);
@@ -280,7 +288,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 
     // Backend API ------------------------------------------------------------
     if (url.pathname.startsWith('/v1/')) {
-      const key = `${method} ${url.pathname.replace(/\/[a-z]+_[A-Za-z0-9]+/g, '/:id')}`;
+      const key = `${method} ${url.pathname.replace(/\/[a-z]+_[A-Za-z0-9_-]+/g, '/:id')}`;
       backendApiCalls.set(key, (backendApiCalls.get(key) ?? 0) + 1);
       requireSecretKey(request);
       if (route === 'GET /v1/jwks') return sendJson(response, 200, { keys: [keys.jwk] });
@@ -373,7 +381,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   }
 
   function listUsers(params: URLSearchParams): UserJSON[] {
-    const users = filterUsers(params);
+    const users = filterUsers(params).filter((user) => !hiddenFromList.has(user.id));
     const orderBy = params.get('order_by') ?? '-created_at';
     const descending = orderBy.startsWith('-');
     const field = orderBy.replace(/^[+-]/, '');
@@ -448,6 +456,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       case 'POST /_control/rate-limit':
         rateLimit = { remaining: Number(params.count ?? 1), retryAfter: Number(params.retryAfter ?? 1) };
         return sendJson(response, 200, rateLimit);
+      case 'POST /_control/server-errors':
+        serverErrors = { remaining: Number(params.count ?? 1), status: Number(params.status ?? 503) };
+        return sendJson(response, 200, serverErrors);
+      case 'PUT /_control/list-hides':
+        hiddenFromList = new Set(Array.isArray(params.userIds) ? params.userIds.map(String) : []);
+        return sendJson(response, 200, { hidden: [...hiddenFromList] });
       case 'POST /_control/users/bulk': {
         const count = Math.min(Number(params.count ?? 0), 1_000_000);
         const prefix = typeof params.prefix === 'string' ? params.prefix : `load-${Date.now().toString(36)}`;
@@ -490,6 +504,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         webhooks.clear();
         webhooks.configure({ hold: false, duplicates: 0, delayMs: 0, reorder: false, dropRate: 0 });
         rateLimit = { remaining: 0, retryAfter: 1 };
+        serverErrors = { remaining: 0, status: 503 };
+        hiddenFromList = new Set();
         settings = { names: true };
         backendApiCalls.clear();
         return sendJson(response, 200, { status: 'ok' });
