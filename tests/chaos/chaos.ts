@@ -25,6 +25,10 @@ const { values } = parseArgs({
 });
 const SIZE = values.full ? { users: 1_500, updates: 3_000, deletes: 300 } : { users: 150, updates: 300, deletes: 30 };
 const CONCURRENCY = 16;
+/** The whole run, start to verdict: a stuck run fails instead of hanging CI. */
+const DEADLINE_MS = values.full ? 20 * 60_000 : 5 * 60_000;
+/** After the database is back: the pooler's login retry and in-flight retries may still see it down this long. */
+const OUTAGE_GRACE_MS = 5_000;
 
 let seed = Number(values.seed);
 const random = () => {
@@ -40,6 +44,11 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<u
 
 ensureProductionBuild();
 const started = Date.now();
+const deadline = setTimeout(() => {
+  console.log(`chaos: FAIL, not finished within ${DEADLINE_MS / 1000} s`);
+  process.exit(1);
+}, DEADLINE_MS);
+deadline.unref();
 const database = await startOwnDatabase('clerk-prisma-chaos-');
 const pooler = values.pgbouncer ? await startPgBouncer(database.url()) : null;
 const appDatabaseUrl = pooler ? pooler.url(database.url()) : database.url();
@@ -75,19 +84,49 @@ try {
     users.push(user.raw!);
   });
 
-  // Updates, with a database restart in the middle of them.
+  // A tenth of the changes move a user's email: a new primary address (one another user gave up, when
+  // there is one), then the old address deleted and so freed for someone else.
+  const primary = new Map(users.map((user) => [user.id, user.primary_email_address_id!]));
+  const freed: string[] = [];
+  let refused = 0;
+  let n = 0;
+  const change = async (user: UserJSON) => {
+    const i = n++;
+    try {
+      if (random() < 0.1) {
+        const address = freed.shift() ?? `chaos-moved-${i}@example.test`;
+        const old = (await clerk.users.getUser(user.id)).emailAddresses.find((email) => email.id === primary.get(user.id));
+        const added = await clerk.emailAddresses.createEmailAddress({ userId: user.id, emailAddress: address, verified: true, primary: true });
+        primary.set(user.id, added.id);
+        if (old) {
+          await clerk.emailAddresses.deleteEmailAddress(old.id);
+          freed.push(old.emailAddress);
+        }
+      } else {
+        await clerk.users.updateUser(user.id, { firstName: `Renamed${i}` });
+      }
+    } catch (error) {
+      // Clerk refuses what two concurrent changes make impossible (an address just taken): so does the emulator.
+      const status = (error as { status?: number }).status;
+      if (status !== 422 && status !== 404) throw error;
+      refused++;
+    }
+  };
+
+  // Changes, with a database restart in the middle of them.
   const updates = Array.from({ length: SIZE.updates }, () => pick(users));
   const half = Math.floor(updates.length / 2);
-  let n = 0;
-  await inBatches(updates.slice(0, half), CONCURRENCY, (user) => clerk.users.updateUser(user.id, { firstName: `Renamed${n++}` }));
+  await inBatches(updates.slice(0, half), CONCURRENCY, change);
   console.log('chaos: restarting PostgreSQL');
+  const outageFrom = Date.now();
   await database.stop();
-  const restartAt = Date.now();
-  const secondHalf = inBatches(updates.slice(half), CONCURRENCY, (user) => clerk.users.updateUser(user.id, { firstName: `Renamed${n++}` }));
+  const secondHalf = inBatches(updates.slice(half), CONCURRENCY, change);
   await sleep(2_000);
   await database.restart();
-  console.log(`chaos: PostgreSQL back after ${Date.now() - restartAt} ms`);
+  const outageTo = Date.now();
+  console.log(`chaos: PostgreSQL back after ${outageTo - outageFrom} ms`);
   await secondHalf;
+  console.log(`chaos: ${updates.length} changes, ${[...primary.values()].length} users, ${refused} refused by Clerk as conflicting`);
 
   const deleted = new Set<string>();
   for (let i = 0; i < SIZE.deletes; i++) deleted.add(pick(users).id);
@@ -95,11 +134,7 @@ try {
 
   // Let retries run out, then redeliver what was dropped or gave up.
   for (let round = 0; round < 5; round++) {
-    for (;;) {
-      const stats = await control('GET', '/_control/webhooks/stats');
-      if (stats.pending === 0) break;
-      await sleep(250);
-    }
+    while ((await control('GET', '/_control/webhooks/stats')).pending !== 0) await sleep(250);
     const { redelivered } = await control('POST', '/_control/webhooks/redeliver', {});
     if (redelivered === 0) break;
     console.log(`chaos: redelivering ${String(redelivered)} dropped or failed deliveries`);
@@ -119,7 +154,15 @@ try {
   await db.connect();
   const rows = (await db.query<{ clerkId: string; email: string; name: string | null }>('SELECT "clerkId", email, name FROM "User"')).rows;
   const tombstones = Number((await db.query<{ count: string }>('SELECT count(*) FROM "DeletedClerkUser"')).rows[0]!.count);
+  // Every delivery the emulator made is in the ledger, processed: none left processing or failed.
+  const sentIds = (await emulatorControl.deliveries()).map((d) => d.id);
+  const ledger = await db.query<{ svixId: string; outcome: string; processed: boolean }>(
+    'SELECT "svixId", outcome, "processedAt" IS NOT NULL AS processed FROM "WebhookDelivery" WHERE "svixId" = ANY($1)',
+    [sentIds],
+  );
   await db.end();
+  const unprocessed = ledger.rows.filter((row) => !row.processed).map((row) => `${row.svixId} (${row.outcome})`);
+  const missingFromLedger = sentIds.length - ledger.rows.length;
 
   const mismatches: string[] = [];
   const seen = new Set<string>();
@@ -153,7 +196,14 @@ try {
   for (const mismatch of mismatches.slice(0, 20)) console.log(`  ${mismatch}`);
   const internalErrors = responses['500'] ?? 0;
   if (internalErrors > 0) console.log(`chaos: ${internalErrors} deliveries answered 500: an outage must be a 503`);
-  exitCode = mismatches.length === 0 && tombstones === deleted.size && internalErrors === 0 ? 0 : 1;
+  // A 5xx is an outage only while there is one.
+  const failures = stats.failures as { at: number; status: number | 'network' }[];
+  const outside = failures.filter((failure) => failure.at < outageFrom || failure.at > outageTo + OUTAGE_GRACE_MS);
+  if (outside.length > 0) console.log(`chaos: ${outside.length} 5xx outside the outage: ${JSON.stringify(outside.slice(0, 5))}`);
+  if (unprocessed.length > 0) console.log(`chaos: ${unprocessed.length} deliveries left unprocessed: ${unprocessed.slice(0, 10).join(', ')}`);
+  if (missingFromLedger > 0) console.log(`chaos: ${missingFromLedger} deliveries never reached the ledger`);
+  const ok = mismatches.length === 0 && tombstones === deleted.size && internalErrors === 0 && outside.length === 0 && unprocessed.length === 0 && missingFromLedger === 0;
+  exitCode = ok ? 0 : 1;
   console.log(exitCode === 0 ? 'chaos: PASS, final state equals Clerk\'s truth' : 'chaos: FAIL');
 } finally {
   await Promise.all(apps.map((app) => app.stop()));

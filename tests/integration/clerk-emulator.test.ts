@@ -274,3 +274,24 @@ describe('the emulator defends itself', () => {
     });
   });
 });
+
+describe('email addresses through the real SDK', () => {
+  it('adds an address (primary if asked) and deletes one, each a user.updated, and frees it for anyone', async () => {
+    const ada = await clerk().users.createUser({ emailAddress: ['first@example.com'] });
+    const added = await clerk().emailAddresses.createEmailAddress({ userId: ada.id, emailAddress: 'second@example.com', verified: true, primary: true });
+    expect(added).toMatchObject({ emailAddress: 'second@example.com', verification: expect.objectContaining({ status: 'verified' }) });
+    expect((await clerk().users.getUser(ada.id)).primaryEmailAddress?.emailAddress).toBe('second@example.com');
+    // The primary cannot go; another can, and then it is free.
+    await expect(clerk().emailAddresses.deleteEmailAddress(added.id)).rejects.toMatchObject({ status: 422 });
+    const first = (await clerk().users.getUser(ada.id)).emailAddresses.find((address) => address.emailAddress === 'first@example.com')!;
+    await expect(clerk().users.createUser({ emailAddress: ['first@example.com'] })).rejects.toMatchObject({ status: 422 });
+    await clerk().emailAddresses.deleteEmailAddress(first.id);
+    const grace = await clerk().users.createUser({ emailAddress: ['first@example.com'] });
+    expect(grace.primaryEmailAddress?.emailAddress).toBe('first@example.com');
+    const unverified = await clerk().emailAddresses.createEmailAddress({ userId: grace.id, emailAddress: 'maybe@example.com' });
+    expect(unverified.verification?.status).toBe('unverified');
+    await settle();
+    const types = (await Promise.all(received.map(verified))).map((event) => event.type);
+    expect(types).toEqual(['user.created', 'user.updated', 'user.updated', 'user.created', 'user.updated']);
+  });
+});

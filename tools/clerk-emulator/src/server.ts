@@ -330,6 +330,19 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         }
         return sendJson(response, 200, store.updateUser(id, changes));
       }
+      if (route === 'POST /v1/email_addresses') {
+        const params = await readParams(request);
+        const added = store.addEmailAddress(String(params.user_id ?? ''), String(params.email_address ?? ''), {
+          verified: params.verified === true,
+          primary: params.primary === true,
+        });
+        return sendJson(response, 200, added);
+      }
+      const emailAddressPath = url.pathname.match(/^\/v1\/email_addresses\/([^/]+)$/);
+      if (emailAddressPath && method === 'DELETE') {
+        const { address } = store.deleteEmailAddress(decodeURIComponent(emailAddressPath[1]!));
+        return sendJson(response, 200, { object: 'email_address', id: address.id, deleted: true });
+      }
       if (userPath && method === 'DELETE') {
         const user = store.deleteUser(decodeURIComponent(userPath[1]!));
         return sendJson(response, 200, { object: 'user', id: user.id, deleted: true });

@@ -10,7 +10,8 @@ import path from 'node:path';
 import type { UserJSON } from '@clerk/backend';
 import { formError, notFound } from './errors';
 import { clerkId, randomToken } from './ids';
-import { applyUserChanges, buildUser, isValidEmail, type NewUser, type UserChanges } from './users';
+import type { EmailAddressJSON } from '@clerk/backend';
+import { addEmailAddress, applyUserChanges, buildUser, isValidEmail, type NewUser, removeEmailAddress, type UserChanges } from './users';
 
 export interface Session {
   id: string;
@@ -114,6 +115,33 @@ export class Store {
     this.onUserEvent({ type: 'user.updated', user: structuredClone(user), at: user.updated_at });
     this.scheduleSave();
     return user;
+  }
+
+  /** A new address for a user; every change to a user is a `user.updated`, as in Clerk. */
+  addEmailAddress(userId: string, address: string, options: { verified: boolean; primary: boolean }): EmailAddressJSON {
+    const user = this.getUser(userId);
+    const email = address.trim().toLowerCase();
+    this.assertEmailUsable(email);
+    const added = addEmailAddress(user, email, options);
+    this.index(user);
+    this.onUserEvent({ type: 'user.updated', user: structuredClone(user), at: user.updated_at });
+    this.scheduleSave();
+    return added;
+  }
+
+  /** Remove an address (not the primary one), freeing it for anyone. */
+  deleteEmailAddress(addressId: string): { user: UserJSON; address: EmailAddressJSON } {
+    const user = [...this.users.values()].find((candidate) => candidate.email_addresses.some((address) => address.id === addressId));
+    const address = user?.email_addresses.find((candidate) => candidate.id === addressId);
+    if (!user || !address) throw notFound();
+    if (user.primary_email_address_id === addressId) {
+      throw formError('email_address_id', 'primary_email_address_deletion_not_allowed', 'is the primary email address', 'The primary email address cannot be deleted: make another one primary first.');
+    }
+    removeEmailAddress(user, addressId);
+    this.emails.delete(address.email_address.toLowerCase());
+    this.onUserEvent({ type: 'user.updated', user: structuredClone(user), at: user.updated_at });
+    this.scheduleSave();
+    return { user, address };
   }
 
   deleteUser(id: string): UserJSON {

@@ -21,18 +21,18 @@ export interface NewUser {
 const adminVerification = () =>
   ({ status: 'verified', strategy: 'admin', attempts: null, expire_at: null }) as unknown as VerificationJSON;
 
-function emailAddress(address: string): EmailAddressJSON {
+function emailAddress(address: string, verified = true): EmailAddressJSON {
   return {
     object: 'email_address',
     id: clerkId('idn'),
     email_address: address,
-    verification: adminVerification(),
+    verification: verified ? adminVerification() : ({ status: 'unverified', strategy: 'email_code', attempts: 0, expire_at: null } as unknown as VerificationJSON),
     linked_to: [],
   };
 }
 
 export function buildUser(input: NewUser, now = Date.now()): UserJSON {
-  const emails = (input.emailAddresses ?? []).map(emailAddress);
+  const emails = (input.emailAddresses ?? []).map((address) => emailAddress(address));
   const phones = (input.phoneNumbers ?? []).map((phone) => ({
     object: 'phone_number' as const,
     id: clerkId('idn'),
@@ -99,6 +99,21 @@ export interface UserChanges {
   /** Replaces the primary email address with a new one (the old one is kept, no longer primary). */
   primaryEmail?: string;
   externalId?: string | null;
+}
+
+/** Add an address to `user` (the Backend API's createEmailAddress), primary if asked or if the user has none. */
+export function addEmailAddress(user: UserJSON, address: string, options: { verified: boolean; primary: boolean }, now = Date.now()): EmailAddressJSON {
+  const added = emailAddress(address, options.verified);
+  user.email_addresses.push(added);
+  if (options.primary || !user.primary_email_address_id) user.primary_email_address_id = added.id;
+  user.updated_at = Math.max(now, user.updated_at + 1);
+  return added;
+}
+
+/** Remove an address that is not the primary one (deleteEmailAddress). */
+export function removeEmailAddress(user: UserJSON, addressId: string, now = Date.now()): void {
+  user.email_addresses = user.email_addresses.filter((address) => address.id !== addressId);
+  user.updated_at = Math.max(now, user.updated_at + 1);
 }
 
 /** Apply changes in place; `updated_at` always moves forward, even within one millisecond. */

@@ -87,11 +87,13 @@ export interface DeliveryStats {
   responses: Record<string, number>;
   first5xxAt: number | null;
   last5xxAt: number | null;
+  /** When each 5xx (or unanswered attempt) happened, with its status: to tell an outage from a bug. */
+  failures: { at: number; status: number | 'network' }[];
 }
 
 export class WebhookDispatcher {
   readonly deliveries: Delivery[] = [];
-  readonly stats: DeliveryStats = { responses: {}, first5xxAt: null, last5xxAt: null };
+  readonly stats: DeliveryStats = { responses: {}, first5xxAt: null, last5xxAt: null, failures: [] };
   /** Several endpoints (app instances behind no load balancer): attempts go round-robin. */
   private endpoints: string[];
   private nextEndpoint = 0;
@@ -134,6 +136,7 @@ export class WebhookDispatcher {
       const now = Date.now();
       this.stats.first5xxAt ??= now;
       this.stats.last5xxAt = now;
+      this.stats.failures.push({ at: now, status });
     }
   }
 
@@ -192,7 +195,7 @@ export class WebhookDispatcher {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.deliveries.length = 0;
-    Object.assign(this.stats, { responses: {}, first5xxAt: null, last5xxAt: null });
+    Object.assign(this.stats, { responses: {}, first5xxAt: null, last5xxAt: null, failures: [] });
   }
 
   close(): void {
