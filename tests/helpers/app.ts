@@ -23,9 +23,29 @@ export interface AppOptions {
   viaNpmStart?: boolean;
 }
 
-/** `next start` with `env`, once it answers. */
+/** The port was taken between choosing it and binding it (another test worker, another program). */
+export class PortTakenError extends Error {
+  override name = 'PortTakenError';
+}
+
+/**
+ * `next start` with `env`, once *it* answers: its own "Ready" line, then its
+ * port. (Any answer on the port alone could come from another process.) A
+ * port taken meanwhile is a `PortTakenError`; without a given port, another
+ * is tried.
+ */
 export async function startApp(env: Record<string, string>, options: AppOptions = {}): Promise<RunningApp> {
-  const port = options.port ?? (await freePort());
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startAppOnce(env, { ...options, port: options.port ?? (await freePort()) });
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || options.port !== undefined || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function startAppOnce(env: Record<string, string>, options: AppOptions & { port: number }): Promise<RunningApp> {
+  const { port } = options;
   const nextCli = path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
   // Not -H 127.0.0.1: Next 16 then loops on rewrites to its own URL (FACTS.md).
   const [command, args] = options.viaNpmStart ? ['npm', ['start']] : [process.execPath, [nextCli, 'start', '--port', String(port)]];
@@ -43,12 +63,19 @@ export async function startApp(env: Record<string, string>, options: AppOptions 
 
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}:\n${output}`);
-    const ready = await fetch(`${url}/`, { signal: AbortSignal.timeout(2_000) }).then(
-      () => true,
-      () => false,
-    );
-    if (ready) break;
+    if (child.exitCode !== null) {
+      if (/EADDRINUSE/.test(output)) throw new PortTakenError(`port ${port} was taken:\n${output}`);
+      throw new Error(`next start exited with ${child.exitCode}:\n${output}`);
+    }
+    const ready =
+      /Ready in/.test(output) &&
+      // A static file: it answers whatever state the database is in.
+      (await fetch(`${url}/favicon.ico`, { signal: AbortSignal.timeout(2_000) }).then(
+        () => true,
+        () => false,
+      ));
+    // It may still exit (a bad environment is found at start): only a live server that answered is ready.
+    if (ready && child.exitCode === null) break;
     if (Date.now() > deadline) {
       process.kill(-child.pid!, 'SIGKILL');
       throw new Error(`next start did not answer within 30 s:\n${output}`);

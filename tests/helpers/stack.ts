@@ -5,7 +5,7 @@
  */
 import { freePort } from '../../scripts/lib/postgres-cluster';
 import { startEmulatorProcess, type EmulatorProcess } from '../../scripts/lib/clerk-emulator-process';
-import { startApp, type RunningApp } from './app';
+import { PortTakenError, startApp, type RunningApp } from './app';
 import { EmulatorControl } from './emulator-control';
 
 export interface Stack {
@@ -16,6 +16,17 @@ export interface Stack {
 }
 
 export async function startStack(options: { tokenTtlSeconds?: number; databaseUrl?: string } = {}): Promise<Stack> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startStackOnce(options);
+    } catch (error) {
+      // The app's port was taken between choosing it and binding it: the emulator knows that port, so both start again.
+      if (!(error instanceof PortTakenError) || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function startStackOnce(options: { tokenTtlSeconds?: number; databaseUrl?: string }): Promise<Stack> {
   const port = await freePort();
   const appUrl = `http://localhost:${port}`;
   const emulator = await startEmulatorProcess({
