@@ -48,7 +48,7 @@ describe('the emulator in production', () => {
     } finally {
       await emulator.stop();
     }
-  });
+  }, 60_000);
 });
 
 describe('with real Clerk keys', () => {
@@ -82,5 +82,5 @@ describe('with real Clerk keys', () => {
     } finally {
       await app.stop();
     }
-  });
+  }, 60_000);
 });

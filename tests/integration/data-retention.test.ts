@@ -87,5 +87,5 @@ describe('pruning expired data', () => {
       /3 webhook payloads dropped \(older than 2 days\), 3 webhook ledger rows deleted \(older than 5 days\), 1 rate-limit windows, 1 abandoned reconcile runs\./,
     );
     expect((await prisma().webhookDelivery.findMany({ select: { svixId: true } })).map((row) => row.svixId)).toEqual(['msg_fresh']);
-  });
+  }, 60_000);
 });

@@ -65,7 +65,7 @@ describe.runIf(pgbouncerTestsRun)('the deployment guide, step by step', () => {
     expect(stdout).toMatch(/Applied \d+ migration\(s\) to .* \(DIRECT_URL\)/);
     const tables = await withAdminClient(direct, (client) => client.query<{ count: number }>(`SELECT count(*)::int AS count FROM "_prisma_migrations"`));
     expect(tables.rows[0]!.count).toBeGreaterThan(0);
-  });
+  }, 60_000);
 
   it('serves with npm start and the production environment, through the pooler', async () => {
     const { CLERK_EMULATOR_URL: _emulatorUrl, ...clerkEnv } = clerk.appEnv;
@@ -81,7 +81,7 @@ describe.runIf(pgbouncerTestsRun)('the deployment guide, step by step', () => {
     const health = await fetch(`${app.url}/api/health`);
     expect(await health.json()).toEqual({ status: 'ok', database: 'ok' });
     expect(new URL(app.url).port).toBe(String(port));
-  });
+  }, 60_000);
 
   it('takes Clerk\'s webhooks, also while the signing secret is being rotated (two signatures in one header)', async () => {
     const created = await createClerkClient({ secretKey: clerk.secretKey, apiUrl: clerk.url }).users.createUser({ emailAddress: ['deployed@example.com'], firstName: 'Deployed', lastName: 'Lovelace' });
@@ -100,7 +100,7 @@ describe.runIf(pgbouncerTestsRun)('the deployment guide, step by step', () => {
     expect(stranger.status).toBe(400);
     const rows = await withAdminClient(direct, (client) => client.query<{ name: string }>(`SELECT name FROM "User" WHERE "clerkId" = $1`, [user.id]));
     expect(rows.rows).toEqual([{ name: 'Deployed Lovelace' }]);
-  });
+  }, 60_000);
 
   it('prunes, reconciles (dry run) and replays with the commands it gives', async () => {
     const prune = await sh('npm run data:prune', { DATABASE_URL: pooled });
@@ -120,5 +120,5 @@ describe.runIf(pgbouncerTestsRun)('the deployment guide, step by step', () => {
     const replay = await sh('npm run webhooks:replay -- --failed', { DATABASE_URL: pooled });
     expect(replay.status).toBe(0);
     expect(replay.stdout).toContain('Replayed 0 deliveries, 0 failed.');
-  });
+  }, 120_000);
 });

@@ -30,7 +30,7 @@ describe.runIf(pgbouncerTestsRun)('through PgBouncer in transaction mode', () =>
     it('50 at once, with duplicates and conflicting versions: all 2xx, final state correct', async () => {
       const send = (d: Delivery) => post(`${stack.app.url}/api/webhooks/clerk`, d, { secret: stack.emulator.webhookSecret });
       await concurrentDeliveries({ app: stack.app, send, db: prisma() });
-    });
+    }, 60_000);
   });
 
   describe('the database restarted behind the pooler', () => {
@@ -52,6 +52,6 @@ describe.runIf(pgbouncerTestsRun)('through PgBouncer in transaction mode', () =>
       await outageAndRedelivery({ send: (d) => post(`${stack.app.url}/api/webhooks/clerk`, d, { secret: stack.emulator.webhookSecret }), database });
       // The pooler did see the outage the way production poolers report it.
       expect(pooler.output()).toMatch(/server login has been failing|closing because: (server conn crashed|database shutdown)|connect failed/i);
-    });
+    }, 90_000);
   });
 });

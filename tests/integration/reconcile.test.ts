@@ -110,7 +110,7 @@ describe('npm run users:reconcile', () => {
     // A second run finds nothing to do.
     const again = await reconcileUsers(clerk(), { pageSize: 500 });
     expect(again).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: COUNT, failed: 0 });
-  });
+  }, 60_000);
 
   it('plans without writing anything under --dry-run, and only reports missing rows under --keep-missing', async () => {
     const user = await clerk().users.createUser({ emailAddress: ['dry@example.com'], firstName: 'Dry' });
@@ -139,7 +139,7 @@ describe('reconcile and the Backend API', () => {
     expect(waits).toEqual([250, 500, 1000]);
     expect(summary).toMatchObject({ created: 3, failed: 0, rateLimited: 0 });
     await expectEqualToClerk();
-  });
+  }, 60_000);
 
   it('gives up after its retries with the error Clerk gave', async () => {
     await control.serverErrors(10, 502);
@@ -241,7 +241,7 @@ describe('mass deletion', () => {
     const allowed = await reconcileUsers(clerk(), { allowMassDelete: true });
     expect(allowed).toMatchObject({ deleted: 295, unchanged: 5 });
     expect(await prisma().user.count()).toBe(5);
-  });
+  }, 60_000);
 
   it('removes fewer rows than the threshold without asking', async () => {
     for (let i = 0; i < 3; i++) await clerk().users.createUser({ emailAddress: [`few-${i}@example.com`] });
@@ -270,7 +270,7 @@ describe('the users:reconcile command', () => {
     expect(result.stderr).toContain(`failed: ${odd.id}: Clerk user data cannot be stored: first_name contains control characters`);
     expect(result.stdout).toContain('1 failed');
     expect(result.status).toBe(1);
-  });
+  }, 60_000);
 
   it('takes no emulator keys when DATABASE_URL names a database: it says what to set and exits 2', async () => {
     await orphanRows(3);
@@ -279,7 +279,7 @@ describe('the users:reconcile command', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('DATABASE_URL is set but CLERK_SECRET_KEY is not');
     expect(await prisma().user.count()).toBe(3);
-  });
+  }, 60_000);
 
   it('exits 2 against a foreign instance, deleting nothing, until told to follow it; flags combine as the README shows', async () => {
     await orphanRows(3);
@@ -299,7 +299,7 @@ describe('the users:reconcile command', () => {
     expect(moved.status).toBe(0);
     expect(await prisma().user.count()).toBe(0);
     expect(await prisma().clerkInstance.findUnique({ where: { slot: 'current' } })).toMatchObject({ instanceId: emulator.instanceId });
-  });
+  }, 90_000);
 
   it('leaves nothing behind when interrupted with Ctrl-C, and clears what a killed run left at the next start', async () => {
     await control.bulkUsers(6_000, 'interrupted');

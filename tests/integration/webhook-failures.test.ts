@@ -25,7 +25,7 @@ describe('the database stopped mid-stream', () => {
 
   it('answers 503 with Retry-After while it is down, and redelivery afterwards ends in the right state', async () => {
     await outageAndRedelivery({ send: (d) => post(`${stack.app.url}/api/webhooks/clerk`, d, { secret: stack.emulator.webhookSecret }), database });
-  });
+  }, 60_000);
 });
 
 describe('npm run webhooks:replay', () => {
@@ -61,5 +61,5 @@ describe('npm run webhooks:replay', () => {
     expect(byId.stdout).toContain(`${d.svixId} user.created: stale`);
     expect(byId.stderr).toContain('msg_unknown: no such delivery');
     expect(byId.status).toBe(1);
-  });
+  }, 60_000);
 });
