@@ -9,10 +9,6 @@ import { launchBrowser, screenshot, watchForErrors } from '../helpers/browser';
 import { prisma } from '../helpers/prisma';
 import { startStack, type Stack } from '../helpers/stack';
 
-/** Short tokens, so a test can outlive one (the SDK adds 5 s of clock skew). */
-const TOKEN_TTL_SECONDS = 5;
-const PAST_EXPIRY_MS = (TOKEN_TTL_SECONDS + 6) * 1000;
-
 let stack: Stack;
 let browser: Browser;
 let context: BrowserContext;
@@ -20,7 +16,7 @@ let page: Page;
 let errors: string[];
 
 beforeAll(async () => {
-  [stack, browser] = await Promise.all([startStack({ tokenTtlSeconds: TOKEN_TTL_SECONDS }), launchBrowser()]);
+  [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
 });
 afterAll(async () => {
   await browser?.close();
@@ -49,7 +45,28 @@ async function signUp(firstName: string, lastName: string): Promise<string> {
 }
 
 const sessionCookie = async () => (await context.cookies(stack.app.url)).find((cookie) => cookie.name === '__session')?.value;
-const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The cookies of a browser that signed in ten minutes ago and was idle since,
+ * without waiting ten minutes: `__session` holds a token for the same user
+ * and session issued then and expired long ago (far past the SDK's 5 s of
+ * clock skew), signed by the emulator, and `__client_uat` says when it was
+ * issued (a token older than `__client_uat` is sent to the handshake, never
+ * refreshed). Returns that token.
+ */
+async function expireSessionToken(): Promise<string> {
+  const current = await sessionCookie();
+  if (!current) throw new Error('no __session cookie to expire');
+  const claims = JSON.parse(Buffer.from(current.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string; sid: string; azp: string };
+  const issuedAt = Math.floor(Date.now() / 1000) - 600;
+  const { token } = await stack.control.mintToken({ sub: claims.sub, sid: claims.sid, azp: claims.azp, issuedAt, ttlSeconds: 60 });
+  await context.addCookies([
+    { name: '__session', value: token, url: stack.app.url },
+    { name: '__client_uat', value: String(issuedAt), url: stack.app.url },
+  ]);
+  expect(await sessionCookie()).toBe(token);
+  return token;
+}
 
 describe('signing up through the emulator', () => {
   it('lands on the dashboard showing the new user, whose webhook then arrives', async () => {
@@ -72,22 +89,22 @@ describe('a session across token expiry', () => {
     await signUp('Grace', 'Hopper');
     await page.getByRole('button', { name: 'Sign up' }).click();
     await page.waitForURL(`${stack.app.url}/dashboard`);
-    const first = await sessionCookie();
 
     // The keep-alive (as Clerk's browser SDK would) refreshes the token without a navigation.
-    await wait(PAST_EXPIRY_MS);
+    const expiredInTab = await expireSessionToken();
     await page.evaluate(() => window.dispatchEvent(new Event('focus')));
-    await expect.poll(sessionCookie, { timeout: 10_000 }).not.toBe(first);
+    await expect.poll(sessionCookie, { timeout: 10_000 }).not.toBe(expiredInTab);
 
     // A page load with an expired token is refreshed server-side through the refresh cookie.
-    await wait(PAST_EXPIRY_MS);
+    const expiredOnLoad = await expireSessionToken();
     await page.reload();
     expect(await page.getByTestId('profile-name').textContent()).toBe('Grace Hopper');
+    expect(await sessionCookie()).not.toBe(expiredOnLoad);
 
     // Without the refresh cookie, the SDK's handshake with the emulator does it.
     const refresh = (await context.cookies(stack.app.url)).find((cookie) => cookie.name.startsWith('__refresh_'))!;
     await context.clearCookies({ name: refresh.name });
-    await wait(PAST_EXPIRY_MS);
+    const expiredNoRefresh = await expireSessionToken();
     const handshakes: string[] = [];
     page.on('request', (request) => {
       if (request.url().startsWith(`${stack.emulator.url}/v1/client/handshake`)) handshakes.push(request.url());
@@ -96,6 +113,7 @@ describe('a session across token expiry', () => {
     expect(handshakes).toHaveLength(1);
     expect(page.url()).toBe(`${stack.app.url}/dashboard`);
     expect(await page.getByTestId('profile-name').textContent()).toBe('Grace Hopper');
+    expect(await sessionCookie()).not.toBe(expiredNoRefresh);
   });
 });
 
@@ -104,6 +122,7 @@ describe('signing out', () => {
     await signUp('Mary', 'Jackson');
     await page.getByRole('button', { name: 'Sign up' }).click();
     await page.waitForURL(`${stack.app.url}/dashboard`);
+    const signedIn = await context.cookies();
 
     await page.getByTestId('user-menu').click();
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -114,10 +133,16 @@ describe('signing out', () => {
     await page.waitForURL(`${stack.emulator.url}/sign-in**`);
     await screenshot(page, 'emulator-sign-in-after-sign-out');
 
-    // Past any token's lifetime, a page load still finds the browser signed out.
-    await wait(PAST_EXPIRY_MS);
+    // Every cookie of the signed-in browser put back (the emulator's client
+    // cookie too), its token past its lifetime: the ended session is not
+    // refreshed, neither through the refresh cookie nor the handshake.
+    await context.clearCookies();
+    await context.addCookies(signedIn);
+    await expireSessionToken();
+    await page.goto(`${stack.app.url}/dashboard`);
+    await page.waitForURL(`${stack.emulator.url}/sign-in**`);
     await page.goto(`${stack.app.url}/`);
-    expect(await page.getByRole('link', { name: 'Sign in' }).isVisible()).toBe(true);
+    await expect.poll(() => page.getByRole('link', { name: 'Sign in' }).isVisible()).toBe(true);
   });
 });
 

@@ -106,7 +106,9 @@ describe('a person writing posts', () => {
     await page.getByRole('status').filter({ hasText: 'Post deleted.' }).waitFor();
     await page.getByText('You have not written anything yet').waitFor();
     await page.goto(`${stack.app.url}/posts`);
-    expect(await page.getByText('Notes, revised').count()).toBe(0);
+    // Absence means something only once the page is known to have rendered.
+    await page.getByRole('heading', { name: 'All posts' }).waitFor();
+    await expect.poll(() => page.getByText('Notes, revised').count()).toBe(0);
   });
 
   it('sees field errors for empty and oversized input, keeping what was typed', async () => {
@@ -212,8 +214,9 @@ describe('someone else\'s post', () => {
     const edit = await intruder.goto(`${stack.app.url}/posts/${post.id}/edit`);
     expect(edit?.status()).toBe(404);
     await intruder.goto(`${stack.app.url}/posts/${post.id}`);
-    expect(await intruder.getByRole('link', { name: 'Edit' }).count()).toBe(0);
-    expect(await intruder.getByRole('button', { name: 'Delete' }).count()).toBe(0);
+    await intruder.getByRole('heading', { level: 1 }).waitFor();
+    await expect.poll(() => intruder.getByRole('link', { name: 'Edit' }).count()).toBe(0);
+    await expect.poll(() => intruder.getByRole('button', { name: 'Delete' }).count()).toBe(0);
 
     // Replay the author's request with the intruder's session, changing the content.
     const replay = await replayAction(intruder, editRequest, (body) => body.replace('edited by the author', 'defaced by mallory'));
@@ -290,7 +293,7 @@ describe('the account page', () => {
       await page.getByRole('button', { name: 'Save name' }).click();
       await page.getByText('first_name is not a valid parameter for this request.').waitFor();
       expect(await page.getByLabel('First name').getAttribute('aria-invalid')).toBe('true');
-      expect(await page.getByText('Clerk could not be reached').count()).toBe(0);
+      await expect.poll(() => page.getByText('Clerk could not be reached').count()).toBe(0);
       await screenshot(page, 'account-clerk-refused');
     } finally {
       await stack.control.configureInstance({ names: true });
@@ -323,7 +326,8 @@ describe('the account page', () => {
       expect(await prisma().deletedClerkUser.count({ where: { clerkId: user.clerkId } })).toBe(1);
       expect(await prisma().webhookDelivery.count({ where: { clerkUserId: user.clerkId, payload: { not: Prisma.AnyNull } } })).toBe(0);
       await witness.goto(`${stack.app.url}/posts`);
-      expect(await witness.getByText('A farewell post').count()).toBe(0);
+      await witness.getByRole('heading', { name: 'All posts' }).waitFor();
+      await expect.poll(() => witness.getByText('A farewell post').count()).toBe(0);
     } finally {
       await stack.control.configureWebhooks({ hold: false });
       await stack.control.releaseWebhooks();
