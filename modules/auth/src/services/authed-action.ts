@@ -18,32 +18,39 @@ function formValues(formData: FormData): Record<string, string> {
   return values;
 }
 
-export function authedAction<S extends z.ZodType<Record<string, unknown>>>(
+type ActionHandler<S extends z.ZodType<Record<string, unknown>>> = (context: { user: User }, input: z.infer<S>) => Promise<ActionState>;
+
+export function authedAction<S extends z.ZodType<Record<string, unknown>>>(spec: { schema: S; limit: RateLimit }, handler: ActionHandler<S>) {
+  // Stryker disable next-line all: needs a Next.js request (the session); the browser journeys cover it (tests/e2e/product.e2e.ts).
+  return async (_previous: ActionState, formData: FormData): Promise<ActionState> => runAuthedAction(spec, handler, await requireUser(), formData);
+}
+
+/** Everything after the session check, for the signed-in `user`: validation, rate limit, handler, typed failures. */
+export async function runAuthedAction<S extends z.ZodType<Record<string, unknown>>>(
   { schema, limit }: { schema: S; limit: RateLimit },
-  handler: (context: { user: User }, input: z.infer<S>) => Promise<ActionState>,
-) {
-  return async (_previous: ActionState, formData: FormData): Promise<ActionState> => {
-    const user = await requireUser();
-    const values = formValues(formData);
-    const parsed = schema.safeParse(values);
-    if (!parsed.success) {
-      const fieldErrors: FieldErrors = {};
-      for (const issue of parsed.error.issues) {
-        const key = String(issue.path[0] ?? '_form');
-        (fieldErrors[key] ??= []).push(issue.message);
-      }
-      return { status: 'error', fieldErrors, values };
+  handler: ActionHandler<S>,
+  user: User,
+  formData: FormData,
+): Promise<ActionState> {
+  const values = formValues(formData);
+  const parsed = schema.safeParse(values);
+  if (!parsed.success) {
+    const fieldErrors: FieldErrors = {};
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? '_form');
+      (fieldErrors[key] ??= []).push(issue.message);
     }
-    const verdict = await consumeRateLimit(user.clerkId, limit);
-    if (!verdict.allowed) {
-      return { status: 'error', formError: `${limit.message} Try again in ${verdict.retryAfterSeconds} seconds.`, values };
-    }
-    try {
-      return await handler({ user }, parsed.data);
-    } catch (error) {
-      if (!(error instanceof ActionError)) throw error;
-      if (error.field) return { status: 'error', fieldErrors: { [error.field]: [error.message] }, values };
-      return { status: 'error', formError: error.message, values };
-    }
-  };
+    return { status: 'error', fieldErrors, values };
+  }
+  const verdict = await consumeRateLimit(user.clerkId, limit);
+  if (!verdict.allowed) {
+    return { status: 'error', formError: `${limit.message} Try again in ${verdict.retryAfterSeconds} seconds.`, values };
+  }
+  try {
+    return await handler({ user }, parsed.data);
+  } catch (error) {
+    if (!(error instanceof ActionError)) throw error;
+    if (error.field) return { status: 'error', fieldErrors: { [error.field]: [error.message] }, values };
+    return { status: 'error', formError: error.message, values };
+  }
 }
