@@ -5,7 +5,7 @@ const config = [
   ...nextVitals,
   ...nextTypescript,
   {
-    ignores: ['.next/**', '.next-*/**', '.data/**', 'generated/**', 'node_modules/**', 'next-env.d.ts', 'test-results/**'],
+    ignores: ['.next/**', '.next-*/**', '.data/**', 'generated/**', 'node_modules/**', 'next-env.d.ts', 'test-results/**', '.stryker-tmp/**', 'reports/**'],
   },
   {
     rules: {

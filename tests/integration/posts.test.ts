@@ -133,6 +133,26 @@ describe('pagination', () => {
   });
 });
 
+describe('the feed and a single post', () => {
+  it('carry the author\'s name and nothing else of them', async () => {
+    const ada = await createUser({ name: 'Ada Lovelace' });
+    const post = await createPost(ada.id, { title: 'Mine', content: 'body' });
+    const found = await findPost(post.id);
+    expect(found).toEqual({ ...post, userId: ada.id, user: { name: 'Ada Lovelace' } });
+    const feed = await listFeed(null, 50);
+    expect(feed.items.find((item) => item.id === post.id)).toEqual({ ...post, userId: ada.id, user: { name: 'Ada Lovelace' } });
+  });
+
+  it('pages the feed with a cursor while more posts follow', async () => {
+    const user = await createUser();
+    await postsAt(user.id, 3, Date.UTC(2099, 0, 1));
+    const first = await listFeed(null, 2);
+    expect(first.items.map((post) => post.title)).toEqual(['Post 2', 'Post 1']);
+    expect(first.nextCursor).not.toBeNull();
+    expect((await listFeed(first.nextCursor, 1)).items.map((post) => post.title)).toEqual(['Post 0']);
+  });
+});
+
 describe('ownership', () => {
   it('lets the author edit and delete; anyone else changes nothing and learns nothing', async () => {
     const author = await createUser();

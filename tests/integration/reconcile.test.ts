@@ -130,6 +130,88 @@ describe('npm run users:reconcile', () => {
   });
 });
 
+describe('reconcile, rule by rule', () => {
+  it('counts a user it cannot store as failed, naming it and why, and syncs the rest of the page', async () => {
+    const odd = await clerk().users.createUser({ emailAddress: ['odd@example.com'], firstName: 'Bell\u0007' });
+    await clerk().users.createUser({ emailAddress: ['even@example.com'], firstName: 'Even' });
+    const summary = await reconcileUsers(clerk());
+    expect(summary).toMatchObject({ seen: 2, created: 1, failed: 1, failures: [`${odd.id}: Clerk user data cannot be stored: first_name contains control characters`] });
+    expect(await prisma().user.count({ where: { clerkId: odd.id } })).toBe(0);
+  });
+
+  it('plans updates under --dry-run as it plans creations', async () => {
+    const user = await clerk().users.createUser({ emailAddress: ['planned@example.com'], firstName: 'New' });
+    await prisma().user.create({ data: { ...clerkUserFields(user.raw!), name: 'Old', clerkUpdatedAt: new Date(user.updatedAt - 1_000) } });
+    await prisma().clerkInstance.create({ data: { instanceId: emulator.instanceId, recordedBy: 'webhook' } });
+    expect(await reconcileUsers(clerk(), { dryRun: true })).toMatchObject({ created: 0, updated: 1, unchanged: 0, failures: [] });
+    expect((await prisma().user.findUniqueOrThrow({ where: { clerkId: user.id } })).name).toBe('Old');
+  });
+
+  it('brings a row that holds no version up to date', async () => {
+    const user = await clerk().users.createUser({ emailAddress: ['unversioned@example.com'], firstName: 'Versioned' });
+    await prisma().user.create({ data: { clerkId: user.id, email: 'unversioned@example.com', name: 'Legacy' } });
+    await prisma().clerkInstance.create({ data: { instanceId: emulator.instanceId, recordedBy: 'webhook' } });
+    expect(await reconcileUsers(clerk())).toMatchObject({ updated: 1, created: 0 });
+    await expectEqualToClerk();
+  });
+
+  it('has nothing to do, and refuses nothing, when Clerk and the database are both empty', async () => {
+    expect(await reconcileUsers(clerk())).toEqual({
+      instanceId: emulator.instanceId, seen: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, missing: 0, failed: 0, rateLimited: 0, failures: [],
+    });
+    expect(await prisma().clerkInstance.findUnique({ where: { slot: 'current' } })).toMatchObject({ instanceId: emulator.instanceId, recordedBy: 'reconcile' });
+  });
+
+  it('under --keep-missing never counts missing rows against the mass-deletion threshold', async () => {
+    await clerk().users.createUser({ emailAddress: ['only@example.com'] });
+    await reconcileUsers(clerk());
+    await orphanRows(150);
+    expect(await reconcileUsers(clerk(), { keepMissing: true })).toMatchObject({ missing: 150, deleted: 0 });
+    expect(await prisma().user.count()).toBe(151);
+  });
+
+  it('counts every missing row for the threshold under --dry-run, past the first 500', async () => {
+    await clerk().users.createUser({ emailAddress: ['one@example.com'] });
+    await reconcileUsers(clerk());
+    await orphanRows(600);
+    const refusal = await reconcileUsers(clerk(), { dryRun: true }).catch((error: unknown) => error);
+    expect((refusal as Error).message).toContain('600 of our 601 rows are not in Clerk instance');
+  });
+
+  it('leaves another run that is still alive alone', async () => {
+    await prisma().reconcileRun.create({ data: { id: 'run-of-another-host', host: 'elsewhere', pid: 1, startedAt: new Date(), heartbeatAt: new Date() } });
+    await clerk().users.createUser({ emailAddress: ['alive@example.com'] });
+    await reconcileUsers(clerk());
+    expect((await prisma().reconcileRun.findMany({ select: { id: true } })).map((run) => run.id)).toEqual(['run-of-another-host']);
+  });
+
+  it('stops between two steps when its signal is aborted, leaving nothing behind', async () => {
+    await control.bulkUsers(6, 'aborted');
+    const controller = new AbortController();
+    const stopped = await reconcileUsers(clerk(), { pageSize: 2, signal: controller.signal, onProgress: () => controller.abort(new Error('stopped by the test')) }).catch((error: unknown) => error);
+    expect(stopped).toMatchObject({ message: 'stopped by the test' });
+    // The first page was written; what the run kept to find missing rows is gone.
+    expect(await prisma().user.count()).toBe(2);
+    expect(await prisma().reconcileRun.count()).toBe(0);
+    expect(await prisma().reconcileSeen.count()).toBe(0);
+
+    const aborted = new AbortController();
+    aborted.abort('not an Error');
+    await expect(reconcileUsers(clerk(), { signal: aborted.signal })).rejects.toThrow('reconcile interrupted');
+  });
+
+  it('under --dry-run with --switch-instance records nothing', async () => {
+    await prisma().clerkInstance.create({ data: { instanceId: 'ins_before', recordedBy: 'webhook' } });
+    await reconcileUsers(clerk(), { dryRun: true, switchInstance: emulator.instanceId });
+    expect(await prisma().clerkInstance.findUnique({ where: { slot: 'current' } })).toMatchObject({ instanceId: 'ins_before' });
+  });
+
+  it('follows the instance --switch-instance names when nothing was recorded before', async () => {
+    await reconcileUsers(clerk(), { switchInstance: emulator.instanceId });
+    expect(await prisma().clerkInstance.findUnique({ where: { slot: 'current' } })).toMatchObject({ instanceId: emulator.instanceId });
+  });
+});
+
 describe('reconcile and the Backend API', () => {
   it('retries server errors with backoff, and ends as if nothing had happened', async () => {
     for (let i = 0; i < 3; i++) await clerk().users.createUser({ emailAddress: [`retried-${i}@example.com`] });
@@ -144,6 +226,62 @@ describe('reconcile and the Backend API', () => {
   it('gives up after its retries with the error Clerk gave', async () => {
     await control.serverErrors(10, 502);
     await expect(reconcileUsers(clerk(), { maxRetries: 2, sleep: async () => {} })).rejects.toMatchObject({ status: 502 });
+  });
+
+  it('retries 500 as it retries 503, and gives up after exactly maxRetries retries', async () => {
+    await clerk().users.createUser({ emailAddress: ['five-hundred@example.com'] });
+    await control.serverErrors(2, 500);
+    const waits: number[] = [];
+    expect(await reconcileUsers(clerk(), { maxRetries: 2, sleep: async (ms) => void waits.push(ms) })).toMatchObject({ created: 1, failed: 0 });
+    expect(waits).toEqual([250, 500]);
+
+    await control.serverErrors(3, 500);
+    const before = await control.backendApiCalls();
+    await expect(reconcileUsers(clerk(), { maxRetries: 2, sleep: async () => {} })).rejects.toMatchObject({ status: 500 });
+    // The first call (which instance) was tried three times: once, then two retries.
+    expect((await control.backendApiCalls()).total - before.total).toBe(3);
+  });
+
+  it('does not retry what a retry cannot fix: a 4xx other than 429 fails at once', async () => {
+    await control.serverErrors(1, 422);
+    const waits: number[] = [];
+    await expect(reconcileUsers(clerk(), { sleep: async (ms) => void waits.push(ms) })).rejects.toMatchObject({ status: 422 });
+    expect(waits).toEqual([]);
+  });
+
+  it('retries when Clerk cannot be reached at all, then fails with the network error', async () => {
+    const unreachable = createClerkClient({ secretKey: emulator.keys.secretKey, apiUrl: 'http://127.0.0.1:1' });
+    const waits: number[] = [];
+    await expect(reconcileUsers(unreachable, { maxRetries: 3, sleep: async (ms) => void waits.push(ms) })).rejects.toThrow();
+    expect(waits).toEqual([250, 500, 1000]);
+  });
+
+  it('waits out a 429 without Retry-After with its own backoff', async () => {
+    await control.rateLimit(1, 0);
+    const waits: number[] = [];
+    const summary = await reconcileUsers(clerk(), { sleep: async (ms) => void waits.push(ms) });
+    expect(summary.rateLimited).toBe(1);
+    expect(waits).toEqual([250]);
+  });
+
+  it('pages through every user, reporting its progress page by page', async () => {
+    await control.bulkUsers(7, 'paged');
+    // This database already follows the instance (a webhook recorded it), and holds two users it no longer has.
+    await prisma().clerkInstance.create({ data: { instanceId: emulator.instanceId, recordedBy: 'webhook' } });
+    await orphanRows(2);
+    const progress: string[] = [];
+    const summary = await reconcileUsers(clerk(), { pageSize: 3, onProgress: ({ phase, done, total }) => progress.push(`${phase} ${done}/${total}`) });
+    expect(summary).toMatchObject({ seen: 7, created: 7, deleted: 2 });
+    expect(progress).toEqual(['users 3/7', 'users 6/7', 'users 7/7', 'missing 2/null']);
+    await expectEqualToClerk();
+  });
+
+  it('pages on when a page is exactly full, and ends at the first empty page', async () => {
+    await control.bulkUsers(6, 'full');
+    const before = await control.backendApiCalls();
+    expect(await reconcileUsers(clerk(), { pageSize: 3 })).toMatchObject({ seen: 6, created: 6 });
+    // instance, a sample check is skipped (no rows yet), then pages of 3, 3 and an empty one.
+    expect(((await control.backendApiCalls()).byRoute['GET /v1/users'] ?? 0) - (before.byRoute['GET /v1/users'] ?? 0)).toBe(3);
   });
 
   it('confirms each missing row with one getUser before removing it: a user the listing skipped stays', async () => {
@@ -190,14 +328,31 @@ describe('reconcile against the wrong Clerk instance', () => {
     expect(refusal).toMatchObject({ reason: 'foreign-instance' });
     expect((refusal as Error).message).toContain(foreign.instanceId);
     expect((refusal as Error).message).toContain(emulator.instanceId);
+    expect((refusal as Error).message).toMatch(
+      new RegExp(
+        `^Refusing: these Clerk keys read instance ${foreign.instanceId}, but this database follows instance ${emulator.instanceId} ` +
+          String.raw`\(recorded by the first reconcile on \d{4}-\d\d-\d\dT[\d:.]+Z\)\. Nothing was changed\. ` +
+          String.raw`Check CLERK_SECRET_KEY \(and CLERK_API_URL\) against DATABASE_URL\. If this database really should follow the other instance from now on, ` +
+          `run again with --switch-instance=${foreign.instanceId}\\.$`,
+      ),
+    );
     expect(await snapshot()).toEqual(before);
   });
 
   it('refuses when nothing is recorded and none of our users exist in the instance', async () => {
     await orphanRows(5);
     await prisma().clerkInstance.deleteMany();
+    // The foreign instance has users of its own: only ours are looked for.
+    await clerk(foreign).users.createUser({ emailAddress: ['someone-else@example.com'] });
     const before = await snapshot();
-    await expect(reconcileUsers(clerk(foreign))).rejects.toMatchObject({ reason: 'unverified-instance' });
+    await expect(reconcileUsers(clerk(foreign))).rejects.toMatchObject({
+      reason: 'unverified-instance',
+      message:
+        `Refusing: no Clerk instance is recorded for this database yet, and none of 5 of its users exist in instance ${foreign.instanceId}, ` +
+        'which these keys read: it looks like another instance than the one the data came from. Nothing was changed. ' +
+        'Check CLERK_SECRET_KEY (and CLERK_API_URL) against DATABASE_URL. If this database really should follow this instance, ' +
+        `run again with --switch-instance=${foreign.instanceId}.`,
+    });
     expect(await snapshot()).toEqual(before);
   });
 
@@ -205,7 +360,14 @@ describe('reconcile against the wrong Clerk instance', () => {
     await followedDatabase();
     await control.reset(); // same instance, every user gone
     const users = await prisma().user.count();
-    await expect(reconcileUsers(clerk())).rejects.toMatchObject({ reason: 'mass-delete' });
+    await expect(reconcileUsers(clerk())).rejects.toMatchObject({
+      reason: 'mass-delete',
+      message:
+        `Refusing to remove users: Clerk instance ${emulator.instanceId} lists no users at all, so every one of our 3 rows would be removed. ` +
+        'None was removed (users Clerk lists were brought up to date: 0 created, 0 updated). ' +
+        'Check that these are the right Clerk keys for this database; if those users really are gone from Clerk, run again with --allow-mass-delete ' +
+        '(or --keep-missing to keep them).',
+    });
     expect(await prisma().user.count()).toBe(users);
     expect(await prisma().post.count()).toBe(users);
     expect(await prisma().deletedClerkUser.count()).toBe(0);
@@ -214,7 +376,10 @@ describe('reconcile against the wrong Clerk instance', () => {
 
   it('follows another instance only when told to with --switch-instance', async () => {
     await followedDatabase();
-    await expect(reconcileUsers(clerk(foreign), { switchInstance: emulator.instanceId })).rejects.toMatchObject({ reason: 'switch-mismatch' });
+    await expect(reconcileUsers(clerk(foreign), { switchInstance: emulator.instanceId })).rejects.toMatchObject({
+      reason: 'switch-mismatch',
+      message: `Refusing: --switch-instance names ${emulator.instanceId}, but these Clerk keys read instance ${foreign.instanceId}. Nothing was changed.`,
+    });
     const summary = await reconcileUsers(clerk(foreign), { switchInstance: foreign.instanceId, allowMassDelete: true });
     expect(summary).toMatchObject({ instanceId: foreign.instanceId, created: 1, deleted: 3 });
     expect(await prisma().clerkInstance.findUnique({ where: { slot: 'current' } })).toMatchObject({ instanceId: foreign.instanceId });
@@ -235,8 +400,10 @@ describe('mass deletion', () => {
     expect(await prisma().user.count()).toBe(300);
     expect(await prisma().deletedClerkUser.count()).toBe(0);
 
+    expect((refusal as Error).message).toContain('None was removed (users Clerk lists were brought up to date: 0 created, 0 updated).');
     const dryRun = await reconcileUsers(clerk(), { dryRun: true }).catch((error: unknown) => error);
     expect(dryRun).toMatchObject({ reason: 'mass-delete' });
+    expect((dryRun as Error).message).toContain('(more than the threshold of 100). None was removed. Check that');
 
     const allowed = await reconcileUsers(clerk(), { allowMassDelete: true });
     expect(allowed).toMatchObject({ deleted: 295, unchanged: 5 });

@@ -163,6 +163,7 @@ const scenario = fc.array(op, { minLength: 6, maxLength: 20 }).chain((ops) => {
 });
 
 let run = 0;
+const mutationTesting = process.env.STRYKER_MUTATOR_WORKER !== undefined;
 
 /** Deliver `order` with `concurrency` at once, as several app instances would. */
 async function deliver(order: Delivery[], concurrency: number): Promise<void> {
@@ -192,7 +193,11 @@ describe('the user sync', () => {
         expect(processed).toBe(deliveries.length);
       }),
       // A time budget well inside the test's own timeout, so that a failure is shrunk and reported, seed and path included.
-      { numRuns: 150, interruptAfterTimeLimit: 40_000, markInterruptAsFailure: false, verbose: 1 },
+      // Under mutation testing (npm run test:mutation) only whether it fails matters, and it runs once per
+      // mutant: fewer runs, no shrinking (the deterministic tests pin each rule; this one finds what they miss).
+      mutationTesting
+        ? { numRuns: 40, interruptAfterTimeLimit: 10_000, markInterruptAsFailure: false, endOnFailure: true }
+        : { numRuns: 150, interruptAfterTimeLimit: 40_000, markInterruptAsFailure: false, verbose: 1 },
     );
   }, 120_000);
 });

@@ -10,6 +10,8 @@ import pino, { type Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PrismaClient } from '@/generated/prisma/client';
 import { WEBHOOK_MAX_BODY_BYTES } from '@/modules/auth/src/interfaces/webhook';
+import { processClerkWebhook } from '@/modules/auth/src/services/clerk-webhook.service';
+import { verifyClerkWebhook } from '@/modules/auth/src/services/webhook-verification';
 import { handleClerkWebhookRequest } from '@/modules/auth/src/services/webhook-endpoint';
 import { createPrismaClient } from '@/modules/cores/db/prisma';
 import { serializeError } from '@/modules/cores/logger/redact';
@@ -207,5 +209,63 @@ describe('handleClerkWebhookRequest', () => {
         await prisma().$executeRawUnsafe('ALTER TABLE "UserGone" RENAME TO "User"');
       }
     });
+  });
+});
+
+describe('the delivery ledger', () => {
+  const verified = (d: Delivery) => verifyClerkWebhook(d.body, new Headers(signedHeaders(d)), TEST_SIGNING_SECRET);
+
+  it('records each outcome, keeping the sync\'s fields of a user event and nothing of an ignored one', async () => {
+    const user = newClerkUser({ emailAddresses: ['kept@example.com'] }, 1_000);
+    const created = delivery('user.created', user);
+    expect(await (await handle(signed(created))).json()).toEqual({ outcome: 'applied' });
+    expect(await ledger(created.svixId)).toMatchObject({ outcome: 'applied', clerkUserId: user.id, payload: expect.objectContaining({ data: expect.objectContaining({ id: user.id }) }) });
+
+    const ignored = rawDelivery({ type: 'email.created', object: 'event', data: { id: 'idn_1', email_address: 'someone@example.com' }, timestamp: Date.now() });
+    await handle(signed(ignored));
+    expect(await ledger(ignored.svixId)).toMatchObject({ outcome: 'ignored', payload: null });
+
+    const deleted = delivery('user.deleted', user);
+    expect(await (await handle(signed(deleted))).json()).toEqual({ outcome: 'applied' });
+    // A deletion keeps its own payload (the id and the flag, no one's data) but erases the user's other payloads.
+    expect(await ledger(deleted.svixId)).toMatchObject({ outcome: 'applied', payload: expect.objectContaining({ data: { id: user.id, deleted: true } }) });
+    expect(await ledger(created.svixId)).toMatchObject({ payload: null });
+
+    const again = delivery('user.deleted', user);
+    expect(await (await handle(signed(again))).json()).toEqual({ outcome: 'stale' });
+    expect(await ledger(again.svixId)).toMatchObject({ outcome: 'stale', payload: expect.objectContaining({ data: { id: user.id, deleted: true } }) });
+  });
+
+  it('answers a user.deleted without a user id as ignored', async () => {
+    const d = rawDelivery({ type: 'user.deleted', object: 'event', data: { deleted: true, object: 'user' }, timestamp: Date.now() });
+    expect(await (await handle(signed(d))).json()).toEqual({ outcome: 'ignored' });
+    expect(await ledger(d.svixId)).toMatchObject({ outcome: 'ignored', clerkUserId: null, payload: null });
+  });
+
+  it('re-processes only the forced delivery on replay, leaving every other delivery processed', async () => {
+    const first = delivery('user.created', newClerkUser({}, 1_000));
+    const other = delivery('user.created', newClerkUser({}, 1_000));
+    await processClerkWebhook(verified(first));
+    await processClerkWebhook(verified(other));
+    expect(await processClerkWebhook(verified(first))).toMatchObject({ outcome: 'duplicate' });
+    expect(await processClerkWebhook(verified(first), { force: true })).toMatchObject({ outcome: 'stale' });
+    expect((await ledger(other.svixId))?.processedAt).toEqual(expect.any(Date));
+    expect(await processClerkWebhook(verified(other))).toMatchObject({ outcome: 'duplicate' });
+  });
+
+  it('says once when a webhook comes from another Clerk instance than the one the database follows', async () => {
+    await prisma().clerkInstance.upsert({ where: { slot: 'current' }, create: { instanceId: 'ins_followed', recordedBy: 'reconcile' }, update: { instanceId: 'ins_followed' } });
+    const stranger = `ins_stranger_${Date.now()}`;
+    const d = delivery('user.created', newClerkUser(), undefined, stranger);
+    expect((await handle(signed(d))).status).toBe(200);
+    expect(lines.filter((line) => line.component === 'clerk-instance')).toEqual([
+      expect.objectContaining({
+        level: 40,
+        instanceId: stranger,
+        recordedInstanceId: 'ins_followed',
+        msg: 'a webhook came from another Clerk instance than the one this database follows; users:reconcile will refuse to run until you choose (see docs/deploy.md)',
+      }),
+    ]);
+    expect(await prisma().clerkInstance.findUnique({ where: { slot: 'current' } })).toMatchObject({ instanceId: 'ins_followed' });
   });
 });

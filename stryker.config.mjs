@@ -1,0 +1,41 @@
+// @ts-check
+/**
+ * Mutation testing (`npm run test:mutation`): does the suite fail when the
+ * sync, the webhook delivery, the Clerk field mapping, reconcile, the action
+ * wrapper or the posts service are broken? Results: docs/mutation-testing.md.
+ * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+const config = {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutation.config.ts', related: false },
+  plugins: ['@stryker-mutator/vitest-runner'],
+  mutate: [
+    'modules/auth/src/services/user-sync.service.ts',
+    'modules/auth/src/services/clerk-webhook.service.ts',
+    'modules/auth/src/services/clerk-instance.service.ts',
+    'modules/auth/src/services/webhook-verification.ts',
+    'modules/auth/src/services/webhook-endpoint.ts',
+    'modules/auth/src/services/clerk-user.ts',
+    'modules/auth/src/interfaces/clerk-user-data.ts',
+    'modules/auth/src/services/reconcile.service.ts',
+    'modules/auth/src/services/authed-action.ts',
+    'modules/posts/src/services/posts.service.ts',
+  ],
+  coverageAnalysis: 'perTest',
+  // Two cores: one test runner each.
+  concurrency: 2,
+  timeoutMS: 30_000,
+  ignorePatterns: ['.data', '.next-*', 'test-results', 'bench/results', 'reports', 'docs', 'coverage'],
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  thresholds: { high: 90, low: 85, break: 85 },
+  // Reruns test only the mutants whose code or tests changed; a fresh
+  // clone (or `-- --force`) runs them all.
+  incremental: true,
+  incrementalFile: 'reports/mutation/stryker-incremental.json',
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};
+
+export default config;

@@ -1,0 +1,31 @@
+import path from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The tests Stryker runs against each mutant (`npm run test:mutation`): the
+ * ones that call the mutated modules in this process, against real
+ * PostgreSQL. Tests that reach the code through `next start` or a CLI child
+ * process cannot see Stryker's active mutant, so they are left out; no
+ * production build is needed.
+ */
+export default defineConfig({
+  resolve: { alias: { '@': path.resolve(import.meta.dirname) } },
+  test: {
+    include: [
+      'modules/**/*.test.ts',
+      'tests/integration/authed-action.test.ts',
+      'tests/integration/personal-data.test.ts',
+      'tests/integration/posts.test.ts',
+      'tests/integration/reconcile.test.ts',
+      'tests/integration/user-sync.test.ts',
+      'tests/integration/user-sync.batch.test.ts',
+      'tests/integration/user-sync.property.test.ts',
+      'tests/integration/webhook-handler.test.ts',
+    ],
+    globalSetup: ['tests/setup/database-setup.ts'],
+    setupFiles: ['tests/setup/worker-database.ts', 'tests/setup/fail-on-console-error.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    teardownTimeout: 60_000,
+  },
+});
