@@ -144,6 +144,49 @@ describe('applyUserVersion', () => {
   });
 });
 
+describe('an email held by a row of the same or no version', () => {
+  it('goes to the newcomer when both versions are equal (the later event wins a tie)', async () => {
+    const holder = newClerkUser({ emailAddresses: ['tie@example.com'] }, 5_000);
+    await one(holder);
+    const newcomer = newClerkUser({ emailAddresses: ['tie@example.com'] }, 5_000);
+    await one(newcomer);
+    expect((await rowOf(newcomer.id))?.email).toBe('tie@example.com');
+    expect((await rowOf(holder.id))?.email).toBe(placeholderEmail(holder.id));
+  });
+
+  it('goes to the newcomer when the holder has no version at all', async () => {
+    await prisma().user.create({ data: { clerkId: 'user_legacy_holder', email: 'legacy-held@example.com' } });
+    const newcomer = newClerkUser({ emailAddresses: ['legacy-held@example.com'] }, 5_000);
+    await one(newcomer);
+    expect((await rowOf(newcomer.id))?.email).toBe('legacy-held@example.com');
+    expect((await rowOf('user_legacy_holder'))?.email).toBe(placeholderEmail('user_legacy_holder'));
+  });
+});
+
+describe('inSyncTransaction', () => {
+  /** A write conflict as Prisma reports it through the pg adapter. */
+  const conflict = () => Object.assign(new Error('could not serialize access'), { code: 'P2034' });
+
+  it('runs again from the start after a conflict, and gives up after five attempts', async () => {
+    let calls = 0;
+    expect(await inSyncTransaction(async () => (++calls < 3 ? Promise.reject(conflict()) : 'done'))).toBe('done');
+    expect(calls).toBe(3);
+    calls = 0;
+    await expect(inSyncTransaction(async () => ((calls++, Promise.reject(conflict())) as Promise<never>))).rejects.toThrow('could not serialize access');
+    expect(calls).toBe(5);
+  });
+
+  it('does not run again after any other failure', async () => {
+    let calls = 0;
+    await expect(inSyncTransaction(async () => ((calls++, Promise.reject(new Error('not a conflict'))) as Promise<never>))).rejects.toThrow('not a conflict');
+    expect(calls).toBe(1);
+  });
+
+  it('gives a transaction longer than Prisma\'s default 5 s before it times out', async () => {
+    expect(await inSyncTransaction(async (tx) => (await tx.$executeRaw`SELECT pg_sleep(5.5)`, 'finished'))).toBe('finished');
+  }, 30_000);
+});
+
 describe('applyUserDeletion', () => {
   it('is applied once; a second deletion of the same user is stale and keeps the first time', async () => {
     const user = newClerkUser({}, 1_000);
