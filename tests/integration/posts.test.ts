@@ -143,6 +143,14 @@ describe('the feed and a single post', () => {
     expect(feed.items.find((item) => item.id === post.id)).toEqual({ ...post, userId: ada.id, user: { name: 'Ada Lovelace' } });
   });
 
+  it('finds one\'s own post for editing, and nobody else\'s', async () => {
+    const author = await createUser();
+    const other = await createUser();
+    const post = await createPost(author.id, { title: 'Draft', content: 'text' });
+    expect(await findOwnPost(author.id, post.id)).toEqual(post);
+    expect(await findOwnPost(other.id, post.id)).toBeNull();
+  });
+
   it('pages the feed with a cursor while more posts follow', async () => {
     const user = await createUser();
     await postsAt(user.id, 3, Date.UTC(2099, 0, 1));

@@ -94,6 +94,17 @@ describe('applyUserVersions', () => {
     expect((await rowOf(plain.id))?.email).toBe('plain@example.com');
   });
 
+  it('lets a user it already holds take an address from an older row outside the batch', async () => {
+    const holder = newClerkUser({ emailAddresses: ['wanted@example.com'] }, 1_000);
+    const claimant = newClerkUser({ emailAddresses: ['before@example.com'] }, 1_000);
+    await one(holder);
+    await one(claimant);
+    const [result] = await batch([changedClerkUser(claimant, { primaryEmail: 'wanted@example.com' }, 3_000)]);
+    expect(result?.outcome).toBe('applied');
+    expect((await rowOf(claimant.id))?.email).toBe('wanted@example.com');
+    expect((await rowOf(holder.id))?.email).toBe(placeholderEmail(holder.id));
+  });
+
   it('gives an email two users of the batch claim to the newer, whatever their order', async () => {
     const first = withId('user_claim_a', newClerkUser({ emailAddresses: ['claimed@example.com'] }, 4_000));
     const second = withId('user_claim_b', newClerkUser({ emailAddresses: ['claimed@example.com'] }, 7_000));
@@ -102,9 +113,9 @@ describe('applyUserVersions', () => {
     expect((await rowOf(first.id))?.email).toBe(placeholderEmail(first.id));
   });
 
-  it('moves an email between two users of the batch', async () => {
-    const from = withId('user_swap_a', newClerkUser({ emailAddresses: ['swap@example.com'] }, 1_000));
-    const to = withId('user_swap_b', newClerkUser({ emailAddresses: ['other@example.com'] }, 1_000));
+  it('moves an email between two users of the batch, the taker first in id order', async () => {
+    const from = withId('user_swap_b', newClerkUser({ emailAddresses: ['swap@example.com'] }, 1_000));
+    const to = withId('user_swap_a', newClerkUser({ emailAddresses: ['other@example.com'] }, 1_000));
     await batch([from, to]);
     // In Clerk, `from` changed address, then `to` took the old one.
     const results = await batch([changedClerkUser(to, { primaryEmail: 'swap@example.com' }, 3_000), changedClerkUser(from, { primaryEmail: 'new@example.com' }, 2_000)]);
@@ -129,6 +140,16 @@ describe('applyUserVersion', () => {
     const result = await one(versionAt(user, { firstName: 'Other' }, 5_000));
     expect(result).toMatchObject({ outcome: 'stale', user: { clerkId: user.id, name: 'Kept Lovelace' } });
     expect((await one(changedClerkUser(user, { firstName: 'Newer' }, 6_000))).created).toBe(false);
+  });
+
+  it('never takes an email from another user with the very version it holds', async () => {
+    const user = newClerkUser({ emailAddresses: ['own@example.com'] }, 5_000);
+    await one(user);
+    const other = newClerkUser({ emailAddresses: ['others@example.com'] }, 2_000);
+    await one(other);
+    const result = await one(versionAt(user, { primaryEmail: 'others@example.com' }, 5_000));
+    expect(result.outcome).toBe('stale');
+    expect((await rowOf(other.id))?.email).toBe('others@example.com');
   });
 
   it('never takes an email from another user with a version older than the one it holds', async () => {
