@@ -270,9 +270,12 @@ describe('reconcile and the Backend API', () => {
     await prisma().clerkInstance.create({ data: { instanceId: emulator.instanceId, recordedBy: 'webhook' } });
     await orphanRows(2);
     const progress: string[] = [];
+    const before = await control.backendApiCalls();
     const summary = await reconcileUsers(clerk(), { pageSize: 3, onProgress: ({ phase, done, total }) => progress.push(`${phase} ${done}/${total}`) });
     expect(summary).toMatchObject({ seen: 7, created: 7, deleted: 2 });
     expect(progress).toEqual(['users 3/7', 'users 6/7', 'users 7/7', 'missing 2/null']);
+    // Pages of 3, 3 and 1: a short page is the last one, so no fourth listing call.
+    expect(((await control.backendApiCalls()).byRoute['GET /v1/users'] ?? 0) - (before.byRoute['GET /v1/users'] ?? 0)).toBe(3);
     await expectEqualToClerk();
   });
 

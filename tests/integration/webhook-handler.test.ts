@@ -113,6 +113,7 @@ describe('handleClerkWebhookRequest', () => {
       const response = await handle(new Request(URL_, { method: 'POST', body, duplex: 'half' } as RequestInit));
       expect(response.status).toBe(413);
       expect(response.headers.get('connection')).toBe('close');
+      expect(await response.json()).toEqual({ error: `body over ${WEBHOOK_MAX_BODY_BYTES} bytes` });
       // It stopped within one chunk of the limit (the stream may have one more chunk in flight).
       expect(read()).toBeGreaterThan(WEBHOOK_MAX_BODY_BYTES);
       expect(read()).toBeLessThanOrEqual(WEBHOOK_MAX_BODY_BYTES + 2 * 64 * 1024);
