@@ -105,16 +105,32 @@ function restoreCharColumns(result: SqlResultSet): SqlResultSet {
 
 type Disposable = { dispose(): Promise<void> };
 
+type ScriptRunner = { underlyingDriver(): { query(text: string): Promise<unknown> }; onError(error: unknown): never };
+
 /**
  * Adapter level: every queryable the factory hands out (pools, transactions,
  * shadow databases) reports `"char"` columns as Character. Connections opened
  * are collected in `opened`, since the engine does not close them itself.
+ *
+ * And a migration script runs whole, as one simple query, as the native
+ * engine runs it: the pg adapter's `executeScript` splits it at every `;`,
+ * which breaks any function body (`$$ … ; … $$`) and any comment with a `;`.
  */
 function withCharColumns<T extends object>(target: T, opened: Disposable[]): T {
   return new Proxy(target, {
     get(object, property) {
       const value: unknown = Reflect.get(object, property, object);
       if (typeof value !== 'function') return value;
+      if (property === 'executeScript' && 'underlyingDriver' in object) {
+        const runner = object as unknown as ScriptRunner;
+        return async (script: string) => {
+          try {
+            await runner.underlyingDriver().query(script);
+          } catch (error) {
+            runner.onError(error);
+          }
+        };
+      }
       if (property === 'queryRaw') {
         return async (query: unknown) => restoreCharColumns((await value.call(object, query)) as SqlResultSet);
       }
