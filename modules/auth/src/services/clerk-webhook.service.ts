@@ -2,7 +2,8 @@
  * A Clerk webhook delivery, from verified event to our data, exactly once.
  *
  * Every delivery is recorded under its svix-id in the same transaction that
- * applies it: a repeated svix-id (Svix retries, a duplicate racing on another
+ * applies it (one call of the database function `clerk_process_delivery`,
+ * docs/decisions/011): a repeated svix-id (Svix retries, a duplicate racing on another
  * instance) finds the record and changes nothing. A failure rolls back
  * everything, is recorded as `failed` for `npm run webhooks:replay`, and
  * answers 5xx so that Svix retries. A signed delivery we cannot take is
@@ -17,7 +18,8 @@ import { utcNow } from '@/modules/cores/db/sql';
 import { redactPersonalData } from '@/modules/cores/logger/redact';
 import type { DeliveryOutcome, HandledEvent } from '../interfaces/webhook';
 import { rememberClerkInstance } from './clerk-instance.service';
-import { applyUserDeletion, applyUserVersion, inSyncTransaction, type Tx } from './user-sync.service';
+import { type ClerkUserFields, clerkUserFields } from './clerk-user';
+import { retryingConflicts, userVersionArguments } from './user-sync.service';
 import type { VerifiedWebhook } from './webhook-verification';
 
 export interface DeliveryResult {
@@ -31,61 +33,31 @@ const clerkUserIdOf = (event: HandledEvent | null): string | null => event?.data
 /** What the ledger keeps of an event: the reduced event, or nothing for a type we do not handle. */
 const storedPayloadOf = (event: HandledEvent | null): string | null => (event ? JSON.stringify(event) : null);
 
-interface Applied {
-  outcome: DeliveryOutcome;
-  /** False when the user is deleted: a late event for them keeps no data. */
-  keepPayload: boolean;
-}
-
-async function applyEvent(tx: Tx, event: HandledEvent | null, eventAt: Date): Promise<Applied> {
-  if (!event) return { outcome: 'ignored', keepPayload: false }; // answered 200, so Svix stops sending what we do not handle
-  switch (event.type) {
-    case 'user.created':
-    case 'user.updated': {
-      const { outcome } = await applyUserVersion(tx, event.data);
-      return { outcome: outcome === 'applied' ? 'applied' : 'stale', keepPayload: outcome !== 'deleted' };
-    }
-    case 'user.deleted': {
-      if (!event.data.id) return { outcome: 'ignored', keepPayload: false };
-      const { outcome } = await applyUserDeletion(tx, event.data.id, eventAt);
-      return { outcome: outcome === 'applied' ? 'applied' : 'stale', keepPayload: true };
-    }
-  }
+/** What `clerk_process_delivery` is asked to do, and the user fields it needs for a version. */
+function actionOf(event: HandledEvent | null): { action: 'version' | 'deletion' | 'ignore'; fields: ClerkUserFields | null } {
+  if (event?.type === 'user.created' || event?.type === 'user.updated') return { action: 'version', fields: clerkUserFields(event.data) };
+  if (event?.type === 'user.deleted' && event.data.id) return { action: 'deletion', fields: null };
+  return { action: 'ignore', fields: null };
 }
 
 /**
- * Claim the svix-id for this transaction. Returns false when the delivery was
- * already processed. A concurrent copy blocks here until the first commits
- * (then sees it processed) or rolls back (then processes it itself).
+ * Claim the svix-id, apply the event and record the outcome: one call of
+ * `clerk_process_delivery`, one round trip, its own transaction. A copy
+ * processed before costs one indexed lookup and answers `duplicate`.
  */
-async function claimDelivery(tx: Tx, webhook: VerifiedWebhook, clerkUserId: string | null, payload: string | null): Promise<boolean> {
-  const claimed = await tx.$queryRaw<{ svixId: string }[]>`
-    INSERT INTO "WebhookDelivery" ("svixId", "type", "clerkUserId", "eventAt", "receivedAt", "outcome", "payload")
-    VALUES (${webhook.svixId}, ${webhook.type}, ${clerkUserId}, ${webhook.eventAt}, ${utcNow}, 'processing', ${payload}::jsonb)
-    ON CONFLICT ("svixId") DO UPDATE SET "attempts" = "WebhookDelivery"."attempts" + 1, "receivedAt" = EXCLUDED."receivedAt"
-    WHERE "WebhookDelivery"."processedAt" IS NULL
-    RETURNING "svixId"`;
-  return claimed.length > 0;
-}
-
 export async function processClerkWebhook(webhook: VerifiedWebhook, options: { force?: boolean } = {}): Promise<DeliveryResult> {
   const clerkUserId = clerkUserIdOf(webhook.event);
   const payload = storedPayloadOf(webhook.event);
+  const { action, fields } = actionOf(webhook.event);
+  const [email, name, firstName, lastName, version, rowId] = fields ? userVersionArguments(fields) : [null, null, null, null, null, null];
   let outcome: DeliveryOutcome;
   try {
-    outcome = await inSyncTransaction(async (tx) => {
-      if (options.force) {
-        await tx.webhookDelivery.updateMany({ where: { svixId: webhook.svixId }, data: { processedAt: null } });
-      }
-      if (!(await claimDelivery(tx, webhook, clerkUserId, payload))) return 'duplicate' as const;
-      const applied = await applyEvent(tx, webhook.event, webhook.eventAt);
-      await tx.$executeRaw`
-        UPDATE "WebhookDelivery"
-        SET "outcome" = ${applied.outcome}, "processedAt" = ${utcNow}, "error" = NULL,
-            "payload" = CASE WHEN ${applied.keepPayload} THEN "payload" ELSE NULL END
-        WHERE "svixId" = ${webhook.svixId}`;
-      return applied.outcome;
-    });
+    const [row] = await retryingConflicts(
+      () => getPrisma().$queryRaw<{ outcome: DeliveryOutcome }[]>`
+        SELECT clerk_process_delivery(${webhook.svixId}, ${webhook.type}, ${webhook.eventAt}::timestamp(3), ${clerkUserId}, ${payload}::jsonb,
+          ${action}, ${options.force ?? false}, ${email}, ${name}, ${firstName}, ${lastName}, ${version}::timestamp(3), ${rowId}) AS outcome`,
+    );
+    outcome = row!.outcome;
   } catch (error) {
     await recordFailure(webhook, clerkUserId, payload, error);
     throw error;

@@ -2,10 +2,11 @@
  * Our copy of Clerk users: the one write path, shared by the webhook handler,
  * just-in-time provisioning and the reconcile command.
  *
- * Correct under retries, reordering and concurrent app instances through the
- * database alone:
- * - each change runs in a transaction holding a transaction-scoped advisory
- *   lock on the Clerk user id, so two instances never interleave one user;
+ * The rules live in the database, in the functions of the `sync_functions`
+ * migration (docs/decisions/011), so that applying a user is one round trip
+ * and every caller applies the same rules:
+ * - a transaction-scoped advisory lock on the Clerk user id, so two
+ *   instances never interleave one user;
  * - a row remembers Clerk's `updated_at` of the version it holds, and an
  *   older version changes nothing;
  * - a deletion leaves a tombstone, and a tombstoned user is never written
@@ -14,14 +15,14 @@
  *   (docs/decisions/005); conflicts between transactions are retried;
  * - a deletion erases the person's data from every table, the delivery
  *   ledger included (docs/decisions/008).
+ * This module maps Clerk's JSON to the functions' arguments.
  */
 import { randomBytes } from 'node:crypto';
 import type { Prisma, User } from '@/generated/prisma/client';
 import { isRetryableConflict } from '@/modules/cores/db/errors';
 import { getPrisma } from '@/modules/cores/db/prisma';
-import { utcNow } from '@/modules/cores/db/sql';
 import { type ClerkUserData, clerkUserDataSchema } from '../interfaces/clerk-user-data';
-import { clerkUserFields, placeholderEmail } from './clerk-user';
+import { type ClerkUserFields, clerkUserFields } from './clerk-user';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -30,11 +31,15 @@ export type SyncOutcome = 'applied' | 'stale' | 'deleted';
 
 const MAX_ATTEMPTS = 5;
 
-/** Run `fn` in a transaction, again from the start when it loses a race to another one. */
-export async function inSyncTransaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+/**
+ * Run `fn` again from the start when it loses a race to another transaction
+ * (a unique violation, a deadlock, a serialization failure): up to five
+ * attempts, with a short random pause between them.
+ */
+export async function retryingConflicts<T>(fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await getPrisma().$transaction(fn, { maxWait: 10_000, timeout: 20_000 });
+      return await fn();
     } catch (error) {
       if (attempt >= MAX_ATTEMPTS || !isRetryableConflict(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
@@ -42,12 +47,12 @@ export async function inSyncTransaction<T>(fn: (tx: Tx) => Promise<T>): Promise<
   }
 }
 
-/** Serialise every change to one Clerk user across all app instances, until the transaction ends. */
-async function lockClerkUser(tx: Tx, clerkId: string): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${clerkId}, 0))`;
+/** Run `fn` in a transaction, again from the start when it loses a race to another one. */
+export function inSyncTransaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return retryingConflicts(() => getPrisma().$transaction(fn, { maxWait: 10_000, timeout: 20_000 }));
 }
 
-/** Insert or update the row for this version of a Clerk user, inside `tx`. */
+/** What a version did, and the row we hold after it (when asked for). */
 export interface VersionResult {
   outcome: SyncOutcome;
   user: User | null;
@@ -55,62 +60,25 @@ export interface VersionResult {
   created?: boolean;
 }
 
+/** A row id like Prisma's cuid(): "c", time, randomness; sortable enough, unique for sure. */
+export function newRowId(): string {
+  return `c${Date.now().toString(36)}${randomBytes(12).toString('base64url').replace(/[-_]/g, '0').toLowerCase()}`;
+}
+
+/** The arguments of `clerk_apply_user_version` after the Clerk id, in order. */
+export const userVersionArguments = (fields: ClerkUserFields) =>
+  [fields.email, fields.name, fields.firstName, fields.lastName, fields.clerkUpdatedAt, newRowId()] as const;
+
+/** Insert or update the row for this version of a Clerk user, inside `tx` (or on its own, given the client). */
 export async function applyUserVersion(tx: Tx, user: ClerkUserData): Promise<VersionResult> {
   const fields = clerkUserFields(user);
-  await lockClerkUser(tx, fields.clerkId);
-  // Hot path (every webhook): plain SQL, one read for all three questions.
-  const [state] = await tx.$queryRaw<UserVersionState[]>`
-    SELECT EXISTS (SELECT 1 FROM "DeletedClerkUser" WHERE "clerkId" = ${fields.clerkId}) AS "tombstoned",
-           e."clerkUpdatedAt" AS "existingVersion", e."id" IS NOT NULL AS "exists",
-           h."id" AS "holderId"
-    FROM (SELECT 1) AS one
-    LEFT JOIN "User" e ON e."clerkId" = ${fields.clerkId}
-    LEFT JOIN "User" h ON h."email" = ${fields.email} AND h."clerkId" <> ${fields.clerkId}`;
-  if (!state || state.tombstoned) return { outcome: 'deleted', user: null };
-  if (state.exists && state.existingVersion && new Date(state.existingVersion) >= fields.clerkUpdatedAt) {
-    return { outcome: 'stale', user: await tx.user.findUnique({ where: { clerkId: fields.clerkId } }) };
-  }
-
-  let email = fields.email;
-  if (state.holderId) {
-    const holder = await tx.user.findUnique({ where: { id: state.holderId } });
-    if (holder) await lockClerkUser(tx, holder.clerkId);
-    // Re-read under the holder's lock: it may have moved on meanwhile.
-    const current = holder && (await tx.user.findUnique({ where: { id: holder.id } }));
-    if (current && current.email === email) {
-      // Clerk keeps emails unique among live users: of two rows claiming one, the older data is stale.
-      if ((current.clerkUpdatedAt?.getTime() ?? 0) <= fields.clerkUpdatedAt.getTime()) {
-        await tx.user.update({ where: { id: current.id }, data: { email: placeholderEmail(current.clerkId) } });
-      } else {
-        email = placeholderEmail(fields.clerkId);
-      }
-    }
-  }
-
-  const [row] = await tx.$queryRaw<(User & { created: boolean })[]>`
-    INSERT INTO "User" ("id", "clerkId", "email", "name", "firstName", "lastName", "clerkUpdatedAt", "createdAt", "updatedAt")
-    VALUES (${newRowId()}, ${fields.clerkId}, ${email}, ${fields.name}, ${fields.firstName}, ${fields.lastName}, ${fields.clerkUpdatedAt}, ${utcNow}, ${utcNow})
-    ON CONFLICT ("clerkId") DO UPDATE
-      SET "email" = EXCLUDED."email", "name" = EXCLUDED."name", "firstName" = EXCLUDED."firstName", "lastName" = EXCLUDED."lastName",
-          "clerkUpdatedAt" = EXCLUDED."clerkUpdatedAt", "updatedAt" = EXCLUDED."updatedAt"
-      -- The version rule again, in the write itself: it holds even if the lock above were ever bypassed.
-      WHERE "User"."clerkUpdatedAt" IS NULL OR "User"."clerkUpdatedAt" < EXCLUDED."clerkUpdatedAt"
-    RETURNING "id", "clerkId", "email", "name", "firstName", "lastName", "createdAt", "updatedAt", "clerkUpdatedAt", (xmax = 0) AS "created"`;
-  if (!row) return { outcome: 'stale', user: await tx.user.findUnique({ where: { clerkId: fields.clerkId } }) };
-  const { created, ...saved } = row;
-  return { outcome: 'applied', user: saved, created };
-}
-
-interface UserVersionState {
-  tombstoned: boolean;
-  exists: boolean;
-  existingVersion: Date | string | null;
-  holderId: string | null;
-}
-
-/** A row id like Prisma's cuid(): "c", time, randomness; sortable enough, unique for sure. */
-function newRowId(): string {
-  return `c${Date.now().toString(36)}${randomBytes(12).toString('base64url').replace(/[-_]/g, '0').toLowerCase()}`;
+  const [email, name, firstName, lastName, version, rowId] = userVersionArguments(fields);
+  const [result] = await tx.$queryRaw<{ outcome: SyncOutcome; created: boolean }[]>`
+    SELECT outcome, created FROM clerk_apply_user_version(${fields.clerkId}, ${email}, ${name}, ${firstName}, ${lastName}, ${version}::timestamp(3), ${rowId})`;
+  const { outcome, created } = result!;
+  if (outcome === 'deleted') return { outcome, user: null };
+  const row = await tx.user.findUnique({ where: { clerkId: fields.clerkId } });
+  return outcome === 'applied' ? { outcome, user: row, created } : { outcome, user: row };
 }
 
 /**
@@ -120,75 +88,49 @@ function newRowId(): string {
  * tombstone and the ledger keep only the Clerk id, which names no one.
  */
 export async function applyUserDeletion(tx: Tx, clerkId: string, deletedAt: Date): Promise<{ outcome: SyncOutcome }> {
-  await lockClerkUser(tx, clerkId);
-  const tombstone = await tx.deletedClerkUser.findUnique({ where: { clerkId } });
-  if (!tombstone) await tx.deletedClerkUser.create({ data: { clerkId, deletedAt } });
-  const { count } = await tx.user.deleteMany({ where: { clerkId } });
-  await tx.$executeRaw`
-    UPDATE "WebhookDelivery" SET "payload" = NULL, "error" = NULL
-    WHERE "clerkUserId" = ${clerkId} AND "type" <> 'user.deleted' AND ("payload" IS NOT NULL OR "error" IS NOT NULL)`;
-  await tx.$executeRaw`DELETE FROM "RateLimitWindow" WHERE starts_with("key", ${`${clerkId}:`})`;
-  return { outcome: tombstone && count === 0 ? 'stale' : 'applied' };
+  const [result] = await tx.$queryRaw<{ outcome: SyncOutcome }[]>`SELECT clerk_apply_user_deletion(${clerkId}, ${deletedAt}::timestamp(3)) AS outcome`;
+  return { outcome: result!.outcome };
 }
 
 /**
- * Many users at once (reconcile): the same rules as `applyUserVersion`, in a
- * handful of statements per batch instead of several per user. Locks are
- * taken in id order so that two batches never deadlock. Anything unusual (an
- * email held by another row, two users of the batch sharing one) takes the
- * one-by-one path.
+ * Many users at once (reconcile): every user through the same function as
+ * `applyUserVersion`, in one statement for the whole batch. Users are applied
+ * in Clerk id order, so that two batches take their locks in one order; a
+ * deadlock with a webhook moving an address is retried by the caller's
+ * transaction. A stale answer carries the row we hold; an applied one none.
  */
 export async function applyUserVersions(tx: Tx, users: ClerkUserData[]): Promise<VersionResult[]> {
-  const sorted = [...users].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const ids = sorted.map((user) => user.id);
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) FROM unnest(${ids}::text[]) AS id ORDER BY id`;
-  const [tombstones, existingRows] = await Promise.all([
-    tx.deletedClerkUser.findMany({ where: { clerkId: { in: ids } }, select: { clerkId: true } }),
-    tx.user.findMany({ where: { clerkId: { in: ids } } }),
-  ]);
-  const tombstoned = new Set(tombstones.map((row) => row.clerkId));
-  const existing = new Map(existingRows.map((row) => [row.clerkId, row]));
-
-  const results = new Map<string, VersionResult>();
-  const candidates = [];
-  for (const user of sorted) {
+  if (users.length === 0) return [];
+  const columns = { ids: [] as string[], emails: [] as string[], names: [] as (string | null)[], firstNames: [] as (string | null)[], lastNames: [] as (string | null)[], versions: [] as string[], rowIds: [] as string[] };
+  for (const user of users) {
     const fields = clerkUserFields(user);
-    const row = existing.get(user.id);
-    if (tombstoned.has(user.id)) results.set(user.id, { outcome: 'deleted', user: null });
-    else if (row?.clerkUpdatedAt && row.clerkUpdatedAt >= fields.clerkUpdatedAt) results.set(user.id, { outcome: 'stale', user: row });
-    else candidates.push({ user, fields, row });
+    const [email, name, firstName, lastName, version, rowId] = userVersionArguments(fields);
+    columns.ids.push(fields.clerkId);
+    columns.emails.push(email);
+    columns.names.push(name);
+    columns.firstNames.push(firstName);
+    columns.lastNames.push(lastName);
+    columns.versions.push(version.toISOString());
+    columns.rowIds.push(rowId);
   }
-
-  const emails = candidates.map((candidate) => candidate.fields.email);
-  const held = await tx.user.findMany({ where: { email: { in: emails }, clerkId: { notIn: ids } }, select: { email: true } });
-  const contested = new Set(held.map((row) => row.email));
-  const counts = new Map<string, number>();
-  for (const email of emails) counts.set(email, (counts.get(email) ?? 0) + 1);
-  // Emails moving between users of this batch also go one by one.
-  for (const candidate of candidates) {
-    const holder = existingRows.find((row) => row.email === candidate.fields.email && row.clerkId !== candidate.user.id);
-    if (holder || (counts.get(candidate.fields.email) ?? 0) > 1) contested.add(candidate.fields.email);
-  }
-
-  const fresh = candidates.filter((candidate) => !candidate.row && !contested.has(candidate.fields.email));
-  if (fresh.length > 0) {
-    await tx.user.createMany({ data: fresh.map(({ fields }) => fields) });
-    for (const { user } of fresh) results.set(user.id, { outcome: 'applied', user: null, created: true });
-  }
-  for (const candidate of candidates) {
-    if (results.has(candidate.user.id)) continue;
-    if (candidate.row && !contested.has(candidate.fields.email)) {
-      const { email, name, firstName, lastName, clerkUpdatedAt } = candidate.fields;
-      const { count } = await tx.user.updateMany({
-        where: { id: candidate.row.id, OR: [{ clerkUpdatedAt: null }, { clerkUpdatedAt: { lt: clerkUpdatedAt } }] },
-        data: { email, name, firstName, lastName, clerkUpdatedAt },
-      });
-      results.set(candidate.user.id, { outcome: count > 0 ? 'applied' : 'stale', user: null, created: false });
-    } else {
-      results.set(candidate.user.id, await applyUserVersion(tx, candidate.user));
-    }
-  }
-  return users.map((user) => results.get(user.id)!);
+  const rows = await tx.$queryRaw<{ clerkId: string; outcome: SyncOutcome; created: boolean }[]>`
+    SELECT u.clerk_id AS "clerkId", v.outcome, v.created
+    FROM (
+      SELECT * FROM unnest(${columns.ids}::text[], ${columns.emails}::text[], ${columns.names}::text[], ${columns.firstNames}::text[],
+                           ${columns.lastNames}::text[], ${columns.versions}::timestamptz[], ${columns.rowIds}::text[])
+        AS t(clerk_id, email, name, first_name, last_name, version, row_id)
+      ORDER BY clerk_id
+    ) AS u
+    CROSS JOIN LATERAL clerk_apply_user_version(u.clerk_id, u.email, u.name, u.first_name, u.last_name, (u.version AT TIME ZONE 'UTC')::timestamp(3), u.row_id) AS v`;
+  const byId = new Map(rows.map((row) => [row.clerkId, row]));
+  const staleIds = rows.filter((row) => row.outcome === 'stale').map((row) => row.clerkId);
+  const held = staleIds.length > 0 ? await tx.user.findMany({ where: { clerkId: { in: staleIds } } }) : [];
+  const heldById = new Map(held.map((row) => [row.clerkId, row]));
+  return users.map((user): VersionResult => {
+    const { outcome, created } = byId.get(user.id)!;
+    if (outcome === 'applied') return { outcome, user: null, created };
+    return { outcome, user: outcome === 'stale' ? (heldById.get(user.id) ?? null) : null };
+  });
 }
 
 /**
@@ -201,8 +143,11 @@ export function checkedClerkUser(user: unknown): ClerkUserData {
   return parsed.data;
 }
 
-/** Sync one Clerk user in a transaction of its own (just-in-time provisioning, reconcile). */
+/**
+ * Sync one Clerk user on its own (just-in-time provisioning, reconcile): the
+ * function call is its own transaction, and the row is read after it.
+ */
 export function syncUserFromClerk(user: unknown): Promise<VersionResult> {
   const checked = checkedClerkUser(user);
-  return inSyncTransaction((tx) => applyUserVersion(tx, checked));
+  return retryingConflicts(() => applyUserVersion(getPrisma(), checked));
 }
