@@ -16,6 +16,10 @@ export interface EmulatorProcessOptions {
   webhookUrl: string | null;
   tokenTtlSeconds: number;
   webhookRetryBaseMs?: number;
+  /** Delay every Backend API answer by this much (benchmarks: Clerk is a network call away). */
+  backendApiLatencyMs?: number;
+  /** A larger heap for millions of emulated users (benchmarks). */
+  heapMb?: number;
   /** Where its log lines go; default: inherited stdout/stderr. */
   output?: 'inherit' | 'pipe';
 }
@@ -42,6 +46,7 @@ export async function startEmulatorProcess(options: EmulatorProcessOptions): Pro
   // tsx as a loader in this very process (not its CLI, which puts a parent in between that may
   // SIGKILL a child slow to acknowledge a signal): a stop is a clean stop, state saved.
   const args = [
+    ...(options.heapMb ? [`--max-old-space-size=${options.heapMb}`] : []),
     '--import',
     'tsx',
     path.join(ROOT, 'tools', 'clerk-emulator', 'main.ts'),
@@ -51,6 +56,7 @@ export async function startEmulatorProcess(options: EmulatorProcessOptions): Pro
     ...(options.dataDir ? ['--data-dir', options.dataDir] : []),
     ...(options.webhookUrl ? ['--webhook-url', options.webhookUrl] : []),
     ...(options.webhookRetryBaseMs !== undefined ? ['--webhook-retry-base-ms', String(options.webhookRetryBaseMs)] : []),
+    ...(options.backendApiLatencyMs ? ['--latency-ms', String(options.backendApiLatencyMs)] : []),
   ];
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid) stopWithParent(child.pid);

@@ -43,6 +43,11 @@ export class EmulatorControl {
     return this.request<unknown>('PUT', '/_control/config', { settings });
   }
 
+  /** Delay every Backend API answer by this much, as the network to Clerk would. */
+  backendApiLatency(ms: number) {
+    return this.request<{ backendApiLatencyMs: number }>('PUT', '/_control/config', { backendApiLatencyMs: ms });
+  }
+
   /** Backend API calls the emulator has answered since its last reset: in all, and by route (ids as `:id`). */
   backendApiCalls() {
     return this.request<{ total: number; byRoute: Record<string, number> }>('GET', '/_control/stats/backend-api');

@@ -101,6 +101,30 @@ describe('Backend API through the real SDK', () => {
     expect(byEmail.data.map((user) => user.firstName)).toEqual(['User3']);
   });
 
+  it('lists what changed since the last page: a new user, a deletion, a new order by updated_at', async () => {
+    const users = [];
+    for (let i = 0; i < 3; i++) users.push(await clerk().users.createUser({ emailAddress: [`listed${i}@example.com`], firstName: `Listed${i}` }));
+    const names = async (orderBy: '+created_at' | '-updated_at') => (await clerk().users.getUserList({ limit: 10, orderBy })).data.map((user) => user.firstName);
+    expect(await names('+created_at')).toEqual(['Listed0', 'Listed1', 'Listed2']);
+    await clerk().users.createUser({ emailAddress: ['listed3@example.com'], firstName: 'Listed3' });
+    expect(await names('+created_at')).toEqual(['Listed0', 'Listed1', 'Listed2', 'Listed3']);
+    await clerk().users.deleteUser(users[1]!.id);
+    expect(await names('+created_at')).toEqual(['Listed0', 'Listed2', 'Listed3']);
+    expect(await names('-updated_at')).toEqual(['Listed3', 'Listed2', 'Listed0']);
+    await clerk().users.updateUser(users[0]!.id, { firstName: 'Renamed0' });
+    expect(await names('-updated_at')).toEqual(['Renamed0', 'Listed3', 'Listed2']);
+    expect((await clerk().users.getUserList({ limit: 1 })).totalCount).toBe(3);
+  });
+
+  it('answers the Backend API as late as told to, as a network call to Clerk would, until reset', async () => {
+    expect(await control().backendApiLatency(200)).toMatchObject({ backendApiLatencyMs: 200 });
+    const started = performance.now();
+    await clerk().users.getUserList();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(195);
+    await control().reset();
+    expect(await control().request('GET', '/_control/config')).toMatchObject({ backendApiLatencyMs: 0 });
+  });
+
   it('refuses a second user with a taken email, in Clerk\'s error shape', async () => {
     await clerk().users.createUser({ emailAddress: ['taken@example.com'] });
     await expect(clerk().users.createUser({ emailAddress: ['taken@example.com'] })).rejects.toMatchObject({

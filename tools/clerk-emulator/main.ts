@@ -20,6 +20,8 @@ const { values } = parseArgs({
     'webhook-url': { type: 'string' },
     'token-ttl': { type: 'string', default: '300' },
     'webhook-retry-base-ms': { type: 'string', default: '500' },
+    /** Delay every Backend API answer, as the network to Clerk would (benchmarks). */
+    'latency-ms': { type: 'string', default: '0' },
   },
 });
 
@@ -30,6 +32,7 @@ const emulator = await startEmulator({
   webhookUrl: values['webhook-url'] ?? null,
   tokenTtlSeconds: Number(values['token-ttl']),
   webhookRetryBaseMs: Number(values['webhook-retry-base-ms']),
+  backendApiLatencyMs: Number(values['latency-ms']),
 });
 
 console.log(

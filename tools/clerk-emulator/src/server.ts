@@ -42,6 +42,11 @@ export interface EmulatorOptions {
   /** Lifetime of session tokens. */
   tokenTtlSeconds: number;
   webhookRetryBaseMs?: number;
+  /**
+   * Added to every Backend API answer: Clerk's API is a network call away in
+   * production (tens of milliseconds), the emulator is not. Benchmarks set it.
+   */
+  backendApiLatencyMs?: number;
 }
 
 export interface RunningEmulator {
@@ -85,6 +90,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   /** Users the list endpoint leaves out, as offset paging does when others are deleted meanwhile. */
   let hiddenFromList = new Set<string>();
   let settings: InstanceSettings = { names: true };
+  let backendApiLatencyMs = options.backendApiLatencyMs ?? 0;
   /** Backend API calls by route (ids replaced by :id), for tests that count them. */
   const backendApiCalls = new Map<string, number>();
   const controlToken = randomToken(24);
@@ -290,6 +296,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     if (url.pathname.startsWith('/v1/')) {
       const key = `${method} ${url.pathname.replace(/\/[a-z]+_[A-Za-z0-9_-]+/g, '/:id')}`;
       backendApiCalls.set(key, (backendApiCalls.get(key) ?? 0) + 1);
+      if (backendApiLatencyMs > 0) await new Promise((resolve) => setTimeout(resolve, backendApiLatencyMs));
       requireSecretKey(request);
       if (route === 'GET /v1/jwks') return sendJson(response, 200, { keys: [keys.jwk] });
       if (route === 'GET /v1/instance') {
@@ -297,7 +304,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         return sendJson(response, 200, instance);
       }
       if (route === 'GET /v1/users') return sendJson(response, 200, listUsers(url.searchParams));
-      if (route === 'GET /v1/users/count') return sendJson(response, 200, { object: 'total_count', total_count: filterUsers(url.searchParams).length });
+      if (route === 'GET /v1/users/count') {
+        const filtered = url.searchParams.has('email_address') || url.searchParams.has('user_id') || url.searchParams.get('query');
+        return sendJson(response, 200, { object: 'total_count', total_count: filtered ? filterUsers(url.searchParams).length : store.countUsers() });
+      }
       if (route === 'POST /v1/users') {
         const params = await readParams(request);
         checkNames(params);
@@ -393,9 +403,17 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     return users;
   }
 
+  /** The last unfiltered listing in order, kept while no user changes: paging through a million users sorts once. */
+  let sortedCache: { key: string; users: UserJSON[] } | null = null;
+
   function listUsers(params: URLSearchParams): UserJSON[] {
-    const users = filterUsers(params).filter((user) => !hiddenFromList.has(user.id));
     const orderBy = params.get('order_by') ?? '-created_at';
+    const limit = Math.min(Math.max(Number(params.get('limit') ?? 10) || 10, 1), 500);
+    const offset = Math.max(Number(params.get('offset') ?? 0) || 0, 0);
+    const unfiltered = !params.has('email_address') && !params.has('user_id') && !params.get('query') && hiddenFromList.size === 0;
+    const key = `${orderBy}@${store.revision}`;
+    if (unfiltered && sortedCache?.key === key) return sortedCache.users.slice(offset, offset + limit);
+    const users = filterUsers(params).filter((user) => !hiddenFromList.has(user.id));
     const descending = orderBy.startsWith('-');
     const field = orderBy.replace(/^[+-]/, '');
     const value = (user: UserJSON): string | number => {
@@ -422,8 +440,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       const byField = x < y ? -1 : x > y ? 1 : 0;
       return (descending ? -byField : byField) || (a.id < b.id ? -1 : 1);
     });
-    const limit = Math.min(Math.max(Number(params.get('limit') ?? 10) || 10, 1), 500);
-    const offset = Math.max(Number(params.get('offset') ?? 0) || 0, 0);
+    if (unfiltered) sortedCache = { key, users };
     return users.slice(offset, offset + limit);
   }
 
@@ -444,13 +461,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
           webhookSecret: keys.webhookSecret,
           appUrl,
           tokenTtlSeconds,
+          backendApiLatencyMs,
           webhooks: webhooks.getSettings(),
         });
       case 'PUT /_control/config': {
         if (typeof params.appUrl === 'string') appUrl = new URL(params.appUrl).origin;
         if (typeof params.tokenTtlSeconds === 'number') tokenTtlSeconds = params.tokenTtlSeconds;
         if (params.settings && typeof params.settings === 'object') settings = { ...settings, ...(params.settings as Partial<InstanceSettings>) };
-        return sendJson(response, 200, { appUrl, tokenTtlSeconds, settings });
+        if (typeof params.backendApiLatencyMs === 'number' && params.backendApiLatencyMs >= 0) backendApiLatencyMs = params.backendApiLatencyMs;
+        return sendJson(response, 200, { appUrl, tokenTtlSeconds, settings, backendApiLatencyMs });
       }
       case 'PUT /_control/webhooks':
         return sendJson(response, 200, webhooks.configure(params as Partial<DeliverySettings> & { endpoint?: string | null }));
@@ -520,6 +539,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         serverErrors = { remaining: 0, status: 503 };
         hiddenFromList = new Set();
         settings = { names: true };
+        backendApiLatencyMs = options.backendApiLatencyMs ?? 0;
         backendApiCalls.clear();
         return sendJson(response, 200, { status: 'ok' });
       default:

@@ -202,7 +202,15 @@ export class Store {
 
   // Persistence -----------------------------------------------------------
 
+  /** Goes up with every change: a cached view of the users is good while it stays the same. */
+  get revision(): number {
+    return this.changes;
+  }
+
+  private changes = 0;
+
   private scheduleSave(): void {
+    this.changes++;
     if (!this.file || this.saveTimer) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
