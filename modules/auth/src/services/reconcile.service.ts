@@ -30,7 +30,7 @@ import { utcNow } from '@/modules/cores/db/sql';
 import type { ClerkUserData } from '../interfaces/clerk-user-data';
 import { recordClerkInstance, recordedClerkInstance, switchClerkInstance } from './clerk-instance.service';
 import { removeStaleReconcileRuns } from './data-retention.service';
-import { applyUserDeletion, applyUserVersion, applyUserVersions, checkedClerkUser, inSyncTransaction } from './user-sync.service';
+import { applyUserVersionOutcomes, checkedClerkUser, retryingConflicts, syncUserDeletion } from './user-sync.service';
 
 export const RECONCILE_PAGE_SIZE = 500;
 
@@ -140,8 +140,9 @@ async function databaseSeenIds(): Promise<SeenIds> {
   heartbeat.unref();
   return {
     async add(ids) {
-      await prisma.reconcileSeen.createMany({ data: ids.map((clerkId) => ({ runId, clerkId })), skipDuplicates: true });
-      await prisma.$executeRaw`UPDATE "ReconcileRun" SET "heartbeatAt" = ${utcNow} WHERE "id" = ${runId}`;
+      await prisma.$executeRaw`
+        INSERT INTO "ReconcileSeen" ("runId", "clerkId") SELECT ${runId}, unnest(${ids}::text[])
+        ON CONFLICT DO NOTHING`;
     },
     async unseen(afterId) {
       const rows = await prisma.$queryRaw<{ id: string; clerkId: string }[]>`
@@ -247,19 +248,28 @@ export async function reconcileUsers(clerk: ClerkClient, options: ReconcileOptio
   await checkInstance(clerk, options, retry, summary);
   const rowsAtStart = await prisma.user.count();
   const seen = dryRun ? memorySeenIds() : await databaseSeenIds();
+  // The next page is on its way while this one is written.
+  const fetchPage = (offset: number) => {
+    const page = withRetries(() => clerk.users.getUserList({ limit: pageSize, offset, orderBy: '+created_at' }), retry, summary).then((list) => ({
+      total: list.totalCount,
+      users: list.data.map((user) => user.raw).filter((raw): raw is UserJSON => raw !== null),
+    }));
+    page.catch(() => {}); // awaited below, or abandoned when the run stops first
+    return page;
+  };
   try {
-    let total: number | null = null;
+    let next = fetchPage(0);
     for (let offset = 0; ; offset += pageSize) {
       throwIfAborted(options.signal);
-      const page = await withRetries(() => clerk.users.getUserList({ limit: pageSize, offset, orderBy: '+created_at' }), retry, summary);
-      total = page.totalCount;
-      const users = page.data.map((user) => user.raw).filter((raw): raw is UserJSON => raw !== null);
+      const { total, users } = await next;
       if (users.length === 0) break;
+      const last = users.length < pageSize;
+      if (!last) next = fetchPage(offset + pageSize);
       await seen.add(users.map((user) => user.id));
       await applyPage(users, summary, dryRun);
       summary.seen += users.length;
       report('users', summary.seen, total);
-      if (users.length < pageSize) break;
+      if (last) break;
     }
     if (!options.keepMissing) await guardMassDeletion(seen, rowsAtStart, summary, options);
     await removeMissing(clerk, seen, summary, options, retry, report);
@@ -294,46 +304,32 @@ function countResult(result: { outcome: string; created?: boolean }, summary: Re
   else summary.updated++;
 }
 
-/** One page: rows already at this version are counted without a transaction; the rest are written together. */
+/**
+ * One page. For real: every storable user through the sync function, the
+ * whole page in one statement (a row at this version, or tombstoned, comes
+ * back unchanged). Should that statement fail, one by one, so that one bad
+ * user does not sink the page. Under --dry-run: what it would do, from our
+ * rows' versions and tombstones, writing nothing.
+ */
 async function applyPage(users: UserJSON[], summary: ReconcileSummary, dryRun: boolean): Promise<void> {
-  const prisma = getPrisma();
-  const [existing, tombstones] = await Promise.all([
-    prisma.user.findMany({ where: { clerkId: { in: users.map((user) => user.id) } }, select: { clerkId: true, clerkUpdatedAt: true } }),
-    prisma.deletedClerkUser.findMany({ where: { clerkId: { in: users.map((user) => user.id) } }, select: { clerkId: true } }),
-  ]);
-  const held = new Map(existing.map((row) => [row.clerkId, row.clerkUpdatedAt?.getTime() ?? -1]));
-  const tombstoned = new Set(tombstones.map((row) => row.clerkId));
-  const pending: ClerkUserData[] = [];
+  const valid: ClerkUserData[] = [];
   for (const user of users) {
-    const version = held.get(user.id);
-    // Listed by Clerk but deleted by our records: a deletion is final (docs/decisions/006).
-    if (tombstoned.has(user.id) || (version !== undefined && version >= user.updated_at)) {
-      summary.unchanged++;
-      continue;
-    }
     try {
-      pending.push(checkedClerkUser(user));
+      valid.push(checkedClerkUser(user));
     } catch (error) {
       summary.failed++;
       summary.failures.push(`${user.id}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  if (dryRun) {
-    for (const user of pending) {
-      if (held.has(user.id)) summary.updated++;
-      else summary.created++;
-    }
-    return;
-  }
-  if (pending.length === 0) return;
+  if (valid.length === 0) return;
+  if (dryRun) return planPage(valid, summary);
   try {
-    const results = await inSyncTransaction((tx) => applyUserVersions(tx, pending));
-    for (const result of results) countResult(result, summary);
+    const outcomes = await retryingConflicts(() => applyUserVersionOutcomes(getPrisma(), valid));
+    for (const outcome of outcomes) countResult(outcome, summary);
   } catch {
-    // One bad user must not sink the page: retry them one by one to find it.
-    for (const user of pending) {
+    for (const user of valid) {
       try {
-        countResult(await inSyncTransaction((tx) => applyUserVersion(tx, user)), summary);
+        countResult((await retryingConflicts(() => applyUserVersionOutcomes(getPrisma(), [user])))[0]!, summary);
       } catch (error) {
         summary.failed++;
         summary.failures.push(`${user.id}: ${error instanceof Error ? error.message : String(error)}`);
@@ -341,6 +337,28 @@ async function applyPage(users: UserJSON[], summary: ReconcileSummary, dryRun: b
     }
   }
 }
+
+/** --dry-run: count what the page would create and update, as the sync function would decide it. */
+async function planPage(users: ClerkUserData[], summary: ReconcileSummary): Promise<void> {
+  const prisma = getPrisma();
+  const ids = users.map((user) => user.id);
+  const [existing, tombstones] = await Promise.all([
+    prisma.user.findMany({ where: { clerkId: { in: ids } }, select: { clerkId: true, clerkUpdatedAt: true } }),
+    prisma.deletedClerkUser.findMany({ where: { clerkId: { in: ids } }, select: { clerkId: true } }),
+  ]);
+  const held = new Map(existing.map((row) => [row.clerkId, row.clerkUpdatedAt?.getTime() ?? -1]));
+  const tombstoned = new Set(tombstones.map((row) => row.clerkId));
+  for (const user of users) {
+    const version = held.get(user.id);
+    // Listed by Clerk but deleted by our records: a deletion is final (docs/decisions/006).
+    if (tombstoned.has(user.id) || (version !== undefined && version >= user.updated_at)) summary.unchanged++;
+    else if (version !== undefined) summary.updated++;
+    else summary.created++;
+  }
+}
+
+/** How many rows are confirmed with Clerk at once: the Backend API is a network call away. */
+const CONFIRM_CONCURRENCY = 8;
 
 async function removeMissing(
   clerk: ClerkClient,
@@ -351,38 +369,49 @@ async function removeMissing(
   report: (phase: ReconcileProgress['phase'], done: number, total: number | null) => void,
 ): Promise<void> {
   let checked = 0;
+  const confirm = async (row: { clerkId: string }) => {
+    throwIfAborted(options.signal);
+    checked++;
+    const stillThere = await withRetries(
+      () => clerk.users.getUser(row.clerkId).then((user) => user.raw, (error: ApiErrorLike) => (error?.status === 404 ? null : Promise.reject(error))),
+      retry,
+      summary,
+    ).catch((error: unknown) => {
+      summary.failed++;
+      summary.failures.push(`${row.clerkId}: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    });
+    if (stillThere === undefined) return;
+    if (stillThere) {
+      // Skipped by paging (others were deleted meanwhile): sync it now.
+      await applyPage([stillThere], summary, options.dryRun ?? false);
+    } else if (options.keepMissing) {
+      summary.missing++;
+    } else if (options.dryRun) {
+      summary.deleted++;
+    } else {
+      await syncUserDeletion(row.clerkId, new Date());
+      summary.deleted++;
+    }
+  };
   for (let afterId = ''; ; ) {
     throwIfAborted(options.signal);
     const { rows, lastId } = await seen.unseen(afterId);
     if (lastId === null) break;
     afterId = lastId;
-    for (const row of rows) {
-      throwIfAborted(options.signal);
-      checked++;
-      const stillThere = await withRetries(
-        () => clerk.users.getUser(row.clerkId).then((user) => user.raw, (error: ApiErrorLike) => (error?.status === 404 ? null : Promise.reject(error))),
-        retry,
-        summary,
-      ).catch((error: unknown) => {
-        summary.failed++;
-        summary.failures.push(`${row.clerkId}: ${error instanceof Error ? error.message : String(error)}`);
-        return undefined;
-      });
-      if (stillThere === undefined) continue;
-      if (stillThere) {
-        // Skipped by paging (others were deleted meanwhile): sync it now.
-        await applyPage([stillThere], summary, options.dryRun ?? false);
-        continue;
-      }
-      if (options.keepMissing) {
-        summary.missing++;
-      } else if (options.dryRun) {
-        summary.deleted++;
-      } else {
-        await inSyncTransaction((tx) => applyUserDeletion(tx, row.clerkId, new Date()));
-        summary.deleted++;
-      }
-    }
+    // A few at a time; the first error (or Ctrl-C) stops them all before it is thrown, leaving nothing running.
+    let next = 0;
+    const stopped: { error?: unknown } = {};
+    await Promise.all(
+      Array.from({ length: Math.min(CONFIRM_CONCURRENCY, rows.length) }, async () => {
+        while (!('error' in stopped) && next < rows.length) {
+          await confirm(rows[next++]!).catch((error: unknown) => {
+            if (!('error' in stopped)) stopped.error = error;
+          });
+        }
+      }),
+    );
+    if ('error' in stopped) throw stopped.error;
     report('missing', checked, null);
   }
 }

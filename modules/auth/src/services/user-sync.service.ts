@@ -92,14 +92,26 @@ export async function applyUserDeletion(tx: Tx, clerkId: string, deletedAt: Date
   return { outcome: result!.outcome };
 }
 
+/** What one version did, without the row (reconcile only counts). */
+export interface VersionOutcome {
+  outcome: SyncOutcome;
+  created: boolean;
+}
+
+/** A deletion on its own (reconcile, the account page): the function call is its own transaction. */
+export function syncUserDeletion(clerkId: string, deletedAt: Date): Promise<{ outcome: SyncOutcome }> {
+  return retryingConflicts(() => applyUserDeletion(getPrisma(), clerkId, deletedAt));
+}
+
 /**
- * Many users at once (reconcile): every user through the same function as
- * `applyUserVersion`, in one statement for the whole batch. Users are applied
- * in Clerk id order, so that two batches take their locks in one order; a
- * deadlock with a webhook moving an address is retried by the caller's
- * transaction. A stale answer carries the row we hold; an applied one none.
+ * Many users at once, every one through the same function as
+ * `applyUserVersion`, in one statement: with `getPrisma()` it is its own
+ * transaction, atomic for the whole batch. Users are applied in Clerk id
+ * order, so that two batches take their locks in one order; a deadlock with
+ * a webhook moving an address aborts the statement, for the caller to retry.
+ * Answers in the order given.
  */
-export async function applyUserVersions(tx: Tx, users: ClerkUserData[]): Promise<VersionResult[]> {
+export async function applyUserVersionOutcomes(client: Pick<Tx, '$queryRaw'>, users: ClerkUserData[]): Promise<VersionOutcome[]> {
   if (users.length === 0) return [];
   const columns = { ids: [] as string[], emails: [] as string[], names: [] as (string | null)[], firstNames: [] as (string | null)[], lastNames: [] as (string | null)[], versions: [] as string[], rowIds: [] as string[] };
   for (const user of users) {
@@ -113,7 +125,7 @@ export async function applyUserVersions(tx: Tx, users: ClerkUserData[]): Promise
     columns.versions.push(version.toISOString());
     columns.rowIds.push(rowId);
   }
-  const rows = await tx.$queryRaw<{ clerkId: string; outcome: SyncOutcome; created: boolean }[]>`
+  const rows = await client.$queryRaw<(VersionOutcome & { clerkId: string })[]>`
     SELECT u.clerk_id AS "clerkId", v.outcome, v.created
     FROM (
       SELECT * FROM unnest(${columns.ids}::text[], ${columns.emails}::text[], ${columns.names}::text[], ${columns.firstNames}::text[],
@@ -122,12 +134,21 @@ export async function applyUserVersions(tx: Tx, users: ClerkUserData[]): Promise
       ORDER BY clerk_id
     ) AS u
     CROSS JOIN LATERAL clerk_apply_user_version(u.clerk_id, u.email, u.name, u.first_name, u.last_name, (u.version AT TIME ZONE 'UTC')::timestamp(3), u.row_id) AS v`;
-  const byId = new Map(rows.map((row) => [row.clerkId, row]));
-  const staleIds = rows.filter((row) => row.outcome === 'stale').map((row) => row.clerkId);
+  const byId = new Map(rows.map((row) => [row.clerkId, { outcome: row.outcome, created: row.created }]));
+  return users.map((user) => byId.get(user.id)!);
+}
+
+/**
+ * `applyUserVersionOutcomes` inside `tx`, answering as `applyUserVersion`
+ * does: a stale answer carries the row we hold, an applied one none.
+ */
+export async function applyUserVersions(tx: Tx, users: ClerkUserData[]): Promise<VersionResult[]> {
+  const outcomes = await applyUserVersionOutcomes(tx, users);
+  const staleIds = users.filter((_, i) => outcomes[i]!.outcome === 'stale').map((user) => user.id);
   const held = staleIds.length > 0 ? await tx.user.findMany({ where: { clerkId: { in: staleIds } } }) : [];
   const heldById = new Map(held.map((row) => [row.clerkId, row]));
-  return users.map((user): VersionResult => {
-    const { outcome, created } = byId.get(user.id)!;
+  return users.map((user, i): VersionResult => {
+    const { outcome, created } = outcomes[i]!;
     if (outcome === 'applied') return { outcome, user: null, created };
     return { outcome, user: outcome === 'stale' ? (heldById.get(user.id) ?? null) : null };
   });
