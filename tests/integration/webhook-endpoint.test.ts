@@ -130,6 +130,17 @@ describe('hostile input', () => {
   });
 });
 
+describe('the answer', () => {
+  it('is sent as it is, never gzipped, whether it is a success or a refusal', async () => {
+    const d = delivery('user.created', newClerkUser());
+    for (const headers of [signedHeaders(d, { secret: secret() }), {}]) {
+      const response = await fetch(endpoint, { method: 'POST', headers: { ...headers, 'accept-encoding': 'gzip, deflate, br' }, body: d.body });
+      expect(response.headers.get('content-encoding')).toBeNull();
+      expect(response.headers.get('cache-control')).toBe('no-store, no-transform');
+    }
+  });
+});
+
 describe('concurrent deliveries', () => {
   it('50 at once, with duplicates and conflicting versions of the same users: all 2xx, final state correct', async () => {
     await concurrentDeliveries({ app: stack.app, send, db: prisma() });

@@ -7,6 +7,7 @@
  */
 import { isDatabaseUnavailable } from '@/modules/cores/db/errors';
 import { getWebhookSigningSecret } from '@/modules/cores/env/env';
+import { smallJson } from '@/modules/cores/http/small-json';
 import { getLogger } from '@/modules/cores/logger/logger';
 import { WEBHOOK_MAX_BODY_BYTES, WebhookRejection } from '../interfaces/webhook';
 import { processClerkWebhook, recordRejection } from './clerk-webhook.service';
@@ -53,7 +54,7 @@ export async function handleClerkWebhookRequest(request: Request, options: { sig
     const result = await processClerkWebhook(webhook);
     clerkUserId = result.clerkUserId;
     finish(200, result.outcome);
-    return Response.json({ outcome: result.outcome });
+    return smallJson({ outcome: result.outcome });
   } catch (error) {
     if (error instanceof WebhookRejection) {
       // Clerk sent it but we cannot take it: Svix stops on a 4xx, so the ledger is where it stays visible.
@@ -64,13 +65,13 @@ export async function handleClerkWebhookRequest(request: Request, options: { sig
       finish(error.status, 'rejected', { reason: error.reason });
       // An oversized body was not read to its end: this connection cannot carry another request.
       const headers: Record<string, string> = error.status === 413 ? { Connection: 'close' } : {};
-      return Response.json({ error: error.reason }, { status: error.status, headers });
+      return smallJson({ error: error.reason }, { status: error.status, headers });
     }
     if (isDatabaseUnavailable(error)) {
       finish(503, 'failed', { err: error });
-      return Response.json({ error: 'database unavailable, retry later' }, { status: 503, headers: { 'Retry-After': '5' } });
+      return smallJson({ error: 'database unavailable, retry later' }, { status: 503, headers: { 'Retry-After': '5' } });
     }
     finish(500, 'failed', { err: error });
-    return Response.json({ error: 'internal error, retry later' }, { status: 500 });
+    return smallJson({ error: 'internal error, retry later' }, { status: 500 });
   }
 }
