@@ -18,8 +18,9 @@ export const config = {
   matcher: [
     // Every page, also paths that look like files (`/posts/x.png`), so that
     // every page has a session and a CSP and a missing one is a clean 404.
-    // Skipped: Next.js's build assets, the icons, and the webhook (it
-    // authenticates by signature and carries no session).
-    '/((?!_next/static/|_next/image|favicon\\.ico$|icon\\.svg$|apple-icon\\.png$|api/webhooks/clerk$).*)',
+    // Skipped: Next.js's build assets, the icons, the webhook (it
+    // authenticates by signature and carries no session) and the bench's
+    // empty handler that stands for it (404 outside `npm run bench`).
+    '/((?!_next/static/|_next/image|favicon\\.ico$|icon\\.svg$|apple-icon\\.png$|api/webhooks/clerk$|api/bench/empty$).*)',
   ],
 };

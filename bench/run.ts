@@ -1,10 +1,27 @@
 /**
- * `npm run bench [-- --quick]`: every figure measured side by side in one run,
- * on this machine, against real PostgreSQL (with pg_stat_statements, to count
- * queries), the Clerk emulator and `next start`. Writes bench/results/latest.md
- * and latest.json. --quick uses small sizes (a smoke run, not for the README).
+ * `npm run bench [-- --quick] [--only ingestion,dashboard,reconcile] [--users 100000,1000000] [--concurrency 32] [--runs 3]`:
+ * every figure measured side by side in one run, on this machine, against
+ * real PostgreSQL (with pg_stat_statements, to count statements), the Clerk
+ * emulator and `next start`, logs at their default level everywhere.
+ *
+ * - Ingestion: ours against the ceiling (an empty route handler in the same
+ *   build), a correct floor (bare `node:http` + `pg` doing our work) and the
+ *   one-upsert floor, at concurrency 1, 8, 32 and 64, with two instances,
+ *   first deliveries and duplicates apart, and at a fixed rate.
+ * - Dashboard: ours against the tutorial's page built into the same app, at
+ *   0, 10 and 1,000 posts, with the Backend API 0 ms and 75 ms away.
+ * - Reconcile: from drift, through 429s, at 10,000, 100,000 and 1,000,000
+ *   emulated users, time and peak memory.
+ *
+ * Every figure is the median of several runs (5; 2 with --quick) with its
+ * range, the contenders in another order each run, every answer checked.
+ * BENCH_PROFILE_DIR=<dir> makes the app write a CPU profile there (`--cpu-prof`).
+ *
+ * Writes bench/results/latest.md, .json and the charts (.svg); quick.* with
+ * --quick; only-<sections>.* for a partial run (--only, --users, --concurrency, --runs).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,59 +31,54 @@ import { startEmulatorProcess } from '../scripts/lib/clerk-emulator-process';
 import { ROOT } from '../scripts/lib/paths';
 import { freePort, makeTempClusterDir, startCluster } from '../scripts/lib/postgres-cluster';
 import { applyMigrations } from '../scripts/lib/schema-engine';
-import { startApp } from '../tests/helpers/app';
+import { type RunningApp, startApp } from '../tests/helpers/app';
 import { EmulatorControl } from '../tests/helpers/emulator-control';
 import { delivery, newClerkUser, signedHeaders } from '../tests/helpers/webhooks';
 import { ensureProductionBuild } from '../tests/setup/production-build';
+import { barChart, lineChart } from './lib/charts';
+import { closedLoop, type LoadResult, openLoop, rotated, type Shot, type Spread, spread } from './lib/load';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const SECTIONS = ['ingestion', 'dashboard', 'reconcile'] as const;
+type Section = (typeof SECTIONS)[number];
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, users: { type: 'string' }, concurrency: { type: 'string' }, runs: { type: 'string' } },
+});
+const only = new Set((values.only?.split(',') ?? SECTIONS) as Section[]);
+for (const section of only) if (!SECTIONS.includes(section)) throw new Error(`--only: unknown section ${section} (one of ${SECTIONS.join(', ')})`);
 const SIZES = values.quick
-  ? { events: 300, dashboardRequests: 60, reconcile: [1_000, 5_000] }
-  : { events: 2_000, dashboardRequests: 300, reconcile: [10_000, 100_000] };
-const INGEST_CONCURRENCY = 32;
+  ? { runs: 2, deliveries: 150, concurrencies: [1, 32], fixedRate: { perSecond: 50, shots: 100 }, dashboardRequests: 40, dashboardRate: { perSecond: 10, shots: 30 }, latencies: [0, 75], reconcile: [1_000, 5_000] }
+  : { runs: 5, deliveries: 1_000, concurrencies: [1, 8, 32, 64], fixedRate: { perSecond: 150, shots: 600 }, dashboardRequests: 200, dashboardRate: { perSecond: 20, shots: 100 }, latencies: [0, 75], reconcile: [10_000, 100_000, 1_000_000] };
+// Partial runs: --users 100000,1000000 (reconcile sizes), --concurrency 32 (ingestion), --runs 3.
+if (values.users) SIZES.reconcile = values.users.split(',').map(Number);
+if (values.concurrency) SIZES.concurrencies = values.concurrency.split(',').map(Number);
+if (values.runs) SIZES.runs = Number(values.runs);
+const partial = Boolean(values.only || values.users || values.concurrency || values.runs);
 const DASHBOARD_CONCURRENCY = 8;
+const POSTS = [0, 10, 1000];
 const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-
-interface LoadResult {
-  requests: number;
-  errors: number;
-  seconds: number;
-  perSecond: number;
-  p50: number;
-  p99: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
-async function load(requests: (() => Promise<Response>)[], concurrency: number): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let errors = 0;
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < requests.length) {
-        const request = requests[next++]!;
-        const t = performance.now();
-        const response = await request().catch(() => null);
-        if (!response || !response.ok) errors++;
-        await response?.arrayBuffer().catch(() => undefined);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { requests: requests.length, errors, seconds, perSecond: requests.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
-}
+const OUT = path.join(ROOT, 'bench', 'results');
+const NAME = partial ? `only-${[...only].join('-')}${values.quick ? '-quick' : ''}` : values.quick ? 'quick' : 'latest';
+/** Node's flags in `npm run users:reconcile`, so that the measured process runs as the command does. */
+/** The charts of a full run are bench/results/<chart>.svg (the README shows them); others carry the run's name. */
+const chartFile = (chart: string) => (NAME === 'latest' ? `${chart}.svg` : `${NAME}-${chart}.svg`);
+const RECONCILE_NODE_FLAGS = (() => {
+  const command = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['users:reconcile']!;
+  const [, ...words] = command.split(' ');
+  return words.slice(0, words.indexOf('scripts/users-reconcile.ts'));
+})();
 
 async function startServer(script: string, args: string[]): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [TSX, script, String(port), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+    let ready = false;
+    // Its log lines keep coming: read and drop them.
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (!ready && chunk.toString().includes('ready')) {
+        ready = true;
+        resolve();
+      }
+    });
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
   return {
@@ -77,6 +89,18 @@ async function startServer(script: string, args: string[]): Promise<{ url: strin
     },
   };
 }
+
+/** Figures of one kind from several runs: median and range of each. */
+const summarise = (results: LoadResult[]) => ({
+  perSecond: spread(results.map((r) => r.perSecond)),
+  p50: spread(results.map((r) => r.p50)),
+  p99: spread(results.map((r) => r.p99)),
+  errors: results.reduce((sum, r) => sum + r.errors, 0),
+  errorSamples: results.flatMap((r) => r.errorSamples).slice(0, 3),
+});
+type Summary = ReturnType<typeof summarise>;
+
+const fmt = (s: Spread, digits = 0) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
 
 ensureProductionBuild();
 const dir = await makeTempClusterDir('clerk-prisma-bench-');
@@ -91,6 +115,7 @@ async function database(name: string): Promise<string> {
   await applyMigrations(url);
   return url;
 }
+/** Top-level statements the database has run (pg_stat_statements): round trips, whatever runs inside a function. */
 async function statements(name: string): Promise<number> {
   const { rows } = await admin.query<{ calls: string | null }>(
     `SELECT sum(calls) AS calls FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1)`,
@@ -99,157 +124,41 @@ async function statements(name: string): Promise<number> {
   return Number(rows[0]?.calls ?? 0);
 }
 
-const results: Record<string, unknown> = { machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }, at: new Date().toISOString(), quick: values.quick };
+const results: Record<string, unknown> = {
+  machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+  at: new Date().toISOString(),
+  quick: values.quick,
+  runs: SIZES.runs,
+};
+const charts: Record<string, string> = {};
+/** The app's environment (emulator keys, our database, the bench routes on): a second instance gets the same. */
+let appEnv: Record<string, string> = {};
 const stops: (() => Promise<void>)[] = [];
 try {
   const appPort = await freePort();
   const appUrl = `http://localhost:${appPort}`;
-  const emulator = await startEmulatorProcess({ port: 0, dataDir: null, appUrl, webhookUrl: null, tokenTtlSeconds: 3600, output: 'pipe' });
+  const emulator = await startEmulatorProcess({ port: 0, dataDir: null, appUrl, webhookUrl: null, tokenTtlSeconds: 4 * 3600, output: 'pipe' });
   stops.push(() => emulator.stop());
+  const control = new EmulatorControl(emulator.url, emulator.secretKey, emulator.controlToken);
   const oursUrl = await database('bench_ours');
-  const app = await startApp({ ...emulator.appEnv, DATABASE_URL: oursUrl, LOG_LEVEL: 'warn' }, { port: appPort });
+  // Logs at their default level (info: one line per delivery), as in production.
+  appEnv = { ...emulator.appEnv, DATABASE_URL: oursUrl, BENCH_ROUTES: '1' };
+  // BENCH_PROFILE_DIR=/some/dir: the app writes a CPU profile there when it stops (where a delivery's time goes).
+  const nodeArgs = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const app = await startApp(appEnv, { port: appPort, keepOutputAfterReady: false, nodeArgs });
   stops.push(() => app.stop());
 
-  // 1. Webhook ingestion --------------------------------------------------------
-  console.log(`bench: webhook ingestion, ${SIZES.events} users + 20% duplicates at concurrency ${INGEST_CONCURRENCY}`);
-  const secret = emulator.webhookSecret;
-  const makeEvents = () => {
-    const unique = Array.from({ length: SIZES.events }, () => delivery('user.created', newClerkUser()));
-    const all = [...unique, ...unique.slice(0, Math.floor(SIZES.events * 0.2))];
-    for (let i = all.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [all[i], all[j]] = [all[j]!, all[i]!];
-    }
-    return { unique: unique.length, all: all.map((d) => ({ d, headers: signedHeaders(d, { secret }) })) };
-  };
-  const ingest = async (label: string, url: string, db: string) => {
-    const events = makeEvents();
-    const before = await statements(db);
-    const result = await load(events.all.map(({ d, headers }) => () => fetch(url, { method: 'POST', headers, body: d.body })), INGEST_CONCURRENCY);
-    const queries = ((await statements(db)) - before) / events.all.length;
-    console.log(`  ${label}: ${result.perSecond.toFixed(0)}/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ${queries.toFixed(1)} queries/event, ${result.errors} errors`);
-    return { ...result, queriesPerEvent: queries };
-  };
-  const seedUrl = await database('bench_seed');
-  const floorUrl = await database('bench_floor');
-  const seed = await startServer('bench/servers/seed-webhook.ts', [seedUrl, secret]);
-  stops.push(() => seed.stop());
-  const floor = await startServer('bench/servers/floor-webhook.ts', [floorUrl, secret]);
-  stops.push(() => floor.stop());
-  // Warm each up (JIT, pools, Next's route compilation) before measuring.
-  for (const url of [`${appUrl}/api/webhooks/clerk`, seed.url, floor.url]) {
-    const warm = makeEvents().all.slice(0, 50);
-    await load(warm.map(({ d, headers }) => () => fetch(url, { method: 'POST', headers, body: d.body })), 8);
-  }
-  const ingestion = {
-    ours: await ingest('ours (next start)', `${appUrl}/api/webhooks/clerk`, 'bench_ours'),
-    seed: await ingest('seed handler', seed.url, 'bench_seed'),
-    floor: await ingest('floor (node:http + pg)', floor.url, 'bench_floor'),
-  };
-  results.ingestion = ingestion;
+  if (only.has('ingestion')) results.ingestion = await benchIngestion(app, emulator.webhookSecret);
+  if (only.has('dashboard')) results.dashboard = await benchDashboard(appUrl, control, emulator.url, emulator.secretKey);
+  await app.stop();
+  stops.pop();
+  if (only.has('reconcile')) results.reconcile = await benchReconcile(appUrl);
 
-  // 2. Dashboard ----------------------------------------------------------------
-  console.log(`bench: /dashboard, ${SIZES.dashboardRequests} requests per user at concurrency ${DASHBOARD_CONCURRENCY}`);
-  const dashboardDb = new pg.Client({ connectionString: oursUrl });
-  await dashboardDb.connect();
-  const seedDashboard = await startServer('bench/servers/seed-dashboard.ts', [oursUrl, emulator.url, emulator.secretKey, emulator.jwtKey]);
-  stops.push(() => seedDashboard.stop());
-  const dashboard: Record<string, unknown> = {};
-  for (const postCount of [0, 10, 1000]) {
-    const createResponse = await fetch(`${emulator.url}/v1/users`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${emulator.secretKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ email_address: [`bench-${postCount}-${Date.now()}@example.test`], first_name: 'Bench', last_name: `${postCount}` }),
-    });
-    const clerkUser = (await createResponse.json()) as { id: string };
-    const session = await new EmulatorControl(emulator.url, emulator.secretKey, emulator.controlToken).signIn(clerkUser.id);
-    const cookie = session.cookies.map((c) => c.split(';')[0]).join('; ');
-    // First visit provisions the row just in time; then add the posts.
-    await fetch(`${appUrl}/dashboard`, { headers: { cookie } });
-    const { rows } = await dashboardDb.query<{ id: string }>('SELECT id FROM "User" WHERE "clerkId" = $1', [clerkUser.id]);
-    if (postCount > 0) {
-      await dashboardDb.query(
-        `INSERT INTO "Post" (id, "userId", title, content, "createdAt") SELECT md5(random()::text || g), $1, 'Post ' || g, repeat('text ', 40), now() - (g || ' seconds')::interval FROM generate_series(1, $2) g`,
-        [rows[0]!.id, postCount],
-      );
-    }
-    const run = async (url: string) => {
-      await load(Array.from({ length: 20 }, () => () => fetch(url, { headers: { cookie } })), 4);
-      const before = await statements('bench_ours');
-      const result = await load(Array.from({ length: SIZES.dashboardRequests }, () => () => fetch(url, { headers: { cookie } })), DASHBOARD_CONCURRENCY);
-      return { ...result, queriesPerRequest: ((await statements('bench_ours')) - before) / SIZES.dashboardRequests };
-    };
-    const ours = await run(`${appUrl}/dashboard`);
-    const seedWay = await run(`${seedDashboard.url}/`);
-    dashboard[`${postCount} posts`] = { ours, seed: seedWay };
-    console.log(`  ${postCount} posts: ours ${ours.perSecond.toFixed(0)}/s p99 ${ours.p99.toFixed(1)} ms ${ours.queriesPerRequest.toFixed(1)} q/req; seed ${seedWay.perSecond.toFixed(0)}/s p99 ${seedWay.p99.toFixed(1)} ms ${seedWay.queriesPerRequest.toFixed(1)} q/req`);
-  }
-  await dashboardDb.end();
-  results.dashboard = dashboard;
-
-  // 3. Reconcile, from a database seeded with drift, through injected 429s ---------------
-  const reconcile: Record<string, unknown> = {};
-  for (const count of SIZES.reconcile) {
-    console.log(`bench: reconcile of ${count} emulated users, from drift, with 429s`);
-    const recon = await startEmulatorProcess({ port: 0, dataDir: null, appUrl, webhookUrl: null, tokenTtlSeconds: 3600, output: 'pipe' });
-    const reconControl = new EmulatorControl(recon.url, recon.secretKey, recon.controlToken);
-    await reconControl.bulkUsers(count, `recon${count}`);
-    type Exported = [string, string | null, string | null, string | null, number];
-    const truth = await reconControl.exportUsers();
-    const dbName = `bench_reconcile_${count}`;
-    const url = await database(dbName);
-    const db = new pg.Client({ connectionString: url });
-    await db.connect();
-    // Drift: 40% missing, 30% stale (old version, wrong name), 30% current; 1% extra rows with posts; 0.5% tombstoned.
-    const insertUsers = async (rows: (string | null | Date)[][]) => {
-      for (let i = 0; i < rows.length; i += 1000) {
-        const chunk = rows.slice(i, i + 1000);
-        const placeholders = chunk.map((_, j) => `($${j * 5 + 1}, $${j * 5 + 2}, $${j * 5 + 3}, $${j * 5 + 4}, $${j * 5 + 5}, now())`).join(',');
-        await db.query(`INSERT INTO "User" (id, "clerkId", email, name, "clerkUpdatedAt", "updatedAt") VALUES ${placeholders}`, chunk.flat());
-      }
-    };
-    const stale = truth.slice(Math.floor(count * 0.4), Math.floor(count * 0.7));
-    const current = truth.slice(Math.floor(count * 0.7));
-    const tombstoned = current.slice(0, Math.floor(count * 0.005));
-    const fullName = (u: Exported) => [u[2], u[3]].filter(Boolean).join(' ') || null;
-    await insertUsers([
-      ...stale.map((u) => [`s_${u[0]}`, u[0], u[1], 'Stale Name', new Date(u[4] - 1000)]),
-      ...current.slice(tombstoned.length).map((u) => [`c_${u[0]}`, u[0], u[1], fullName(u), new Date(u[4])]),
-      ...Array.from({ length: Math.floor(count * 0.01) }, (_, i) => [`x_${i}`, `user_extra_${i}`, `extra-${i}@example.test`, 'Extra', new Date(0)]),
-    ]);
-    await db.query(`INSERT INTO "Post" (id, "userId", title, content) SELECT 'p_' || id, id, 'orphan', 'x' FROM "User" WHERE "clerkId" LIKE 'user_extra_%'`);
-    for (const u of tombstoned) await db.query(`INSERT INTO "DeletedClerkUser" ("clerkId", "deletedAt") VALUES ($1, now())`, [u[0]]);
-    await reconControl.rateLimit(6, 1);
-
-    const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [TSX, 'bench/reconcile-worker.ts', recon.url, recon.secretKey], { cwd: ROOT, env: { ...process.env, DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`reconcile worker exited with ${code}`))));
-    });
-    await recon.stop();
-    const parsed = JSON.parse(output.trim().split('\n').pop()!) as { seconds: number; maxRssMb: number; summary: Record<string, number> };
-
-    // Equal to the emulator's truth?
-    const tombstonedIds = new Set(tombstoned.map((u) => u[0]));
-    const expected = new Map(truth.filter((u) => !tombstonedIds.has(u[0])).map((u) => [u[0], `${u[1]}|${fullName(u) ?? ''}`]));
-    const { rows } = await db.query<{ clerkId: string; email: string; name: string | null }>('SELECT "clerkId", email, name FROM "User"');
-    const orphans = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM "Post"`)).rows[0]!.n);
-    await db.end();
-    let mismatches = rows.length === expected.size ? 0 : Math.abs(rows.length - expected.size);
-    for (const row of rows) if (expected.get(row.clerkId) !== `${row.email}|${row.name ?? ''}`) mismatches++;
-    const equal = mismatches === 0 && orphans === 0;
-    reconcile[`${count}`] = { ...parsed, drift: { missing: Math.floor(count * 0.4), stale: stale.length, extra: Math.floor(count * 0.01), tombstoned: tombstoned.length }, equalToTruth: equal, mismatches };
-    console.log(`  ${count} users: ${parsed.seconds.toFixed(1)} s, peak RSS ${parsed.maxRssMb.toFixed(0)} MB, ${JSON.stringify(parsed.summary)}, equal to Clerk's truth: ${equal}`);
-    if (!equal) throw new Error(`reconcile of ${count} users left ${mismatches} mismatches and ${orphans} orphan posts`);
-  }
-  results.reconcile = reconcile;
-
-  await mkdir(path.join(ROOT, 'bench', 'results'), { recursive: true });
-  const name = values.quick ? 'quick' : 'latest';
-  await writeFile(path.join(ROOT, 'bench', 'results', `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
-  await writeFile(path.join(ROOT, 'bench', 'results', `${name}.md`), markdown(results));
-  console.log(`bench: wrote bench/results/${name}.md and ${name}.json`);
+  await mkdir(OUT, { recursive: true });
+  await writeFile(path.join(OUT, `${NAME}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(path.join(OUT, `${NAME}.md`), markdown(results));
+  for (const [chart, svg] of Object.entries(charts)) await writeFile(path.join(OUT, chartFile(chart)), svg);
+  console.log(`bench: wrote bench/results/${NAME}.md, ${NAME}.json${Object.keys(charts).length ? ' and the charts' : ''}`);
 } finally {
   for (const stop of stops.reverse()) await stop().catch(() => {});
   await admin.end().catch(() => {});
@@ -258,43 +167,369 @@ try {
 }
 process.exit(0);
 
+// 1. Webhook ingestion ------------------------------------------------------------
+
+interface Contender {
+  name: string;
+  /** Where each delivery goes (two URLs: the client alternates, as a load balancer would). */
+  urls: string[];
+  database: string | null;
+  /** The answer each delivery must get, first and as a duplicate. */
+  first: (status: number, body: string) => string | null;
+  duplicate: (status: number, body: string) => string | null;
+}
+
+function expectBody(wanted: string) {
+  return (status: number, body: string) => (status === 200 && body === wanted ? null : `${status} ${body.slice(0, 120)}`);
+}
+
+async function benchIngestion(app: RunningApp, secret: string) {
+  console.log(`bench: webhook ingestion, ${SIZES.runs} runs of ${SIZES.deliveries} new users then the same again as duplicates, at concurrency ${SIZES.concurrencies.join(', ')}`);
+  const correctFloorDb = await database('bench_floor_correct');
+  const upsertFloorDb = await database('bench_floor_upsert');
+  const correctFloor = await startServer('bench/servers/correct-floor-webhook.ts', [correctFloorDb, secret]);
+  stops.push(() => correctFloor.stop());
+  const upsertFloor = await startServer('bench/servers/floor-webhook.ts', [upsertFloorDb, secret]);
+  stops.push(() => upsertFloor.stop());
+  // A second instance of ours on the same database (the chaos test's setup), for the two-instance figure.
+  const second = await startApp(appEnv, { keepOutputAfterReady: false });
+  stops.push(() => second.stop());
+
+  const contenders: Contender[] = [
+    { name: 'ours', urls: [`${app.url}/api/webhooks/clerk`], database: 'bench_ours', first: expectBody('{"outcome":"applied"}'), duplicate: expectBody('{"outcome":"duplicate"}') },
+    { name: 'ceiling', urls: [`${app.url}/api/bench/empty`], database: null, first: expectBody('{"outcome":"ignored"}'), duplicate: expectBody('{"outcome":"ignored"}') },
+    { name: 'correct floor', urls: [correctFloor.url], database: 'bench_floor_correct', first: expectBody('{"outcome":"applied"}'), duplicate: expectBody('{"outcome":"duplicate"}') },
+    { name: 'one-upsert floor', urls: [upsertFloor.url], database: 'bench_floor_upsert', first: expectBody('ok'), duplicate: expectBody('ok') },
+  ];
+  const twoInstances: Contender = { ...contenders[0]!, name: 'ours, two instances', urls: [`${app.url}/api/webhooks/clerk`, `${second.url}/api/webhooks/clerk`] };
+
+  const shotsFor = (contender: Contender, count: number) => {
+    const deliveries = Array.from({ length: count }, () => delivery('user.created', newClerkUser()));
+    const make = (check: Contender['first']) =>
+      deliveries.map((d, i): Shot => {
+        const headers = signedHeaders(d, { secret });
+        return { send: () => fetch(contender.urls[i % contender.urls.length]!, { method: 'POST', headers, body: d.body, redirect: 'manual' }), check };
+      });
+    return { firsts: make(contender.first), duplicates: make(contender.duplicate) };
+  };
+  const measure = async (contender: Contender, concurrency: number) => {
+    const { firsts, duplicates } = shotsFor(contender, SIZES.deliveries);
+    const before = contender.database ? await statements(contender.database) : 0;
+    const first = await closedLoop(firsts, concurrency);
+    const middle = contender.database ? await statements(contender.database) : 0;
+    const duplicate = await closedLoop(duplicates, concurrency);
+    const after = contender.database ? await statements(contender.database) : 0;
+    return { first, duplicate, statementsPerFirst: (middle - before) / firsts.length, statementsPerDuplicate: (after - middle) / duplicates.length };
+  };
+
+  // Warm every contender up (JIT, pools, route compilation) before measuring.
+  for (const contender of [...contenders, twoInstances]) await closedLoop(shotsFor(contender, 100).firsts, 8);
+
+  const byConcurrency: Record<string, Record<string, { first: Summary; duplicate: Summary; statementsPerFirst: number; statementsPerDuplicate: number }>> = {};
+  for (const concurrency of SIZES.concurrencies) {
+    const field = concurrency === 32 ? [...contenders, twoInstances] : contenders;
+    const runs = new Map<string, Awaited<ReturnType<typeof measure>>[]>();
+    for (let run = 0; run < SIZES.runs; run++) {
+      for (const contender of rotated(field, run)) {
+        const result = await measure(contender, concurrency);
+        runs.set(contender.name, [...(runs.get(contender.name) ?? []), result]);
+      }
+    }
+    byConcurrency[concurrency] = Object.fromEntries(
+      [...runs].map(([name, list]) => [
+        name,
+        {
+          first: summarise(list.map((r) => r.first)),
+          duplicate: summarise(list.map((r) => r.duplicate)),
+          statementsPerFirst: spread(list.map((r) => r.statementsPerFirst)).median,
+          statementsPerDuplicate: spread(list.map((r) => r.statementsPerDuplicate)).median,
+        },
+      ]),
+    );
+    for (const [name, x] of Object.entries(byConcurrency[concurrency]!)) {
+      console.log(`  c=${concurrency} ${name}: firsts ${fmt(x.first.perSecond)}/s p99 ${fmt(x.first.p99, 1)} ms; duplicates ${fmt(x.duplicate.perSecond)}/s; ${x.statementsPerFirst.toFixed(1)} statements/first; ${x.first.errors + x.duplicate.errors} wrong answers`);
+    }
+  }
+
+  // Latency at a fixed rate, below every contender's capacity: what a delivery waits when the server is not saturated.
+  const fixedRuns = new Map<string, LoadResult[]>();
+  for (let run = 0; run < SIZES.runs; run++) {
+    for (const contender of rotated(contenders, run)) {
+      const result = await openLoop(shotsFor(contender, SIZES.fixedRate.shots).firsts, SIZES.fixedRate.perSecond);
+      fixedRuns.set(contender.name, [...(fixedRuns.get(contender.name) ?? []), result]);
+    }
+  }
+  const fixedRate = Object.fromEntries([...fixedRuns].map(([name, list]) => [name, summarise(list)]));
+  for (const [name, x] of Object.entries(fixedRate)) console.log(`  at ${SIZES.fixedRate.perSecond}/s ${name}: p50 ${fmt(x.p50, 1)} ms, p99 ${fmt(x.p99, 1)} ms`);
+
+  const wrong = Object.values(byConcurrency).flatMap((field) => Object.entries(field).filter(([, x]) => x.first.errors + x.duplicate.errors > 0));
+  if (wrong.length > 0) throw new Error(`wrong answers during ingestion: ${JSON.stringify(wrong.map(([name, x]) => [name, x.first.errorSamples, x.duplicate.errorSamples]))}`);
+
+  const names = contenders.map((c) => c.name);
+  charts['ingestion-by-concurrency'] = lineChart({
+    title: 'Webhook ingestion: first deliveries per second (median, range of runs)',
+    xLabel: 'concurrency',
+    yLabel: 'deliveries / s',
+    xs: SIZES.concurrencies,
+    series: names.map((name) => ({
+      name,
+      points: SIZES.concurrencies.map((c) => {
+        const s = byConcurrency[c]![name]!.first.perSecond;
+        return { x: c, y: s.median, low: s.min, high: s.max };
+      }),
+    })),
+  });
+  await Promise.all([correctFloor.stop(), upsertFloor.stop(), second.stop()]);
+  stops.splice(-3);
+  return { deliveriesPerRun: SIZES.deliveries, byConcurrency, fixedRate: { perSecond: SIZES.fixedRate.perSecond, shots: SIZES.fixedRate.shots, results: fixedRate } };
+}
+
+// 2. Dashboard ---------------------------------------------------------------------
+
+async function benchDashboard(appUrl: string, control: EmulatorControl, emulatorUrl: string, secretKey: string) {
+  console.log(`bench: /dashboard against the tutorial's page, ${SIZES.runs} runs of ${SIZES.dashboardRequests} requests at concurrency ${DASHBOARD_CONCURRENCY}, Backend API ${SIZES.latencies.join(' and ')} ms away`);
+  const db = new pg.Client({ connectionString: appEnv.DATABASE_URL });
+  await db.connect();
+  const cases: Record<string, Record<string, Summary & { statementsPerRequest: number; backendApiCallsPerRequest: number }>> = {};
+  const fixed: Record<string, Record<string, Summary>> = {};
+  for (const postCount of POSTS) {
+    const email = `bench-${postCount}-${Date.now()}@example.test`;
+    const created = await fetch(`${emulatorUrl}/v1/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email_address: [email], first_name: 'Bench', last_name: `Posts${postCount}` }),
+    });
+    const clerkUser = (await created.json()) as { id: string };
+    const session = await control.signIn(clerkUser.id);
+    const cookie = session.cookies.map((c) => c.split(';')[0]).join('; ');
+    // The first visit provisions the row just in time; then the posts.
+    const provisioned = await fetch(`${appUrl}/dashboard`, { headers: { cookie }, redirect: 'manual' });
+    if (provisioned.status !== 200) throw new Error(`/dashboard answered ${provisioned.status} to a signed-in user`);
+    const { rows } = await db.query<{ id: string }>('SELECT id FROM "User" WHERE "clerkId" = $1', [clerkUser.id]);
+    if (postCount > 0) {
+      await db.query(
+        `INSERT INTO "Post" (id, "userId", title, content, "createdAt") SELECT md5(random()::text || g), $1, 'Post ' || g, repeat('text ', 40), now() - (g || ' seconds')::interval FROM generate_series(1, $2) g`,
+        [rows[0]!.id, postCount],
+      );
+    }
+    // Every answer: 200 (no redirect to sign-in), this user's page, and as many posts as each page shows.
+    const shows = (body: string, posts: number) => body.includes(email) && (body.match(/<li/g)?.length ?? 0) >= posts;
+    const pages = [
+      { name: 'ours', url: `${appUrl}/dashboard`, check: (status: number, body: string) => (status === 200 && shows(body, Math.min(postCount, 10)) ? null : `${status}`) },
+      { name: 'tutorial page', url: `${appUrl}/bench/seed-dashboard`, check: (status: number, body: string) => (status === 200 && shows(body, postCount) ? null : `${status}`) },
+    ];
+    const shots = (page: (typeof pages)[number], count: number) => Array.from({ length: count }, (): Shot => ({ send: () => fetch(page.url, { headers: { cookie }, redirect: 'manual' }), check: page.check }));
+    for (const latency of SIZES.latencies) {
+      await control.backendApiLatency(latency);
+      const label = `${postCount} posts, Backend API ${latency} ms`;
+      const runs = new Map<string, { result: LoadResult; statements: number; calls: number }[]>();
+      for (const page of pages) await closedLoop(shots(page, 20), 4); // warm
+      for (let run = 0; run < SIZES.runs; run++) {
+        for (const page of rotated(pages, run)) {
+          const [statementsBefore, callsBefore] = [await statements('bench_ours'), (await control.backendApiCalls()).total];
+          const result = await closedLoop(shots(page, SIZES.dashboardRequests), DASHBOARD_CONCURRENCY);
+          const [statementsAfter, callsAfter] = [await statements('bench_ours'), (await control.backendApiCalls()).total];
+          runs.set(page.name, [...(runs.get(page.name) ?? []), { result, statements: (statementsAfter - statementsBefore) / SIZES.dashboardRequests, calls: (callsAfter - callsBefore) / SIZES.dashboardRequests }]);
+        }
+      }
+      cases[label] = Object.fromEntries(
+        [...runs].map(([name, list]) => [
+          name,
+          {
+            ...summarise(list.map((x) => x.result)),
+            statementsPerRequest: spread(list.map((x) => x.statements)).median,
+            // The counter read itself is not a Backend API call (control API), so this is the page's own.
+            backendApiCallsPerRequest: spread(list.map((x) => x.calls)).median,
+          },
+        ]),
+      );
+      const fixedRuns = new Map<string, LoadResult[]>();
+      for (let run = 0; run < SIZES.runs; run++) {
+        for (const page of rotated(pages, run)) fixedRuns.set(page.name, [...(fixedRuns.get(page.name) ?? []), await openLoop(shots(page, SIZES.dashboardRate.shots), SIZES.dashboardRate.perSecond)]);
+      }
+      fixed[label] = Object.fromEntries([...fixedRuns].map(([name, list]) => [name, summarise(list)]));
+      for (const [name, x] of Object.entries(cases[label]!)) {
+        console.log(`  ${label}: ${name} ${fmt(x.perSecond)}/s p50 ${fmt(x.p50, 1)} p99 ${fmt(x.p99, 1)} ms, ${x.statementsPerRequest.toFixed(1)} statements and ${x.backendApiCallsPerRequest.toFixed(2)} Backend API calls per request; at ${SIZES.dashboardRate.perSecond}/s p99 ${fmt(fixed[label]![name]!.p99, 1)} ms`);
+      }
+      const wrong = Object.entries(cases[label]!).filter(([, x]) => x.errors > 0);
+      if (wrong.length > 0) throw new Error(`wrong answers from the dashboard (${label}): ${JSON.stringify(wrong.map(([name, x]) => [name, x.errorSamples]))}`);
+    }
+  }
+  await control.backendApiLatency(0);
+  await db.end();
+  charts['dashboard-by-posts'] = barChart({
+    title: 'Dashboard: requests per second (median of runs)',
+    yLabel: 'requests / s',
+    groups: POSTS.map((posts) => ({
+      label: `${posts} posts`,
+      bars: SIZES.latencies.flatMap((latency) =>
+        ['ours', 'tutorial page'].map((name) => ({ name: `${name}, Backend API ${latency} ms`, value: cases[`${posts} posts, Backend API ${latency} ms`]![name]!.perSecond.median })),
+      ),
+    })),
+  });
+  return { requestsPerRun: SIZES.dashboardRequests, concurrency: DASHBOARD_CONCURRENCY, cases, fixedRate: { perSecond: SIZES.dashboardRate.perSecond, shots: SIZES.dashboardRate.shots, results: fixed } };
+}
+
+// 3. Reconcile, from a database seeded with drift, through injected 429s ------------------
+
+
+async function benchReconcile(appUrl: string) {
+  const reconcile: Record<string, unknown> = {};
+  for (const count of SIZES.reconcile) {
+    console.log(`bench: reconcile of ${count} emulated users, from drift, with 429s`);
+    const recon = await startEmulatorProcess({ port: 0, dataDir: null, appUrl, webhookUrl: null, tokenTtlSeconds: 3600, output: 'pipe', heapMb: count > 200_000 ? 12_288 : undefined });
+    try {
+      const reconControl = new EmulatorControl(recon.url, recon.secretKey, recon.controlToken);
+      for (let made = 0; made < count; made += 100_000) await reconControl.bulkUsers(Math.min(100_000, count - made), `recon${count}-${made}`);
+      type Exported = [string, string | null, string | null, string | null, number];
+      const truth = await reconControl.exportUsers();
+      const dbName = `bench_reconcile_${count}`;
+      const url = await database(dbName);
+      const db = new pg.Client({ connectionString: url });
+      db.on('error', () => {}); // the cluster stopping under a failed run must not hide why it failed
+      await db.connect();
+      // Drift: 40% missing, 30% stale (old version, wrong name), 30% current; 1% extra rows with posts; 0.5% tombstoned.
+      const insertUsers = async (rows: (string | null | Date)[][]) => {
+        for (let i = 0; i < rows.length; i += 5000) {
+          const chunk = rows.slice(i, i + 5000);
+          await db.query(
+            `INSERT INTO "User" (id, "clerkId", email, name, "clerkUpdatedAt", "updatedAt")
+             SELECT id, clerk_id, email, name, version, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamp[]) AS t(id, clerk_id, email, name, version)`,
+            [0, 1, 2, 3, 4].map((column) => chunk.map((row) => (column === 4 ? (row[4] as Date).toISOString().replace('Z', '') : row[column]))),
+          );
+        }
+      };
+      const stale = truth.slice(Math.floor(count * 0.4), Math.floor(count * 0.7));
+      const current = truth.slice(Math.floor(count * 0.7));
+      const tombstoned = current.slice(0, Math.floor(count * 0.005));
+      const fullName = (u: Exported) => [u[2], u[3]].filter(Boolean).join(' ') || null;
+      await insertUsers([
+        ...stale.map((u) => [`s_${u[0]}`, u[0], u[1], 'Stale Name', new Date(u[4] - 1000)]),
+        ...current.slice(tombstoned.length).map((u) => [`c_${u[0]}`, u[0], u[1], fullName(u), new Date(u[4])]),
+        ...Array.from({ length: Math.floor(count * 0.01) }, (_, i) => [`x_${i}`, `user_extra_${i}`, `extra-${i}@example.test`, 'Extra', new Date(0)]),
+      ]);
+      await db.query(`INSERT INTO "Post" (id, "userId", title, content) SELECT 'p_' || id, id, 'orphan', 'x' FROM "User" WHERE "clerkId" LIKE 'user_extra_%'`);
+      await db.query(`INSERT INTO "DeletedClerkUser" ("clerkId", "deletedAt") SELECT unnest($1::text[]), now()`, [tombstoned.map((u) => u[0])]);
+      await reconControl.rateLimit(6, 1);
+
+      const output = await new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, [...RECONCILE_NODE_FLAGS, 'bench/reconcile-worker.ts', recon.url, recon.secretKey], {
+          cwd: ROOT,
+          env: { ...process.env, DATABASE_URL: url },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`reconcile worker exited with ${code}`))));
+      });
+      const parsed = JSON.parse(output.trim().split('\n').pop()!) as { seconds: number; maxRssMb: number; atPeakMb: Record<string, number>; summary: Record<string, number> };
+
+      // Equal to the emulator's truth?
+      const tombstonedIds = new Set(tombstoned.map((u) => u[0]));
+      const expected = new Map(truth.filter((u) => !tombstonedIds.has(u[0])).map((u) => [u[0], `${u[1]}|${fullName(u) ?? ''}`]));
+      let mismatches = 0;
+      let rowCount = 0;
+      const cursor = 'SELECT "clerkId", email, name FROM "User" WHERE "clerkId" > $1 ORDER BY "clerkId" LIMIT 20000';
+      for (let after = ''; ; ) {
+        const { rows } = await db.query<{ clerkId: string; email: string; name: string | null }>(cursor, [after]);
+        if (rows.length === 0) break;
+        rowCount += rows.length;
+        for (const row of rows) if (expected.get(row.clerkId) !== `${row.email}|${row.name ?? ''}`) mismatches++;
+        after = rows[rows.length - 1]!.clerkId;
+      }
+      mismatches += Math.abs(rowCount - expected.size);
+      const orphans = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM "Post"`)).rows[0]!.n);
+      await db.end();
+      const equal = mismatches === 0 && orphans === 0;
+      reconcile[`${count}`] = { ...parsed, drift: { missing: Math.floor(count * 0.4), stale: stale.length, extra: Math.floor(count * 0.01), tombstoned: tombstoned.length }, equalToTruth: equal, mismatches };
+      console.log(`  ${count} users: ${parsed.seconds.toFixed(1)} s, peak RSS ${parsed.maxRssMb.toFixed(0)} MB (at the peak, MB: ${JSON.stringify(parsed.atPeakMb)}), ${JSON.stringify(parsed.summary)}, equal to Clerk's truth: ${equal}`);
+      if (!equal) throw new Error(`reconcile of ${count} users left ${mismatches} mismatches and ${orphans} orphan posts`);
+      await admin.query(`DROP DATABASE "${dbName}"`);
+    } finally {
+      await recon.stop();
+    }
+  }
+  const sizes = Object.keys(reconcile);
+  const of = (count: string) => reconcile[count] as { seconds: number; maxRssMb: number };
+  charts['reconcile-time'] = barChart({ title: 'Reconcile from drift: seconds', yLabel: 'seconds', groups: sizes.map((count) => ({ label: `${Number(count).toLocaleString('en')} users`, bars: [{ name: 'reconcile', value: of(count).seconds }] })) });
+  charts['reconcile-memory'] = barChart({ title: 'Reconcile from drift: peak RSS of the process', yLabel: 'MB', groups: sizes.map((count) => ({ label: `${Number(count).toLocaleString('en')} users`, bars: [{ name: 'peak RSS', value: of(count).maxRssMb }] })) });
+  return reconcile;
+}
+
+// The report ------------------------------------------------------------------------
+
 function markdown(r: Record<string, unknown>): string {
-  const ingestion = r.ingestion as Record<'ours' | 'seed' | 'floor', LoadResult & { queriesPerEvent: number }>;
-  const dashboard = r.dashboard as Record<string, { ours: LoadResult & { queriesPerRequest: number }; seed: LoadResult & { queriesPerRequest: number } }>;
-  const reconcile = r.reconcile as Record<string, { seconds: number; maxRssMb: number; summary: Record<string, number>; equalToTruth: boolean }>;
   const machine = r.machine as Record<string, unknown>;
-  const row = (label: string, x: LoadResult, extra: string) => `| ${label} | ${x.perSecond.toFixed(0)} | ${x.p50.toFixed(1)} | ${x.p99.toFixed(1)} | ${extra} | ${x.errors} |`;
   const lines = [
-    `# Benchmarks`,
+    '# Benchmarks',
     '',
-    `Run ${String(r.at)} on ${String(machine.cpus)} cores (${String(machine.cpu)}), ${String(machine.memoryGb)} GiB, Node ${String(machine.node)}. All figures from one run, side by side.`,
-    '',
-    `## Webhook ingestion (${ingestion.ours.requests} deliveries: distinct users + 20% duplicates, concurrency ${INGEST_CONCURRENCY})`,
-    '',
-    '| handler | deliveries/s | p50 ms | p99 ms | queries/event | errors (non-2xx) |',
-    '|---|---|---|---|---|---|',
-    row('ours (`next start`)', ingestion.ours, ingestion.ours.queriesPerEvent.toFixed(1)),
-    row('seed handler (plain create)', ingestion.seed, ingestion.seed.queriesPerEvent.toFixed(1)),
-    row('floor (`node:http` + one `pg` upsert)', ingestion.floor, ingestion.floor.queriesPerEvent.toFixed(1)),
-    '',
-    `Ours / floor: ${(ingestion.ours.perSecond / ingestion.floor.perSecond).toFixed(2)}× the throughput, ${(ingestion.ours.p99 / ingestion.floor.p99).toFixed(1)}× the p99. Ours / seed: ${(ingestion.ours.perSecond / ingestion.seed.perSecond).toFixed(2)}× the throughput; the seed answers every duplicate with a 500 (its "errors").`,
-    '',
-    `## /dashboard (${dashboard['0 posts']?.ours.requests} requests per case, concurrency ${DASHBOARD_CONCURRENCY})`,
-    '',
-    '| posts | ours req/s | ours p99 ms | ours queries/req | seed req/s | seed p99 ms | seed queries/req |',
-    '|---|---|---|---|---|---|---|',
-    ...Object.entries(dashboard).map(([label, { ours, seed }]) => `| ${label} | ${ours.perSecond.toFixed(0)} | ${ours.p99.toFixed(1)} | ${ours.queriesPerRequest.toFixed(1)} | ${seed.perSecond.toFixed(0)} | ${seed.p99.toFixed(1)} | ${seed.queriesPerRequest.toFixed(1)} |`),
-    '',
-    'Ours: the full Next.js page (proxy, layout, header, server components) through `next start`, no Backend API call. Seed: a bare `node:http` handler with `currentUser()` (one Backend API call to the emulator) and all of the user\'s posts, no framework rendering.',
-    '',
-    '## Reconcile',
-    '',
-    'Each run starts from drift: 40% of the users missing, 30% stale, 1% extra rows (with posts), 0.5% tombstoned, and six 429 answers injected (the SDK lists and counts in parallel, so each wait covers two).',
-    '',
-    '| emulated users | seconds | peak RSS MB | created | updated | deleted | unchanged | 429s waited | failed | equal to Clerk |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-    ...Object.entries(reconcile).map(([count, x]) => `| ${count} | ${x.seconds.toFixed(1)} | ${x.maxRssMb.toFixed(0)} | ${x.summary.created} | ${x.summary.updated} | ${x.summary.deleted} | ${x.summary.unchanged} | ${x.summary.rateLimited} | ${x.summary.failed} | ${x.equalToTruth ? 'yes' : 'NO'} |`),
+    `Run ${String(r.at)} on ${String(machine.cpus)} cores (${String(machine.cpu)}), ${String(machine.memoryGb)} GiB, Node ${String(machine.node)}; every process of the benchmark on this one machine. ` +
+      `Each figure is the median of ${String(r.runs)} runs, with the range in brackets; the contenders ran in a different order each run; every answer was checked (status and body, no redirect followed). Logs at their default level everywhere.`,
     '',
   ];
+  const ingestion = r.ingestion as Awaited<ReturnType<typeof benchIngestion>> | undefined;
+  if (ingestion) {
+    const at = (c: number, name: string) => ingestion.byConcurrency[c]?.[name];
+    lines.push(
+      `## Webhook ingestion (${ingestion.deliveriesPerRun} new users per run, then the same deliveries again as duplicates)`,
+      '',
+      'Contenders: **ours** (`/api/webhooks/clerk` under `next start`); the **ceiling**, an empty route handler in the same build that reads the body and answers (what the framework itself costs); the **correct floor**, a bare `node:http` + `pg` receiver doing our work (signature, svix-id ledger, per-user advisory lock, tombstone check, upsert ordered by `updated_at`, one transaction, a log line); the **one-upsert floor** (signature and one upsert, nothing else: not correct under retries or reordering).',
+      '',
+      `![Ingestion by concurrency](${chartFile('ingestion-by-concurrency')})`,
+      '',
+      '| concurrency | contender | first deliveries/s | p50 ms | p99 ms | duplicates/s | statements per first / duplicate |',
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const [c, field] of Object.entries(ingestion.byConcurrency)) {
+      for (const [name, x] of Object.entries(field)) {
+        lines.push(`| ${c} | ${name} | ${fmt(x.first.perSecond)} | ${fmt(x.first.p50, 1)} | ${fmt(x.first.p99, 1)} | ${fmt(x.duplicate.perSecond)} | ${x.statementsPerFirst.toFixed(1)} / ${x.statementsPerDuplicate.toFixed(1)} |`);
+      }
+    }
+    lines.push('', '| concurrency | ours / ceiling | ours / correct floor | ours / one-upsert floor | ours: duplicates / firsts |', '|---|---|---|---|---|');
+    for (const c of Object.keys(ingestion.byConcurrency).map(Number)) {
+      const ours = at(c, 'ours')!.first.perSecond.median;
+      const ratio = (name: string) => `${(ours / at(c, name)!.first.perSecond.median).toFixed(2)}×`;
+      lines.push(`| ${c} | ${ratio('ceiling')} | ${ratio('correct floor')} | ${ratio('one-upsert floor')} | ${(at(c, 'ours')!.duplicate.perSecond.median / ours).toFixed(2)}× |`);
+    }
+    lines.push('', `At a fixed rate of ${ingestion.fixedRate.perSecond} deliveries a second (${ingestion.fixedRate.shots} per run; latency from when each was due):`, '', '| contender | p50 ms | p99 ms |', '|---|---|---|');
+    for (const [name, x] of Object.entries(ingestion.fixedRate.results)) lines.push(`| ${name} | ${fmt(x.p50, 1)} | ${fmt(x.p99, 1)} |`);
+    lines.push('');
+  }
+  const dashboard = r.dashboard as Awaited<ReturnType<typeof benchDashboard>> | undefined;
+  if (dashboard) {
+    lines.push(
+      `## /dashboard (${dashboard.requestsPerRun} requests per run, concurrency ${dashboard.concurrency})`,
+      '',
+      "Ours: `/dashboard` (the session from the token, the row by Clerk id, one page of 10 posts). The tutorial page: the same app, proxy, layout and emulator, with `currentUser()` (a Backend API call) on every render and the user's posts through `include: { posts: true }`. The emulator's Backend API answers at once, or 75 ms later as a network call to Clerk would.",
+      '',
+      `![Dashboard by posts](${chartFile('dashboard-by-posts')})`,
+      '',
+      `| case | page | requests/s | p50 ms | p99 ms | statements/request | Backend API calls/request | p99 ms at ${dashboard.fixedRate.perSecond}/s |`,
+      '|---|---|---|---|---|---|---|---|',
+    );
+    for (const [label, pages] of Object.entries(dashboard.cases)) {
+      for (const [name, x] of Object.entries(pages)) {
+        lines.push(`| ${label} | ${name} | ${fmt(x.perSecond)} | ${fmt(x.p50, 1)} | ${fmt(x.p99, 1)} | ${x.statementsPerRequest.toFixed(1)} | ${x.backendApiCallsPerRequest.toFixed(2)} | ${fmt(dashboard.fixedRate.results[label]![name]!.p99, 1)} |`);
+      }
+    }
+    lines.push('', '| case | ours / tutorial page (requests/s) |', '|---|---|');
+    for (const [label, pages] of Object.entries(dashboard.cases)) lines.push(`| ${label} | ${(pages.ours!.perSecond.median / pages['tutorial page']!.perSecond.median).toFixed(2)}× |`);
+    lines.push('');
+  }
+  const reconcile = r.reconcile as Record<string, { seconds: number; maxRssMb: number; summary: Record<string, number>; equalToTruth: boolean }> | undefined;
+  if (reconcile) {
+    lines.push(
+      '## Reconcile',
+      '',
+      'Each run starts from drift: 40% of the users missing, 30% stale, 1% extra rows (with posts), 0.5% tombstoned, and six 429 answers injected. Peak RSS is the reconcile process\'s own.',
+      '',
+      `![Reconcile time](${chartFile('reconcile-time')}) ![Reconcile memory](${chartFile('reconcile-memory')})`,
+      '',
+      '| emulated users | seconds | peak RSS MB | created | updated | deleted | unchanged | 429s waited | failed | equal to Clerk |',
+      '|---|---|---|---|---|---|---|---|---|---|',
+      ...Object.entries(reconcile).map(([count, x]) => `| ${count} | ${x.seconds.toFixed(1)} | ${x.maxRssMb.toFixed(0)} | ${x.summary.created} | ${x.summary.updated} | ${x.summary.deleted} | ${x.summary.unchanged} | ${x.summary.rateLimited} | ${x.summary.failed} | ${x.equalToTruth ? 'yes' : 'NO'} |`),
+      '',
+    );
+  }
   return lines.join('\n');
 }

@@ -21,6 +21,10 @@ export interface AppOptions {
   distDir?: string;
   /** Start it with `npm start` (and PORT), as docs/deploy.md does, instead of Next's CLI directly. */
   viaNpmStart?: boolean;
+  /** Node's own flags for the server (benchmarks: `--cpu-prof` to see where the time goes). */
+  nodeArgs?: string[];
+  /** Keep only the output up to "ready" (benchmarks: a log line per request would pile up here). */
+  keepOutputAfterReady?: boolean;
 }
 
 /** The port was taken between choosing it and binding it (another test worker, another program). */
@@ -48,7 +52,7 @@ async function startAppOnce(env: Record<string, string>, options: AppOptions & {
   const { port } = options;
   const nextCli = path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
   // Not -H 127.0.0.1: Next 16 then loops on rewrites to its own URL (FACTS.md).
-  const [command, args] = options.viaNpmStart ? ['npm', ['start']] : [process.execPath, [nextCli, 'start', '--port', String(port)]];
+  const [command, args] = options.viaNpmStart ? ['npm', ['start']] : [process.execPath, [...(options.nodeArgs ?? []), nextCli, 'start', '--port', String(port)]];
   const child: ChildProcess = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', PORT: String(port), ...(options.distDir ? { NEXT_DIST_DIR: options.distDir } : {}), ...env },
@@ -57,8 +61,12 @@ async function startAppOnce(env: Record<string, string>, options: AppOptions & {
   });
   if (child.pid) stopWithParent(child.pid);
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let keep = true;
+  const collect = (chunk: Buffer) => {
+    if (keep) output += chunk.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
   const url = `http://localhost:${port}`;
 
   const deadline = Date.now() + 30_000;
@@ -75,7 +83,10 @@ async function startAppOnce(env: Record<string, string>, options: AppOptions & {
         () => false,
       ));
     // It may still exit (a bad environment is found at start): only a live server that answered is ready.
-    if (ready && child.exitCode === null) break;
+    if (ready && child.exitCode === null) {
+      keep = options.keepOutputAfterReady ?? true;
+      break;
+    }
     if (Date.now() > deadline) {
       process.kill(-child.pid!, 'SIGKILL');
       throw new Error(`next start did not answer within 30 s:\n${output}`);

@@ -25,6 +25,8 @@ const PUBLIC: Record<string, string> = {
   'api/auth/keepalive/route.ts': 'the session keep-alive: it only lets the proxy refresh a token',
   'api/auth/end-session/route.ts': 'ends a session whose user is gone: it acts only then',
   'api/webhooks/clerk/route.ts': 'Clerk\'s webhook: authenticated by its signature',
+  'api/bench/empty/route.ts': 'the bench\'s empty handler: 404 unless BENCH_ROUTES=1, and it touches nothing',
+  'bench/seed-dashboard/page.tsx': 'the bench\'s copy of the tutorial page: 404 unless BENCH_ROUTES=1, then it checks the session the tutorial\'s way',
 };
 
 const ROUTE_FILE = /^(page|layout|route|template|default|not-found|error|actions)\.tsx?$/;
@@ -91,6 +93,13 @@ describe('every route checks the session itself', () => {
       }
       // A protected page under an asset-like path is protected, not broken.
       expect((await navigate(`${stack.app.url}/posts/x.png`, new CookieJar())).status).toBe(307);
+    });
+
+    it('has no bench routes outside `npm run bench`', async () => {
+      expect((await navigate(`${stack.app.url}/bench/seed-dashboard`, new CookieJar())).status).toBe(404);
+      const empty = await fetch(`${stack.app.url}/api/bench/empty`, { method: 'POST', body: '{}', redirect: 'manual' });
+      expect(empty.status).toBe(404);
+      expect(await empty.text()).toBe('');
     });
 
     it('renders the home page\'s commands as code', async () => {
