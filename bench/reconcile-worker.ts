@@ -4,14 +4,24 @@ import { createClerkClient } from '@clerk/backend';
 const [apiUrl, secretKey] = process.argv.slice(2) as [string, string];
 const { reconcileUsers } = await import('../modules/auth/src/services/reconcile.service');
 const { disconnectPrisma } = await import('../modules/cores/db/prisma');
+// `--warm`: load and exit, so that tsx's compile cache is filled and no measured run pays for compiling.
+if (apiUrl === '--warm') process.exit(0);
 const started = performance.now();
 // Where the memory is when RSS peaks: V8's heap, memory outside it (Prisma's query compiler is WebAssembly), buffers.
 let peak = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+let progress = '';
+let lastMaxRss = 0;
 const sampler = setInterval(() => {
   const usage = process.memoryUsage();
   if (usage.rss > peak.rss) peak = usage;
-}, 100);
-const summary = await reconcileUsers(createClerkClient({ secretKey, apiUrl }));
+  // BENCH_MEMORY_TRACE=1: a line on stderr whenever the peak RSS grows, with where the run was.
+  const maxRss = process.resourceUsage().maxRSS;
+  if (process.env.BENCH_MEMORY_TRACE && maxRss > lastMaxRss + 1024) {
+    lastMaxRss = maxRss;
+    console.error(`reconcile-worker: ${((performance.now() - started) / 1000).toFixed(1)} s, max RSS ${Math.round(maxRss / 1024)} MB, rss ${Math.round(usage.rss / 2 ** 20)} MB, heap ${Math.round(usage.heapUsed / 2 ** 20)}/${Math.round(usage.heapTotal / 2 ** 20)} MB, ${progress}`);
+  }
+}, 20);
+const summary = await reconcileUsers(createClerkClient({ secretKey, apiUrl }), { onProgress: ({ phase, done }) => (progress = `${phase} ${done}`) });
 clearInterval(sampler);
 const seconds = (performance.now() - started) / 1000;
 await disconnectPrisma();

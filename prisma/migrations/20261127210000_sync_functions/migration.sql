@@ -103,11 +103,12 @@ BEGIN
 END
 $$;
 
--- A webhook delivery, exactly once, in one statement. The svix-id is claimed
--- first: a copy that was processed before answers 'duplicate' after this one
--- indexed write; a copy in flight elsewhere blocks here until that one
--- commits (then it is a duplicate) or rolls back (then this one does the
--- work). p_action is what the event asks: 'version' (the user fields are
+-- A webhook delivery, exactly once, in one statement. A copy that was
+-- processed before answers 'duplicate' after one indexed read, writing
+-- nothing (so its commit has nothing to flush). Otherwise the svix-id is
+-- claimed first: a copy in flight elsewhere blocks on the claim until that
+-- one commits (then this is a duplicate) or rolls back (then this one does
+-- the work). p_action is what the event asks: 'version' (the user fields are
 -- set), 'deletion' (p_clerk_user_id is set) or 'ignore'. p_force (replay)
 -- processes a delivery again. Returns applied, stale, ignored or duplicate.
 CREATE FUNCTION clerk_process_delivery(
@@ -123,6 +124,8 @@ DECLARE
 BEGIN
   IF p_force THEN
     UPDATE "WebhookDelivery" SET "processedAt" = NULL WHERE "svixId" = p_svix_id;
+  ELSIF EXISTS (SELECT 1 FROM "WebhookDelivery" WHERE "svixId" = p_svix_id AND "processedAt" IS NOT NULL) THEN
+    RETURN 'duplicate';
   END IF;
   INSERT INTO "WebhookDelivery" ("svixId", "type", "clerkUserId", "eventAt", "receivedAt", "outcome", "payload")
   VALUES (p_svix_id, p_type, p_clerk_user_id, p_event_at, now() AT TIME ZONE 'UTC', 'processing', p_payload)
