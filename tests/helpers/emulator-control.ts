@@ -74,9 +74,9 @@ export class EmulatorControl {
     return this.request<unknown>('POST', '/_control/rate-limit', { count, retryAfter });
   }
 
-  /** Answer the next `count` Backend API calls with this server error. */
-  serverErrors(count: number, status = 503) {
-    return this.request<unknown>('POST', '/_control/server-errors', { count, status });
+  /** Answer the next `count` Backend API calls (of one route, e.g. `GET /v1/users/:id`, if given) with this server error. */
+  serverErrors(count: number, status = 503, route?: string) {
+    return this.request<unknown>('POST', '/_control/server-errors', { count, status, route });
   }
 
   /** Leave these users out of the user list (only), as offset paging does when others are deleted meanwhile. */

@@ -305,6 +305,28 @@ describe('reconcile and the Backend API', () => {
   });
 });
 
+describe('rows the listing did not show', () => {
+  it('keeps a row it cannot confirm gone (Clerk answered 500), counting it failed and naming it', async () => {
+    await clerk().users.createUser({ emailAddress: ['listed@example.com'] });
+    await prisma().clerkInstance.create({ data: { instanceId: emulator.instanceId, recordedBy: 'webhook' } });
+    await orphanRows(1);
+    await control.serverErrors(1, 500, 'GET /v1/users/:id');
+    const summary = await reconcileUsers(clerk(), { maxRetries: 0 });
+    expect(summary).toMatchObject({ deleted: 0, failed: 1, failures: [expect.stringMatching(/^user_orphan_0: /)] });
+    expect(await prisma().user.count({ where: { clerkId: 'user_orphan_0' } })).toBe(1);
+  });
+
+  it('brings a user the listing skipped up to date from its getUser answer', async () => {
+    const user = await clerk().users.createUser({ emailAddress: ['skipped@example.com'], firstName: 'Now' });
+    await prisma().clerkInstance.create({ data: { instanceId: emulator.instanceId, recordedBy: 'webhook' } });
+    await prisma().user.create({ data: { ...clerkUserFields(user.raw!), name: 'Then', firstName: 'Then', clerkUpdatedAt: new Date(user.updatedAt - 1_000) } });
+    await clerk().users.createUser({ emailAddress: ['listed@example.com'] });
+    await control.hideFromList([user.id]);
+    expect(await reconcileUsers(clerk())).toMatchObject({ seen: 1, created: 1, updated: 1, deleted: 0, failed: 0 });
+    expect(await prisma().user.findUniqueOrThrow({ where: { clerkId: user.id } })).toMatchObject({ name: 'Now', firstName: 'Now', clerkUpdatedAt: new Date(user.updatedAt) });
+  });
+});
+
 describe('reconcile against the wrong Clerk instance', () => {
   let foreign: RunningEmulator;
   beforeAll(async () => {

@@ -86,7 +86,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   let tokenTtlSeconds = options.tokenTtlSeconds;
   let rateLimit = { remaining: 0, retryAfter: 1 };
   /** Backend API answers to fail with a server error (tests of retries), as Clerk does on a bad day. */
-  let serverErrors = { remaining: 0, status: 503 };
+  let serverErrors: { remaining: number; status: number; route: string | null } = { remaining: 0, status: 503, route: null };
   /** Users the list endpoint leaves out, as offset paging does when others are deleted meanwhile. */
   let hiddenFromList = new Set<string>();
   let settings: InstanceSettings = { names: true };
@@ -170,9 +170,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     return { session, token, cookies };
   }
 
-  function requireSecretKey(request: IncomingMessage): void {
+  function requireSecretKey(request: IncomingMessage, route: string): void {
     if (request.headers.authorization !== `Bearer ${keys.secretKey}`) throw unauthorized();
-    if (serverErrors.remaining > 0) {
+    if (serverErrors.remaining > 0 && (serverErrors.route === null || serverErrors.route === route)) {
       serverErrors.remaining--;
       throw new ApiError(serverErrors.status, [{ code: 'internal_clerk_error', message: 'Oops, an unexpected error occurred', long_message: 'There was an internal error on our servers.' }]);
     }
@@ -297,7 +297,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       const key = `${method} ${url.pathname.replace(/\/[a-z]+_[A-Za-z0-9_-]+/g, '/:id')}`;
       backendApiCalls.set(key, (backendApiCalls.get(key) ?? 0) + 1);
       if (backendApiLatencyMs > 0) await new Promise((resolve) => setTimeout(resolve, backendApiLatencyMs));
-      requireSecretKey(request);
+      requireSecretKey(request, key);
       if (route === 'GET /v1/jwks') return sendJson(response, 200, { keys: [keys.jwk] });
       if (route === 'GET /v1/instance') {
         const instance: InstanceJSON = { object: 'instance', id: instanceId, environment_type: 'development', allowed_origins: [appUrl] };
@@ -489,7 +489,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         rateLimit = { remaining: Number(params.count ?? 1), retryAfter: Number(params.retryAfter ?? 1) };
         return sendJson(response, 200, rateLimit);
       case 'POST /_control/server-errors':
-        serverErrors = { remaining: Number(params.count ?? 1), status: Number(params.status ?? 503) };
+        serverErrors = { remaining: Number(params.count ?? 1), status: Number(params.status ?? 503), route: typeof params.route === 'string' ? params.route : null };
         return sendJson(response, 200, serverErrors);
       case 'PUT /_control/list-hides':
         hiddenFromList = new Set(Array.isArray(params.userIds) ? params.userIds.map(String) : []);
@@ -536,7 +536,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         webhooks.clear();
         webhooks.configure({ hold: false, duplicates: 0, delayMs: 0, reorder: false, dropRate: 0 });
         rateLimit = { remaining: 0, retryAfter: 1 };
-        serverErrors = { remaining: 0, status: 503 };
+        serverErrors = { remaining: 0, status: 503, route: null };
         hiddenFromList = new Set();
         settings = { names: true };
         backendApiLatencyMs = options.backendApiLatencyMs ?? 0;
