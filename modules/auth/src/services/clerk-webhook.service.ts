@@ -19,7 +19,7 @@ import { redactPersonalData } from '@/modules/cores/logger/redact';
 import type { DeliveryOutcome, HandledEvent } from '../interfaces/webhook';
 import { rememberClerkInstance } from './clerk-instance.service';
 import { type ClerkUserFields, clerkUserFields } from './clerk-user';
-import { retryingConflicts, userVersionArguments } from './user-sync.service';
+import { syncStatement, userVersionArguments } from './user-sync.service';
 import type { VerifiedWebhook } from './webhook-verification';
 
 export interface DeliveryResult {
@@ -52,7 +52,7 @@ export async function processClerkWebhook(webhook: VerifiedWebhook, options: { f
   const [email, name, firstName, lastName, version, rowId] = fields ? userVersionArguments(fields) : [null, null, null, null, null, null];
   let outcome: DeliveryOutcome;
   try {
-    const [row] = await retryingConflicts(
+    const [row] = await syncStatement(
       () => getPrisma().$queryRaw<{ outcome: DeliveryOutcome }[]>`
         SELECT clerk_process_delivery(${webhook.svixId}, ${webhook.type}, ${webhook.eventAt}::timestamp(3), ${clerkUserId}, ${payload}::jsonb,
           ${action}, ${options.force ?? false}, ${email}, ${name}, ${firstName}, ${lastName}, ${version}::timestamp(3), ${rowId}) AS outcome`,

@@ -30,7 +30,7 @@ import { utcNow } from '@/modules/cores/db/sql';
 import type { ClerkUserData } from '../interfaces/clerk-user-data';
 import { recordClerkInstance, recordedClerkInstance, switchClerkInstance } from './clerk-instance.service';
 import { removeStaleReconcileRuns } from './data-retention.service';
-import { applyUserVersionOutcomes, checkedClerkUser, retryingConflicts, syncUserDeletion } from './user-sync.service';
+import { applyUserVersionOutcomes, checkedClerkUser, syncStatement, syncUserDeletion } from './user-sync.service';
 
 export const RECONCILE_PAGE_SIZE = 500;
 
@@ -324,12 +324,12 @@ async function applyPage(users: UserJSON[], summary: ReconcileSummary, dryRun: b
   if (valid.length === 0) return;
   if (dryRun) return planPage(valid, summary);
   try {
-    const outcomes = await retryingConflicts(() => applyUserVersionOutcomes(getPrisma(), valid));
+    const outcomes = await syncStatement(() => applyUserVersionOutcomes(getPrisma(), valid));
     for (const outcome of outcomes) countResult(outcome, summary);
   } catch {
     for (const user of valid) {
       try {
-        countResult((await retryingConflicts(() => applyUserVersionOutcomes(getPrisma(), [user])))[0]!, summary);
+        countResult((await syncStatement(() => applyUserVersionOutcomes(getPrisma(), [user])))[0]!, summary);
       } catch (error) {
         summary.failed++;
         summary.failures.push(`${user.id}: ${error instanceof Error ? error.message : String(error)}`);

@@ -19,6 +19,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Prisma, User } from '@/generated/prisma/client';
+import { withinDeadline } from '@/modules/cores/db/deadline';
 import { isRetryableConflict } from '@/modules/cores/db/errors';
 import { getPrisma } from '@/modules/cores/db/prisma';
 import { type ClerkUserData, clerkUserDataSchema } from '../interfaces/clerk-user-data';
@@ -45,6 +46,15 @@ export async function retryingConflicts<T>(fn: () => Promise<T>): Promise<T> {
       await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
     }
   }
+}
+
+/**
+ * One sync statement on its own (a function call is its own transaction):
+ * bounded in time (`withinDeadline`: a database or pooler that does not
+ * answer is "unavailable", not a hang) and run again when it loses a race.
+ */
+export function syncStatement<T>(fn: () => Promise<T>): Promise<T> {
+  return retryingConflicts(() => withinDeadline(fn()));
 }
 
 /** Run `fn` in a transaction, again from the start when it loses a race to another one. */
@@ -100,7 +110,7 @@ export interface VersionOutcome {
 
 /** A deletion on its own (reconcile, the account page): the function call is its own transaction. */
 export function syncUserDeletion(clerkId: string, deletedAt: Date): Promise<{ outcome: SyncOutcome }> {
-  return retryingConflicts(() => applyUserDeletion(getPrisma(), clerkId, deletedAt));
+  return syncStatement(() => applyUserDeletion(getPrisma(), clerkId, deletedAt));
 }
 
 /**
@@ -170,5 +180,5 @@ export function checkedClerkUser(user: unknown): ClerkUserData {
  */
 export function syncUserFromClerk(user: unknown): Promise<VersionResult> {
   const checked = checkedClerkUser(user);
-  return retryingConflicts(() => applyUserVersion(getPrisma(), checked));
+  return syncStatement(() => applyUserVersion(getPrisma(), checked));
 }
