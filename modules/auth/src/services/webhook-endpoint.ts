@@ -65,6 +65,9 @@ export async function handleClerkWebhookRequest(request: Request, options: { sig
       finish(error.status, 'rejected', { reason: error.reason });
       // An oversized body was not read to its end: this connection cannot carry another request.
       const headers: Record<string, string> = error.status === 413 ? { Connection: 'close' } : {};
+      // A 413 keeps Next's own answer path (the connection closes while the client may still be
+      // sending): the rare refusal this is, its cost does not matter, and that path is the proven one.
+      if (error.status === 413) return Response.json({ error: error.reason }, { status: 413, headers });
       return smallJson({ error: error.reason }, { status: error.status, headers });
     }
     if (isDatabaseUnavailable(error)) {
