@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only ingestion,dashboard,reconcile] [--users 100000,1000000] [--concurrency 32] [--runs 3]`:
+ * `npm run bench [-- --quick] [--only ingestion,dashboard,reconcile] [--users 100000,1000000] [--concurrency 32] [--runs 3] [--into-latest]`:
  * every figure measured side by side in one run, on this machine, against
  * real PostgreSQL (with pg_stat_statements, to count statements), the Clerk
  * emulator and `next start`, logs at their default level everywhere.
@@ -18,11 +18,13 @@
  * BENCH_PROFILE_DIR=<dir> makes the app write a CPU profile there (`--cpu-prof`).
  *
  * Writes bench/results/latest.md, .json and the charts (.svg); quick.* with
- * --quick; only-<sections>.* for a partial run (--only, --users, --concurrency, --runs).
+ * --quick; only-<sections>.* for a partial run (--only, --users, --concurrency, --runs);
+ * with `--only <sections> --into-latest`, those sections at full size replace
+ * theirs in latest.* (the report says which sections were run again, when).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -41,7 +43,7 @@ import { closedLoop, type LoadResult, openLoop, rotated, type Shot, type Spread,
 const SECTIONS = ['ingestion', 'dashboard', 'reconcile'] as const;
 type Section = (typeof SECTIONS)[number];
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, users: { type: 'string' }, concurrency: { type: 'string' }, runs: { type: 'string' } },
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, users: { type: 'string' }, concurrency: { type: 'string' }, runs: { type: 'string' }, 'into-latest': { type: 'boolean', default: false } },
 });
 const only = new Set((values.only?.split(',') ?? SECTIONS) as Section[]);
 for (const section of only) if (!SECTIONS.includes(section)) throw new Error(`--only: unknown section ${section} (one of ${SECTIONS.join(', ')})`);
@@ -53,11 +55,17 @@ if (values.users) SIZES.reconcile = values.users.split(',').map(Number);
 if (values.concurrency) SIZES.concurrencies = values.concurrency.split(',').map(Number);
 if (values.runs) SIZES.runs = Number(values.runs);
 const partial = Boolean(values.only || values.users || values.concurrency || values.runs);
+// --only <sections> --into-latest: run those sections at full size and put them into latest.* in place of
+// the last full run's (a section can be rerun without the rest of an hour-long run).
+const intoLatest = values['into-latest'];
+if (intoLatest && (!values.only || values.quick || values.users || values.concurrency || values.runs)) {
+  throw new Error('--into-latest goes with --only and full sizes (no --quick, --users, --concurrency or --runs)');
+}
 const DASHBOARD_CONCURRENCY = 8;
 const POSTS = [0, 10, 1000];
 const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const OUT = path.join(ROOT, 'bench', 'results');
-const NAME = partial ? `only-${[...only].join('-')}${values.quick ? '-quick' : ''}` : values.quick ? 'quick' : 'latest';
+const NAME = intoLatest ? 'latest' : partial ? `only-${[...only].join('-')}${values.quick ? '-quick' : ''}` : values.quick ? 'quick' : 'latest';
 /** Node's flags in `npm run users:reconcile`, so that the measured process runs as the command does. */
 /** The charts of a full run are bench/results/<chart>.svg (the README shows them); others carry the run's name. */
 const chartFile = (chart: string) => (NAME === 'latest' ? `${chart}.svg` : `${NAME}-${chart}.svg`);
@@ -124,7 +132,7 @@ async function statements(name: string): Promise<number> {
   return Number(rows[0]?.calls ?? 0);
 }
 
-const results: Record<string, unknown> = {
+let results: Record<string, unknown> = {
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
   at: new Date().toISOString(),
   quick: values.quick,
@@ -155,6 +163,11 @@ try {
   if (only.has('reconcile')) results.reconcile = await benchReconcile(appUrl);
 
   await mkdir(OUT, { recursive: true });
+  if (intoLatest) {
+    const last = JSON.parse(await readFile(path.join(OUT, 'latest.json'), 'utf8')) as Record<string, unknown>;
+    const rerun = Object.fromEntries([...only].map((section) => [section, results.at]));
+    results = { ...last, ...Object.fromEntries([...only].map((section) => [section, results[section]])), rerun: { ...(last.rerun as object), ...rerun } };
+  }
   await writeFile(path.join(OUT, `${NAME}.json`), `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(path.join(OUT, `${NAME}.md`), markdown(results));
   for (const [chart, svg] of Object.entries(charts)) await writeFile(path.join(OUT, chartFile(chart)), svg);
@@ -378,88 +391,103 @@ async function benchDashboard(appUrl: string, control: EmulatorControl, emulator
 // 3. Reconcile, from a database seeded with drift, through injected 429s ------------------
 
 
+type Exported = [string, string | null, string | null, string | null, number];
+interface ReconcileRun { seconds: number; maxRssMb: number; atPeakMb: Record<string, number>; summary: Record<string, number> }
+
+/**
+ * One reconcile from drift against `truth` (the emulator's users): a fresh
+ * database seeded with 40% missing, 30% stale, 1% extra rows with posts and
+ * 0.5% tombstoned users, six 429s injected; throws unless the result equals
+ * the truth.
+ */
+async function reconcileOnce(count: number, run: number, recon: { url: string; secretKey: string }, reconControl: EmulatorControl, truth: Exported[]) {
+  const dbName = `bench_reconcile_${count}_${run}`;
+  const url = await database(dbName);
+  const db = new pg.Client({ connectionString: url });
+  db.on('error', () => {}); // the cluster stopping under a failed run must not hide why it failed
+  await db.connect();
+  const insertUsers = async (rows: (string | null | Date)[][]) => {
+    for (let i = 0; i < rows.length; i += 5000) {
+      const chunk = rows.slice(i, i + 5000);
+      await db.query(
+        `INSERT INTO "User" (id, "clerkId", email, name, "clerkUpdatedAt", "updatedAt")
+         SELECT id, clerk_id, email, name, version, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamp[]) AS t(id, clerk_id, email, name, version)`,
+        [0, 1, 2, 3, 4].map((column) => chunk.map((row) => (column === 4 ? (row[4] as Date).toISOString().replace('Z', '') : row[column]))),
+      );
+    }
+  };
+  const stale = truth.slice(Math.floor(count * 0.4), Math.floor(count * 0.7));
+  const current = truth.slice(Math.floor(count * 0.7));
+  const tombstoned = current.slice(0, Math.floor(count * 0.005));
+  const fullName = (u: Exported) => [u[2], u[3]].filter(Boolean).join(' ') || null;
+  await insertUsers([
+    ...stale.map((u) => [`s_${u[0]}`, u[0], u[1], 'Stale Name', new Date(u[4] - 1000)]),
+    ...current.slice(tombstoned.length).map((u) => [`c_${u[0]}`, u[0], u[1], fullName(u), new Date(u[4])]),
+    ...Array.from({ length: Math.floor(count * 0.01) }, (_, i) => [`x_${i}`, `user_extra_${i}`, `extra-${i}@example.test`, 'Extra', new Date(0)]),
+  ]);
+  await db.query(`INSERT INTO "Post" (id, "userId", title, content) SELECT 'p_' || id, id, 'orphan', 'x' FROM "User" WHERE "clerkId" LIKE 'user_extra_%'`);
+  await db.query(`INSERT INTO "DeletedClerkUser" ("clerkId", "deletedAt") SELECT unnest($1::text[]), now()`, [tombstoned.map((u) => u[0])]);
+  await reconControl.rateLimit(6, 1);
+
+  const output = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, [...RECONCILE_NODE_FLAGS, 'bench/reconcile-worker.ts', recon.url, recon.secretKey], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: url },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`reconcile worker exited with ${code}`))));
+  });
+  const parsed = JSON.parse(output.trim().split('\n').pop()!) as ReconcileRun;
+
+  // Equal to the emulator's truth?
+  const tombstonedIds = new Set(tombstoned.map((u) => u[0]));
+  const expected = new Map(truth.filter((u) => !tombstonedIds.has(u[0])).map((u) => [u[0], `${u[1]}|${fullName(u) ?? ''}`]));
+  let mismatches = 0;
+  let rowCount = 0;
+  const cursor = 'SELECT "clerkId", email, name FROM "User" WHERE "clerkId" > $1 ORDER BY "clerkId" LIMIT 20000';
+  for (let after = ''; ; ) {
+    const { rows } = await db.query<{ clerkId: string; email: string; name: string | null }>(cursor, [after]);
+    if (rows.length === 0) break;
+    rowCount += rows.length;
+    for (const row of rows) if (expected.get(row.clerkId) !== `${row.email}|${row.name ?? ''}`) mismatches++;
+    after = rows[rows.length - 1]!.clerkId;
+  }
+  mismatches += Math.abs(rowCount - expected.size);
+  const orphans = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM "Post"`)).rows[0]!.n);
+  await db.end();
+  console.log(`  run ${run + 1}: ${parsed.seconds.toFixed(1)} s, peak RSS ${parsed.maxRssMb.toFixed(0)} MB (at the peak, MB: ${JSON.stringify(parsed.atPeakMb)}), ${JSON.stringify(parsed.summary)}`);
+  if (mismatches !== 0 || orphans !== 0) throw new Error(`reconcile of ${count} users left ${mismatches} mismatches and ${orphans} orphan posts`);
+  await admin.query(`DROP DATABASE "${dbName}"`);
+  return { ...parsed, drift: { missing: Math.floor(count * 0.4), stale: stale.length, extra: Math.floor(count * 0.01), tombstoned: tombstoned.length } };
+}
+
 async function benchReconcile(appUrl: string) {
-  const reconcile: Record<string, unknown> = {};
+  const reconcile: Record<string, { seconds: Spread; maxRssMb: Spread; summary: Record<string, number>; drift: Record<string, number>; equalToTruth: boolean }> = {};
   // Compile once before measuring: the first start after a change compiles the TypeScript, and that peak is not reconcile's.
   await new Promise((resolve) => spawn(process.execPath, [...RECONCILE_NODE_FLAGS, 'bench/reconcile-worker.ts', '--warm'], { cwd: ROOT, stdio: 'inherit' }).once('exit', resolve));
   for (const count of SIZES.reconcile) {
-    console.log(`bench: reconcile of ${count} emulated users, from drift, with 429s`);
+    console.log(`bench: reconcile of ${count} emulated users, from drift, with 429s, ${SIZES.runs} runs`);
     const recon = await startEmulatorProcess({ port: 0, dataDir: null, appUrl, webhookUrl: null, tokenTtlSeconds: 3600, output: 'pipe', heapMb: count > 200_000 ? 12_288 : undefined });
     try {
       const reconControl = new EmulatorControl(recon.url, recon.secretKey, recon.controlToken);
       for (let made = 0; made < count; made += 100_000) await reconControl.bulkUsers(Math.min(100_000, count - made), `recon${count}-${made}`);
-      type Exported = [string, string | null, string | null, string | null, number];
-      const truth = await reconControl.exportUsers();
-      const dbName = `bench_reconcile_${count}`;
-      const url = await database(dbName);
-      const db = new pg.Client({ connectionString: url });
-      db.on('error', () => {}); // the cluster stopping under a failed run must not hide why it failed
-      await db.connect();
-      // Drift: 40% missing, 30% stale (old version, wrong name), 30% current; 1% extra rows with posts; 0.5% tombstoned.
-      const insertUsers = async (rows: (string | null | Date)[][]) => {
-        for (let i = 0; i < rows.length; i += 5000) {
-          const chunk = rows.slice(i, i + 5000);
-          await db.query(
-            `INSERT INTO "User" (id, "clerkId", email, name, "clerkUpdatedAt", "updatedAt")
-             SELECT id, clerk_id, email, name, version, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamp[]) AS t(id, clerk_id, email, name, version)`,
-            [0, 1, 2, 3, 4].map((column) => chunk.map((row) => (column === 4 ? (row[4] as Date).toISOString().replace('Z', '') : row[column]))),
-          );
-        }
-      };
-      const stale = truth.slice(Math.floor(count * 0.4), Math.floor(count * 0.7));
-      const current = truth.slice(Math.floor(count * 0.7));
-      const tombstoned = current.slice(0, Math.floor(count * 0.005));
-      const fullName = (u: Exported) => [u[2], u[3]].filter(Boolean).join(' ') || null;
-      await insertUsers([
-        ...stale.map((u) => [`s_${u[0]}`, u[0], u[1], 'Stale Name', new Date(u[4] - 1000)]),
-        ...current.slice(tombstoned.length).map((u) => [`c_${u[0]}`, u[0], u[1], fullName(u), new Date(u[4])]),
-        ...Array.from({ length: Math.floor(count * 0.01) }, (_, i) => [`x_${i}`, `user_extra_${i}`, `extra-${i}@example.test`, 'Extra', new Date(0)]),
-      ]);
-      await db.query(`INSERT INTO "Post" (id, "userId", title, content) SELECT 'p_' || id, id, 'orphan', 'x' FROM "User" WHERE "clerkId" LIKE 'user_extra_%'`);
-      await db.query(`INSERT INTO "DeletedClerkUser" ("clerkId", "deletedAt") SELECT unnest($1::text[]), now()`, [tombstoned.map((u) => u[0])]);
-      await reconControl.rateLimit(6, 1);
-
-      const output = await new Promise<string>((resolve, reject) => {
-        const child = spawn(process.execPath, [...RECONCILE_NODE_FLAGS, 'bench/reconcile-worker.ts', recon.url, recon.secretKey], {
-          cwd: ROOT,
-          env: { ...process.env, DATABASE_URL: url },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        let out = '';
-        child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-        child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`reconcile worker exited with ${code}`))));
-      });
-      const parsed = JSON.parse(output.trim().split('\n').pop()!) as { seconds: number; maxRssMb: number; atPeakMb: Record<string, number>; summary: Record<string, number> };
-
-      // Equal to the emulator's truth?
-      const tombstonedIds = new Set(tombstoned.map((u) => u[0]));
-      const expected = new Map(truth.filter((u) => !tombstonedIds.has(u[0])).map((u) => [u[0], `${u[1]}|${fullName(u) ?? ''}`]));
-      let mismatches = 0;
-      let rowCount = 0;
-      const cursor = 'SELECT "clerkId", email, name FROM "User" WHERE "clerkId" > $1 ORDER BY "clerkId" LIMIT 20000';
-      for (let after = ''; ; ) {
-        const { rows } = await db.query<{ clerkId: string; email: string; name: string | null }>(cursor, [after]);
-        if (rows.length === 0) break;
-        rowCount += rows.length;
-        for (const row of rows) if (expected.get(row.clerkId) !== `${row.email}|${row.name ?? ''}`) mismatches++;
-        after = rows[rows.length - 1]!.clerkId;
-      }
-      mismatches += Math.abs(rowCount - expected.size);
-      const orphans = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM "Post"`)).rows[0]!.n);
-      await db.end();
-      const equal = mismatches === 0 && orphans === 0;
-      reconcile[`${count}`] = { ...parsed, drift: { missing: Math.floor(count * 0.4), stale: stale.length, extra: Math.floor(count * 0.01), tombstoned: tombstoned.length }, equalToTruth: equal, mismatches };
-      console.log(`  ${count} users: ${parsed.seconds.toFixed(1)} s, peak RSS ${parsed.maxRssMb.toFixed(0)} MB (at the peak, MB: ${JSON.stringify(parsed.atPeakMb)}), ${JSON.stringify(parsed.summary)}, equal to Clerk's truth: ${equal}`);
-      if (!equal) throw new Error(`reconcile of ${count} users left ${mismatches} mismatches and ${orphans} orphan posts`);
-      await admin.query(`DROP DATABASE "${dbName}"`);
+      const truth = (await reconControl.exportUsers()) as Exported[];
+      // Reconcile only reads Clerk: the emulator's users stay the truth of every run.
+      const runs: Awaited<ReturnType<typeof reconcileOnce>>[] = [];
+      for (let run = 0; run < SIZES.runs; run++) runs.push(await reconcileOnce(count, run, recon, reconControl, truth));
+      // Every run ended equal to the truth (reconcileOnce throws otherwise), from the same drift: the same counts.
+      reconcile[`${count}`] = { seconds: spread(runs.map((r) => r.seconds)), maxRssMb: spread(runs.map((r) => r.maxRssMb)), summary: runs[0]!.summary, drift: runs[0]!.drift, equalToTruth: true };
+      console.log(`  ${count} users: ${fmt(reconcile[`${count}`]!.seconds, 1)} s, peak RSS ${fmt(reconcile[`${count}`]!.maxRssMb)} MB, equal to Clerk's truth every run`);
     } finally {
       await recon.stop();
     }
   }
   const sizes = Object.keys(reconcile);
-  const of = (count: string) => reconcile[count] as { seconds: number; maxRssMb: number };
-  charts['reconcile-time'] = barChart({ title: 'Reconcile from drift: seconds', yLabel: 'seconds', groups: sizes.map((count) => ({ label: `${Number(count).toLocaleString('en')} users`, bars: [{ name: 'reconcile', value: of(count).seconds }] })) });
-  charts['reconcile-memory'] = barChart({ title: 'Reconcile from drift: peak RSS of the process', yLabel: 'MB', groups: sizes.map((count) => ({ label: `${Number(count).toLocaleString('en')} users`, bars: [{ name: 'peak RSS', value: of(count).maxRssMb }] })) });
+  const of = (count: string) => reconcile[count]!;
+  charts['reconcile-time'] = barChart({ title: 'Reconcile from drift: seconds (median of runs)', yLabel: 'seconds', groups: sizes.map((count) => ({ label: `${Number(count).toLocaleString('en')} users`, bars: [{ name: 'reconcile', value: of(count).seconds.median }] })) });
+  charts['reconcile-memory'] = barChart({ title: 'Reconcile from drift: peak RSS of the process (median of runs)', yLabel: 'MB', groups: sizes.map((count) => ({ label: `${Number(count).toLocaleString('en')} users`, bars: [{ name: 'peak RSS', value: of(count).maxRssMb.median }] })) });
   return reconcile;
 }
 
@@ -471,7 +499,10 @@ function markdown(r: Record<string, unknown>): string {
     '# Benchmarks',
     '',
     `Run ${String(r.at)} on ${String(machine.cpus)} cores (${String(machine.cpu)}), ${String(machine.memoryGb)} GiB, Node ${String(machine.node)}; every process of the benchmark on this one machine. ` +
-      `Each figure is the median of ${String(r.runs)} runs, with the range in brackets; the contenders ran in a different order each run; every answer was checked (status and body, no redirect followed). Logs at their default level everywhere.`,
+      `Each figure is the median of ${String(r.runs)} runs, with the range in brackets; the contenders ran in a different order each run; every answer was checked (status and body, no redirect followed). Logs at their default level everywhere.` +
+      Object.entries((r.rerun ?? {}) as Record<string, string>)
+        .map(([section, at]) => ` The ${section} section was run again on its own at ${at} (\`--only ${section} --into-latest\`).`)
+        .join(''),
     '',
   ];
   const ingestion = r.ingestion as Awaited<ReturnType<typeof benchIngestion>> | undefined;
@@ -531,18 +562,18 @@ function markdown(r: Record<string, unknown>): string {
     for (const [label, pages] of Object.entries(dashboard.cases)) lines.push(`| ${label} | ${(pages.ours!.perSecond.median / pages['tutorial page']!.perSecond.median).toFixed(2)}× |`);
     lines.push('');
   }
-  const reconcile = r.reconcile as Record<string, { seconds: number; maxRssMb: number; summary: Record<string, number>; equalToTruth: boolean }> | undefined;
+  const reconcile = r.reconcile as Record<string, { seconds: Spread; maxRssMb: Spread; summary: Record<string, number>; equalToTruth: boolean }> | undefined;
   if (reconcile) {
     lines.push(
       '## Reconcile',
       '',
-      'Each run starts from drift: 40% of the users missing, 30% stale, 1% extra rows (with posts), 0.5% tombstoned, and six 429 answers injected. Peak RSS is the reconcile process\'s own.',
+      'Each run starts from drift: 40% of the users missing, 30% stale, 1% extra rows (with posts), 0.5% tombstoned, and six 429 answers injected. Peak RSS is the reconcile process\'s own. Seconds and peak RSS are the median of the runs, with the range; the counts are those of every run (the same drift each time).',
       '',
       `![Reconcile time](${chartFile('reconcile-time')}) ![Reconcile memory](${chartFile('reconcile-memory')})`,
       '',
       '| emulated users | seconds | peak RSS MB | created | updated | deleted | unchanged | 429s waited | failed | equal to Clerk |',
       '|---|---|---|---|---|---|---|---|---|---|',
-      ...Object.entries(reconcile).map(([count, x]) => `| ${count} | ${x.seconds.toFixed(1)} | ${x.maxRssMb.toFixed(0)} | ${x.summary.created} | ${x.summary.updated} | ${x.summary.deleted} | ${x.summary.unchanged} | ${x.summary.rateLimited} | ${x.summary.failed} | ${x.equalToTruth ? 'yes' : 'NO'} |`),
+      ...Object.entries(reconcile).map(([count, x]) => `| ${count} | ${fmt(x.seconds, 1)} | ${fmt(x.maxRssMb)} | ${x.summary.created} | ${x.summary.updated} | ${x.summary.deleted} | ${x.summary.unchanged} | ${x.summary.rateLimited} | ${x.summary.failed} | ${x.equalToTruth ? 'yes' : 'NO'} |`),
       '',
     );
   }
