@@ -1,12 +1,62 @@
-/** A typed client for the emulator's control API and its sign-up form, for tests. */
-import type { UserJSON } from '@clerk/backend';
+/**
+ * A typed client for the emulator's control API, and a webhook endpoint for
+ * it to deliver to, for tests.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DeletedObjectJSON, OrganizationJSON, OrganizationMembershipJSON, UserJSON } from '@clerk/backend';
+import { verifyWebhook } from '@clerk/nextjs/webhooks';
+import { NextRequest } from 'next/server';
 import { CONTROL_TOKEN_HEADER } from '../../tools/clerk-emulator/src/server';
-import type { DeliverySettings } from '../../tools/clerk-emulator/src/webhooks';
+import type { DeliverySettings, EmulatorWebhookEvent } from '../../tools/clerk-emulator/src/webhooks';
+
+export interface ReceivedDelivery {
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A webhook endpoint on loopback: keeps every delivery, and answers 500 to the next `failNext` of them. */
+export class WebhookReceiver {
+  received: ReceivedDelivery[] = [];
+  failNext = 0;
+  private readonly server: Server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      this.received.push({ headers: request.headers as Record<string, string>, body });
+      response.writeHead(this.failNext > 0 ? (this.failNext--, 500) : 200).end();
+    });
+  });
+
+  /** Listen, and return the URL to give the emulator as its webhook endpoint. */
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
+  }
+
+  clear(): void {
+    this.received = [];
+    this.failNext = 0;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** A delivery as the app's endpoint sees it: verified with Clerk's own `verifyWebhook`. */
+export async function verifiedEvent(delivery: ReceivedDelivery, signingSecret: string): Promise<EmulatorWebhookEvent> {
+  const request = new NextRequest('http://localhost/api/webhooks/clerk', { method: 'POST', headers: delivery.headers, body: delivery.body });
+  return (await verifyWebhook(request, { signingSecret })) as EmulatorWebhookEvent;
+}
 
 export interface DeliveryRecord {
   id: string;
   type: string;
-  userId: string;
+  /** The user, organization or membership the event is about. */
+  objectId: string;
+  /** The user it concerns (the member, for a membership); null for an organization. */
+  userId: string | null;
   status: 'held' | 'scheduled' | 'delivered' | 'failed' | 'dropped';
   attempts: number;
   lastStatus: number | null;
@@ -38,8 +88,12 @@ export class EmulatorControl {
     return this.request<{ released: number }>('POST', '/_control/webhooks/release', {});
   }
 
-  /** Instance settings, as the Clerk dashboard would change them (e.g. `{ names: false }`). */
-  configureInstance(settings: { names?: boolean }) {
+  /**
+   * Instance settings, as the Clerk dashboard would change them: `{ names: false }`;
+   * custom roles and permissions (`{ customRolePermissions: { 'org:admin': ['org:posts:delete'] } }`);
+   * `{ cascadeMembershipEvents: false }` for no `organizationMembership.deleted` when an organization or user goes.
+   */
+  configureInstance(settings: { names?: boolean; customRolePermissions?: Record<string, string[]>; cascadeMembershipEvents?: boolean }) {
     return this.request<unknown>('PUT', '/_control/config', { settings });
   }
 
@@ -103,9 +157,60 @@ export class EmulatorControl {
     }
   }
 
-  /** The cookies a browser would hold after signing in as this user. */
-  signIn(userId: string) {
-    return this.request<{ sessionId: string; token: string; cookies: string[] }>('POST', '/_control/sessions', { userId });
+  /**
+   * The cookies a browser would hold after signing in as this user; the
+   * session starts in `organizationId` (null: the personal account) if given,
+   * else where Clerk starts it (the organization the user last joined or chose).
+   */
+  signIn(userId: string, options: { organizationId?: string | null } = {}) {
+    return this.request<{ sessionId: string; clientId: string; token: string; cookies: string[] }>('POST', '/_control/sessions', { userId, ...options });
+  }
+
+  /** Switch a session's active organization (by id or slug; null: the personal account), as clerk-js's setActive does; returns its next token. */
+  setActiveOrganization(sessionId: string, organizationId: string | null) {
+    return this.request<{ sessionId: string; activeOrganizationId: string | null; token: string }>('PUT', '/_control/sessions/active-organization', { sessionId, organizationId });
+  }
+
+  /** An organization, with `createdBy` as its admin; its webhooks unless `notify` is false. */
+  createOrganization(input: { name: string; slug?: string; createdBy?: string; maxAllowedMemberships?: number }, notify = true) {
+    return this.request<OrganizationJSON>('POST', '/_control/organizations', { ...input, notify });
+  }
+
+  /** Delete an organization (its memberships go with it). */
+  deleteOrganization(organizationId: string) {
+    return this.request<DeletedObjectJSON>('POST', '/_control/organizations/delete', { organizationId });
+  }
+
+  addMembership(organizationId: string, userId: string, role = 'org:member', notify = true) {
+    return this.request<OrganizationMembershipJSON>('POST', '/_control/memberships', { organizationId, userId, role, notify });
+  }
+
+  updateMembership(organizationId: string, userId: string, role: string) {
+    return this.request<OrganizationMembershipJSON>('PUT', '/_control/memberships', { organizationId, userId, role });
+  }
+
+  /** Remove a member; returns the membership as it was. */
+  removeMembership(organizationId: string, userId: string) {
+    return this.request<OrganizationMembershipJSON>('POST', '/_control/memberships/delete', { organizationId, userId });
+  }
+
+  /**
+   * Organizations in bulk (load tests), each with `membersPerOrg` of the
+   * existing users taken in turn (the first its admin), slugs `${prefix}-${i}`,
+   * without webhooks unless `notify`.
+   */
+  bulkOrganizations(count: number, membersPerOrg: number, prefix: string, notify = false) {
+    return this.request<{ created: number; memberships: number; total: number }>('POST', '/_control/organizations/bulk', { count, membersPerOrg, prefix, notify });
+  }
+
+  /** The emulator's organizations for large comparisons: [id, slug, name, members count, updated_at]. */
+  exportOrganizations() {
+    return this.request<[string, string, string, number, number][]>('GET', '/_control/organizations/export');
+  }
+
+  /** Its memberships: [id, organization id, user id, role, updated_at]. */
+  exportMemberships() {
+    return this.request<[string, string, string, string, number][]>('GET', '/_control/memberships/export');
   }
 
   mintToken(claims: { sub: string; sid?: string; azp?: string; ttlSeconds?: number; issuedAt?: number }) {

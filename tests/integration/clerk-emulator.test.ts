@@ -2,56 +2,29 @@
  * The emulator as the real `@clerk/backend` client and Clerk's own webhook
  * verification see it.
  */
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { createClerkClient, type UserWebhookEvent } from '@clerk/backend';
-import { verifyWebhook } from '@clerk/nextjs/webhooks';
-import { NextRequest } from 'next/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../tools/clerk-emulator/src/server';
-import { EmulatorControl } from '../helpers/emulator-control';
-
-interface Received {
-  headers: Record<string, string>;
-  body: string;
-}
+import { EmulatorControl, type ReceivedDelivery, verifiedEvent, WebhookReceiver } from '../helpers/emulator-control';
 
 let emulator: RunningEmulator;
-let receiver: Server;
-let received: Received[] = [];
-/** How many of the next deliveries the receiver fails with a 500. */
-let failNext = 0;
+const receiver = new WebhookReceiver();
 
 beforeAll(async () => {
-  receiver = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
-      received.push({ headers: request.headers as Record<string, string>, body });
-      response.writeHead(failNext > 0 ? (failNext--, 500) : 200).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  emulator = await startEmulator({
-    dataDir: null,
-    appUrl: 'http://localhost:3000',
-    webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`,
-    tokenTtlSeconds: 60,
-    webhookRetryBaseMs: 20,
-  });
+  emulator = await startEmulator({ dataDir: null, appUrl: 'http://localhost:3000', webhookUrl: await receiver.start(), tokenTtlSeconds: 60, webhookRetryBaseMs: 20 });
 });
 
 afterAll(async () => {
   await emulator?.close();
-  await new Promise((resolve) => receiver?.close(resolve));
+  await receiver.close();
 });
 
 const control = () => new EmulatorControl(emulator.url, emulator.keys.secretKey, emulator.controlToken);
 
 afterEach(async () => {
   await control().reset();
-  received = [];
-  failNext = 0;
+  receiver.clear();
 });
 
 const clerk = () => createClerkClient({ secretKey: emulator.keys.secretKey, apiUrl: emulator.url, publishableKey: emulator.publishableKey });
@@ -61,9 +34,8 @@ async function settle(): Promise<void> {
   await expect.poll(() => emulator.webhooks.pending(), { timeout: 10_000, interval: 20 }).toBe(0);
 }
 
-async function verified(delivery: Received): Promise<UserWebhookEvent> {
-  const request = new NextRequest('http://localhost/api/webhooks/clerk', { method: 'POST', headers: delivery.headers, body: delivery.body });
-  return (await verifyWebhook(request, { signingSecret: emulator.keys.webhookSecret })) as UserWebhookEvent;
+async function verified(delivery: ReceivedDelivery): Promise<UserWebhookEvent> {
+  return (await verifiedEvent(delivery, emulator.keys.webhookSecret)) as UserWebhookEvent;
 }
 
 describe('Backend API through the real SDK', () => {
@@ -158,27 +130,27 @@ describe('webhooks', () => {
     await clerk().users.deleteUser(user.id);
     await settle();
 
-    expect(received).toHaveLength(3);
-    const events = await Promise.all(received.map(verified));
+    expect(receiver.received).toHaveLength(3);
+    const events = await Promise.all(receiver.received.map(verified));
     expect(events.map((event) => event.type)).toEqual(['user.created', 'user.updated', 'user.deleted']);
     expect(events[1]!.data).toMatchObject({ id: user.id, first_name: 'Ada', last_name: 'Lovelace' });
     expect(events[2]!.data).toEqual({ object: 'user', id: user.id, deleted: true });
     // verifyWebhook drops the envelope's timestamp and instance_id; the raw body has them (FACTS.md).
-    expect(JSON.parse(received[0]!.body)).toMatchObject({ object: 'event', type: 'user.created', timestamp: expect.any(Number), instance_id: expect.stringMatching(/^ins_/) });
-    expect(received[0]!.headers['svix-id']).toMatch(/^msg_/);
+    expect(JSON.parse(receiver.received[0]!.body)).toMatchObject({ object: 'event', type: 'user.created', timestamp: expect.any(Number), instance_id: expect.stringMatching(/^ins_/) });
+    expect(receiver.received[0]!.headers['svix-id']).toMatch(/^msg_/);
   });
 
   it('retries a failed delivery with the same svix-id and a fresh signature', async () => {
-    failNext = 3;
+    receiver.failNext = 3;
     await clerk().users.createUser({ emailAddress: ['retry@example.com'] });
     // Three attempts answered 500, the fourth 200: four in all, then no more.
     await settle();
-    const ids = new Set(received.map((delivery) => delivery.headers['svix-id']));
+    const ids = new Set(receiver.received.map((delivery) => delivery.headers['svix-id']));
     expect(ids.size).toBe(1);
-    expect(received).toHaveLength(4);
+    expect(receiver.received).toHaveLength(4);
     expect(emulator.webhooks.deliveries[0]).toMatchObject({ attempts: 4, lastStatus: 200 });
     expect(emulator.webhooks.deliveries[0]).toMatchObject({ status: 'delivered' });
-    for (const delivery of received) await expect(verified(delivery)).resolves.toMatchObject({ type: 'user.created' });
+    for (const delivery of receiver.received) await expect(verified(delivery)).resolves.toMatchObject({ type: 'user.created' });
   });
 
   it('holds deliveries back and releases them reordered, or duplicated', async () => {
@@ -186,19 +158,19 @@ describe('webhooks', () => {
     const created = [];
     for (let i = 0; i < 6; i++) created.push(await clerk().users.createUser({ emailAddress: [`held${i}@example.com`] }));
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(received).toHaveLength(0);
+    expect(receiver.received).toHaveLength(0);
 
     emulator.webhooks.configure({ hold: false, duplicates: 1 });
     expect(emulator.webhooks.release()).toBe(6);
     await settle();
-    expect(received).toHaveLength(12);
+    expect(receiver.received).toHaveLength(12);
     // Every user, each twice (a duplicate shares the svix-id), in another order than they were made.
-    const order = [...new Set(received.map((delivery) => JSON.parse(delivery.body).data.id as string))];
+    const order = [...new Set(receiver.received.map((delivery) => JSON.parse(delivery.body).data.id as string))];
     const made = created.map((user) => user.id);
     expect([...order].sort()).toEqual([...made].sort());
     expect(order).not.toEqual(made);
     const perId = new Map<string, number>();
-    for (const delivery of received) perId.set(delivery.headers['svix-id']!, (perId.get(delivery.headers['svix-id']!) ?? 0) + 1);
+    for (const delivery of receiver.received) perId.set(delivery.headers['svix-id']!, (perId.get(delivery.headers['svix-id']!) ?? 0) + 1);
     expect([...perId.values()]).toEqual(Array(6).fill(2));
     emulator.webhooks.configure({ reorder: false, duplicates: 0 });
   });
@@ -207,12 +179,12 @@ describe('webhooks', () => {
     emulator.webhooks.configure({ dropRate: 1 });
     await clerk().users.createUser({ emailAddress: ['dropped@example.com'] });
     await settle();
-    expect(received).toHaveLength(0);
+    expect(receiver.received).toHaveLength(0);
     expect(emulator.webhooks.deliveries[0]).toMatchObject({ status: 'dropped' });
     emulator.webhooks.configure({ dropRate: 0 });
     expect(emulator.webhooks.redeliver()).toBe(1);
     await settle();
-    expect(received).toHaveLength(1);
+    expect(receiver.received).toHaveLength(1);
   });
 });
 
@@ -282,7 +254,7 @@ describe('the emulator defends itself', () => {
     expect(instance).toMatchObject({ id: emulator.instanceId, environmentType: 'development' });
     await clerk().users.createUser({ emailAddress: ['instance@example.com'] });
     await settle();
-    expect(JSON.parse(received[0]!.body)).toMatchObject({ instance_id: emulator.instanceId });
+    expect(JSON.parse(receiver.received[0]!.body)).toMatchObject({ instance_id: emulator.instanceId });
   });
 
   it('refuses names as Clerk does: too long, or turned off for the instance', async () => {
@@ -315,7 +287,7 @@ describe('email addresses through the real SDK', () => {
     const unverified = await clerk().emailAddresses.createEmailAddress({ userId: grace.id, emailAddress: 'maybe@example.com' });
     expect(unverified.verification?.status).toBe('unverified');
     await settle();
-    const types = (await Promise.all(received.map(verified))).map((event) => event.type);
+    const types = (await Promise.all(receiver.received.map(verified))).map((event) => event.type);
     expect(types).toEqual(['user.created', 'user.updated', 'user.updated', 'user.created', 'user.updated']);
   });
 });

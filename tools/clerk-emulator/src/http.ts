@@ -41,7 +41,7 @@ export function parseCookies(request: IncomingMessage): Record<string, string> {
 }
 
 /** Exactly `application/json`: the SDK returns the raw text for anything else (FACTS.md). */
-export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
   const text = JSON.stringify(body);
   response.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers });
   response.end(text);

@@ -26,6 +26,8 @@ const STYLE = `
   th, td { text-align: left; padding: .4rem; border-bottom: 1px solid #e2e8f0; vertical-align: middle; }
   td input { padding: .3rem .4rem; }
   form.inline { display: flex; gap: .4rem; align-items: center; margin: 0; }
+  select { padding: .3rem .4rem; border: 1px solid #94a3b8; border-radius: .5rem; font: inherit; }
+  tr.members > td { padding-left: 2rem; background: #f8fafc; }
 `;
 
 function page(title: string, body: string, wide = false): string {
@@ -76,7 +78,68 @@ export function signUpPage(options: {
   );
 }
 
-export function adminPage(options: { users: UserJSON[]; total: number; deliveries: Delivery[]; appUrl: string; message?: string }): string {
+/** An organization as the admin page shows it: its members by email and role. */
+export interface AdminOrganization {
+  id: string;
+  name: string;
+  slug: string;
+  membersCount: number;
+  members: { userId: string; email: string; role: string }[];
+}
+
+function roleSelect(roles: string[], selected: string, label: string): string {
+  const options = roles.map((role) => `<option value="${escapeHtml(role)}"${role === selected ? ' selected' : ''}>${escapeHtml(role)}</option>`).join('');
+  return `<select name="role" aria-label="${escapeHtml(label)}">${options}</select>`;
+}
+
+function organizationRows(organization: AdminOrganization, roles: string[]): string {
+  const id = escapeHtml(organization.id);
+  const base = `/admin/organizations/${id}`;
+  const members = organization.members
+    .map((member) => {
+      const who = escapeHtml(member.email);
+      const path = `${base}/memberships/${escapeHtml(member.userId)}`;
+      return `<tr><td>${who}</td><td><form class="inline" method="post" action="${path}">${roleSelect(roles, member.role, `Role of ${member.email} in ${organization.name}`)}<button class="small" type="submit">Change role</button></form></td>
+        <td><form class="inline" method="post" action="${path}/delete"><button class="small danger" type="submit">Remove</button></form></td></tr>`;
+    })
+    .join('');
+  return `<tr>
+      <td><code>${id}</code></td>
+      <td><form class="inline" method="post" action="${base}"><input aria-label="Name of ${id}" name="name" value="${escapeHtml(organization.name)}"><button class="small" type="submit">Rename</button></form></td>
+      <td>${escapeHtml(organization.slug)}</td>
+      <td>${organization.membersCount}</td>
+      <td><form class="inline" method="post" action="${base}/delete"><button class="small danger" type="submit">Delete</button></form></td>
+    </tr>
+    <tr class="members"><td colspan="5"><table><tbody>${members}
+      <tr><td colspan="3"><form class="inline" method="post" action="${base}/memberships">
+        <input aria-label="Email of a new member of ${id}" name="email" type="email" placeholder="member@example.com" required>
+        ${roleSelect(roles, 'org:member', `Role of the new member of ${organization.name}`)}
+        <button class="small" type="submit">Add member</button></form></td></tr>
+    </tbody></table></td></tr>`;
+}
+
+function organizationsSection(organizations: AdminOrganization[], total: number, roles: string[]): string {
+  return `<h1 style="margin-top:2rem">Organizations</h1>
+    <p class="note">Showing ${organizations.length} of ${total}. Every change sends its webhook.</p>
+    <form class="inline" method="post" action="/admin/organizations">
+      <input aria-label="Name of a new organization" name="name" placeholder="Name" required>
+      <input aria-label="Slug of a new organization" name="slug" placeholder="slug (optional)">
+      <input aria-label="Email of its first admin" name="email" type="email" placeholder="admin@example.com (optional)">
+      <button class="small" type="submit">Create organization</button>
+    </form>
+    <table><thead><tr><th>Clerk id</th><th>Name</th><th>Slug</th><th>Members</th><th></th></tr></thead><tbody>${organizations.map((organization) => organizationRows(organization, roles)).join('') || '<tr><td colspan="5">No organizations yet.</td></tr>'}</tbody></table>`;
+}
+
+export function adminPage(options: {
+  users: UserJSON[];
+  total: number;
+  organizations: AdminOrganization[];
+  totalOrganizations: number;
+  roles: string[];
+  deliveries: Delivery[];
+  appUrl: string;
+  message?: string;
+}): string {
   const rows = options.users
     .map((user) => {
       const id = escapeHtml(user.id);
@@ -94,17 +157,18 @@ export function adminPage(options: { users: UserJSON[]; total: number; deliverie
   const deliveries = options.deliveries
     .map(
       (d) =>
-        `<tr><td><code>${escapeHtml(d.id)}</code></td><td>${escapeHtml(d.type)}</td><td><code>${escapeHtml(d.userId)}</code></td><td>${d.status}</td><td>${d.attempts}</td><td>${d.lastStatus ?? escapeHtml(d.lastError ?? '')}</td></tr>`,
+        `<tr><td><code>${escapeHtml(d.id)}</code></td><td>${escapeHtml(d.type)}</td><td><code>${escapeHtml(d.objectId)}</code></td><td>${d.status}</td><td>${d.attempts}</td><td>${d.lastStatus ?? escapeHtml(d.lastError ?? '')}</td></tr>`,
     )
     .join('');
   return page(
     'Admin',
     `${badge}<h1>Users</h1>
-    <p class="note">Change a name or an email, or delete a user, then watch <a href="${escapeHtml(options.appUrl)}/dashboard">the app's copy</a> follow through the webhook. Showing ${options.users.length} of ${options.total}.</p>
+    <p class="note">Change a name or an email, or delete a user (or change an organization below), then watch <a href="${escapeHtml(options.appUrl)}/dashboard">the app's copy</a> follow through the webhook. Showing ${options.users.length} of ${options.total}.</p>
     ${options.message ? `<p class="error" role="alert">${escapeHtml(options.message)}</p>` : ''}
     <table><thead><tr><th>Clerk id</th><th>First name</th><th>Last name</th><th>Email</th><th></th></tr></thead><tbody>${rows || '<tr><td colspan="5">No users yet.</td></tr>'}</tbody></table>
+    ${organizationsSection(options.organizations, options.totalOrganizations, options.roles)}
     <h1 style="margin-top:2rem">Recent webhook deliveries</h1>
-    <table><thead><tr><th>svix-id</th><th>type</th><th>user</th><th>status</th><th>attempts</th><th>last answer</th></tr></thead><tbody>${deliveries || '<tr><td colspan="6">None yet.</td></tr>'}</tbody></table>`,
+    <table><thead><tr><th>svix-id</th><th>type</th><th>object</th><th>status</th><th>attempts</th><th>last answer</th></tr></thead><tbody>${deliveries || '<tr><td colspan="6">None yet.</td></tr>'}</tbody></table>`,
     true,
   );
 }

@@ -2,10 +2,13 @@
  * The local Clerk emulator: an HTTP server on loopback that stands in for
  * Clerk's hosted side so the real Clerk SDK can run offline.
  *
- *   Frontend API   /sign-in, /sign-up, /sign-out, /v1/client/handshake
- *   Backend API    /v1/users…, /v1/jwks, /v1/sessions/:id/refresh (Bearer secret key)
+ *   Frontend API   /sign-in, /sign-up, /sign-out, /v1/client/handshake,
+ *                  /v1/client/sessions/:id/touch (switching the active organization)
+ *   Backend API    /v1/users…, /v1/organizations… (organization-api.ts), /v1/jwks,
+ *                  /v1/sessions/:id/refresh (Bearer secret key)
  *   Admin page     /admin
- *   Control API    /_control/… (tests and tools: webhooks, 429s, bulk users, sessions)
+ *   Control API    /_control/… (tests and tools: webhooks, 429s, bulk users and
+ *                  organizations, sessions)
  *
  * Never imported by the app: it runs in its own process (tools/clerk-emulator/main.ts).
  *
@@ -24,10 +27,13 @@ import { ApiError, formError, notFound, rateLimited, unauthorized } from './erro
 import { parseCookies, readParams, redirect, sendHtml, sendJson, stringParam } from './http';
 import { clerkId, randomToken } from './ids';
 import { type EmulatorKeys, loadKeys, PUBLISHABLE_KEY } from './keys';
+import { pageOf, sortBy } from './listing';
+import { organizationApi } from './organization-api';
+import { checkName, type CustomRolePermissions, MEMBER_ROLE, rolesOf } from './organizations';
 import { adminPage, signInPage, signUpPage } from './pages';
-import { Store } from './store';
+import { type Session, Store } from './store';
 import { COOKIES, sessionCookies, signedOutCookies, signHandshake, signSessionToken } from './tokens';
-import { primaryEmail, type UserChanges } from './users';
+import { primaryEmail, type UserChanges, userMatches } from './users';
 import { type DeliverySettings, WebhookDispatcher } from './webhooks';
 
 export interface EmulatorOptions {
@@ -74,7 +80,39 @@ const NAME_MAX = 256;
 interface InstanceSettings {
   /** "Name" turned off in the dashboard: Clerk refuses first_name and last_name. */
   names: boolean;
+  /** Custom roles and permissions (`{ 'org:admin': ['org:posts:delete'] }`), as on the dashboard's "Roles & Permissions". */
+  customRolePermissions?: CustomRolePermissions;
+  /**
+   * Send `organizationMembership.deleted` for the memberships that go with a
+   * deleted organization or user (default). Turned off, only
+   * `organization.deleted` / `user.deleted` arrive: an app must cope with both.
+   */
+  cascadeMembershipEvents?: boolean;
 }
+
+/**
+ * Backend API routes by name for the call counts and fault injection: the id
+ * (or slug) after a collection becomes `:id` (`GET /v1/organizations/:id/memberships/:id`).
+ */
+const COLLECTIONS = new Set(['users', 'organizations', 'memberships', 'sessions', 'email_addresses']);
+const LITERALS = new Set(['count']);
+
+export function routeKey(method: string, pathname: string): string {
+  const segments = pathname.split('/');
+  const named = segments.map((segment, i) => (i > 0 && COLLECTIONS.has(segments[i - 1]!) && !LITERALS.has(segment) ? ':id' : segment));
+  return `${method} ${named.join('/')}`;
+}
+
+/** The user list's `order_by` fields. */
+const USER_ORDERS: Record<string, (user: UserJSON) => string | number> = {
+  created_at: (user) => user.created_at,
+  updated_at: (user) => user.updated_at,
+  email_address: (user) => primaryEmail(user) ?? '',
+  first_name: (user) => user.first_name ?? '',
+  last_name: (user) => user.last_name ?? '',
+  last_sign_in_at: (user) => user.last_sign_in_at ?? 0,
+  last_active_at: (user) => user.last_active_at ?? 0,
+};
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const keys = await loadKeys(options.dataDir);
@@ -158,16 +196,51 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     return `${appUrl}/`;
   }
 
-  async function mintSession(user: UserJSON, clientId?: string) {
+  /** The session's token as of now, with its active organization while the user is a member of it. */
+  function tokenFor(session: Session, issuedAt: number): Promise<string> {
+    const active = store.activeOrganizationOf(session);
+    return signSessionToken(keys, {
+      sub: session.userId,
+      sid: session.id,
+      azp: appUrl,
+      ttlSeconds: tokenTtlSeconds,
+      issuedAt,
+      organization: active && { id: active.organization.id, slug: active.organization.slug, role: active.membership.role, permissions: active.permissions },
+    });
+  }
+
+  /** Sign in: a new session (in an organization when asked, else where Clerk would start it) and its cookies. */
+  async function mintSession(user: UserJSON, clientId?: string, activeOrganization?: string | null) {
     const session = store.createSession(user.id, clientId);
+    if (activeOrganization !== undefined) {
+      try {
+        store.setActiveOrganization(session.id, activeOrganization);
+      } catch (error) {
+        store.endSession(session.id);
+        throw error;
+      }
+    }
     store.touchSignIn(user);
     const now = Math.floor(Date.now() / 1000);
-    const token = await signSessionToken(keys, { sub: user.id, sid: session.id, azp: appUrl, ttlSeconds: tokenTtlSeconds, issuedAt: now });
+    const token = await tokenFor(session, now);
     const cookies = [
       ...sessionCookies(token, now, session.refreshToken),
       `${COOKIES.client}=${session.clientId}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${CLIENT_COOKIE_MAX_AGE}`,
     ];
     return { session, token, cookies };
+  }
+
+  /**
+   * The handshake's `organization_id`: an id or a slug (the SDK sends
+   * whichever its pattern names), empty for the personal account. A member's
+   * becomes active; anything else leaves the session as it was, as Clerk does.
+   */
+  function activateOrganization(session: Session, idOrSlug: string): void {
+    try {
+      store.setActiveOrganization(session.id, idOrSlug || null);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+    }
   }
 
   function requireSecretKey(request: IncomingMessage, route: string): void {
@@ -189,9 +262,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const userPath = url.pathname.match(/^\/v1\/users\/([^/]+)$/);
     const refreshPath = url.pathname.match(/^\/v1\/sessions\/([^/]+)\/refresh$/);
     const adminUserPath = url.pathname.match(/^\/admin\/users\/([^/]+)(\/delete)?$/);
+    const touchPath = url.pathname.match(/^\/v1\/client\/sessions\/([^/]+)\/touch$/);
     checkHost(request);
     const browserForm = ['/sign-in', '/sign-up', '/sign-out'].includes(url.pathname) || url.pathname.startsWith('/admin');
-    checkOrigin(request, { required: browserForm, allowApp: url.pathname === '/sign-out' });
+    // The app's pages may sign out, and (clerk-js's setActive) switch the organization.
+    checkOrigin(request, { required: browserForm, allowApp: url.pathname === '/sign-out' || touchPath !== null });
 
     // Frontend API: the pages a browser sees ---------------------------------
     if (route === 'GET /' ) return redirect(response, '/admin', [], 302);
@@ -246,13 +321,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       return redirect(response, safeRedirect(stringParam(params, 'redirect_url')), signedOutCookies());
     }
     if (route === 'GET /v1/client/handshake') {
-      // The SDK sends browsers here when their session token is missing or expired.
+      // The SDK sends browsers here when their session token is missing or expired, and (with
+      // `organizationSyncOptions`) when the URL names another organization than the token's.
       const clientId = parseCookies(request)[COOKIES.client];
       const session = clientId ? store.activeSessionOfClient(clientId) : undefined;
       let directives: string[];
       if (session) {
+        const organization = url.searchParams.get('organization_id');
+        if (organization !== null) activateOrganization(session, organization);
         const now = Math.floor(Date.now() / 1000);
-        const token = await signSessionToken(keys, { sub: session.userId, sid: session.id, azp: appUrl, ttlSeconds: tokenTtlSeconds, issuedAt: now });
+        const token = await tokenFor(session, now);
         const clientUat = Number(parseCookies(request)[COOKIES.clientUat]) || now;
         directives = sessionCookies(token, Math.min(clientUat, now), session.refreshToken);
       } else {
@@ -263,16 +341,51 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       // The cookie variant: the SDK reads it, applies the directives (which clear it), and the address bar stays clean.
       return redirect(response, safeRedirect(url.searchParams.get('redirect_url') ?? undefined), [`${COOKIES.handshake}=${handshake}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60`], 307);
     }
+    if (method === 'POST' && touchPath) {
+      // clerk-js's setActive({ organization }): the Frontend API's session touch, for the browser's own client only.
+      const session = store.getSession(decodeURIComponent(touchPath[1]!));
+      if (!session || session.status !== 'active' || session.clientId !== parseCookies(request)[COOKIES.client]) throw notFound();
+      const params = await readParams(request);
+      if ('active_organization_id' in params) {
+        const organization = params.active_organization_id;
+        store.setActiveOrganization(session.id, typeof organization === 'string' && organization ? organization : null);
+      }
+      const now = Math.floor(Date.now() / 1000);
+      const token = await tokenFor(session, now);
+      const body = {
+        response: {
+          object: 'session',
+          id: session.id,
+          status: session.status,
+          user_id: session.userId,
+          last_active_organization_id: store.activeOrganizationOf(session)?.organization.id ?? null,
+          last_active_token: { object: 'token', jwt: token },
+        },
+        client: null,
+      };
+      return sendJson(response, 200, body, { 'Set-Cookie': sessionCookies(token, now, session.refreshToken) });
+    }
 
     // Admin page ----------------------------------------------------------------
     if (route === 'GET /admin') {
       const users = [...store.listUsers()].sort((a, b) => b.created_at - a.created_at);
-      return sendHtml(response, 200, adminPage({ users: users.slice(0, 200), total: users.length, deliveries: webhooks.deliveries.slice(-50).reverse(), appUrl, message: url.searchParams.get('message') ?? undefined }), appUrl);
+      return sendHtml(
+        response,
+        200,
+        adminPage({
+          users: users.slice(0, 200),
+          total: users.length,
+          ...adminOrganizations(),
+          deliveries: webhooks.deliveries.slice(-50).reverse(),
+          appUrl,
+          message: url.searchParams.get('message') ?? undefined,
+        }),
+        appUrl,
+      );
     }
     if (method === 'POST' && adminUserPath) {
       const id = decodeURIComponent(adminUserPath[1]!);
-      let message = '';
-      try {
+      return adminAction(response, async () => {
         if (adminUserPath[2]) {
           store.deleteUser(id);
         } else {
@@ -285,16 +398,24 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
           if (email) changes.primaryEmail = email;
           store.updateUser(id, changes);
         }
-      } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
-        message = error.errors[0]?.long_message ?? 'Could not save.';
-      }
-      return redirect(response, message ? `/admin?message=${encodeURIComponent(message)}` : '/admin');
+      });
+    }
+    const adminOrganizationPath = url.pathname.match(/^\/admin\/organizations(?:\/([^/]+)(?:\/(delete|memberships)(?:\/([^/]+)(\/delete)?)?)?)?$/);
+    if (method === 'POST' && adminOrganizationPath) {
+      const [, organizationId, action, userId, remove] = adminOrganizationPath.map((part) => (part === undefined ? undefined : decodeURIComponent(part)));
+      return adminAction(response, async () => {
+        if (!organizationId) return adminCreateOrganization(await readParams(request));
+        if (action === 'delete') return void store.deleteOrganization(organizationId);
+        if (action !== 'memberships') return void store.updateOrganization(organizationId, { name: checkName((await readParams(request)).name) });
+        if (!userId) return adminAddMember(organizationId, await readParams(request));
+        if (remove) return void store.deleteMembership(organizationId, userId);
+        return void store.updateMembership(organizationId, userId, { role: (await readParams(request)).role });
+      });
     }
 
     // Backend API ------------------------------------------------------------
     if (url.pathname.startsWith('/v1/')) {
-      const key = `${method} ${url.pathname.replace(/\/[a-z]+_[A-Za-z0-9_-]+/g, '/:id')}`;
+      const key = routeKey(method, url.pathname);
       backendApiCalls.set(key, (backendApiCalls.get(key) ?? 0) + 1);
       if (backendApiLatencyMs > 0) await new Promise((resolve) => setTimeout(resolve, backendApiLatencyMs));
       requireSecretKey(request, key);
@@ -303,6 +424,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         const instance: InstanceJSON = { object: 'instance', id: instanceId, environment_type: 'development', allowed_origins: [appUrl] };
         return sendJson(response, 200, instance);
       }
+      const organizationAnswer = await organizationApi(store, request, url);
+      if (organizationAnswer !== undefined) return sendJson(response, 200, organizationAnswer);
       if (route === 'GET /v1/users') return sendJson(response, 200, listUsers(url.searchParams));
       if (route === 'GET /v1/users/count') {
         const filtered = url.searchParams.has('email_address') || url.searchParams.has('user_id') || url.searchParams.get('query');
@@ -370,8 +493,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
           throw new ApiError(400, [{ code: 'token_invalid', message: 'Invalid token', long_message: 'The expired token is not one of ours.' }]);
         });
         if (payload.sid !== session.id) throw new ApiError(400, [{ code: 'token_invalid', message: 'Invalid token', long_message: 'The token belongs to another session.' }]);
-        const now = Math.floor(Date.now() / 1000);
-        const token = await signSessionToken(keys, { sub: session.userId, sid: session.id, azp: appUrl, ttlSeconds: tokenTtlSeconds, issuedAt: now });
+        const token = await tokenFor(session, Math.floor(Date.now() / 1000));
         return sendJson(response, 200, { object: 'cookies', cookies: [`${COOKIES.session}=${token}; Path=/; SameSite=Lax`] });
       }
       throw notFound();
@@ -380,6 +502,54 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     // Control API (loopback only, for tests and tools) ------------------------
     if (url.pathname.startsWith('/_control/')) return control(route, request, response);
     throw notFound();
+  }
+
+  /** Run an admin form's change through the store (so its webhooks go out) and show the page again, with Clerk's error if any. */
+  async function adminAction(response: ServerResponse, change: () => Promise<void> | void): Promise<void> {
+    let message = '';
+    try {
+      await change();
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      message = error.errors[0]?.long_message ?? 'Could not save.';
+    }
+    return redirect(response, message ? `/admin?message=${encodeURIComponent(message)}` : '/admin');
+  }
+
+  function userByEmail(email: string): UserJSON {
+    const user = store.findUserByEmail(email);
+    if (!user) throw formError('email', 'form_identifier_not_found', 'not found', `No user has the email address ${email}.`);
+    return user;
+  }
+
+  function adminCreateOrganization(params: Record<string, unknown>): void {
+    const slug = (stringParam(params, 'slug') ?? '').trim();
+    const email = (stringParam(params, 'email') ?? '').trim();
+    store.createOrganization({ name: checkName(params.name), slug: slug || undefined, createdBy: email ? userByEmail(email).id : undefined });
+  }
+
+  function adminAddMember(organizationId: string, params: Record<string, unknown>): void {
+    store.createMembership(organizationId, { userId: userByEmail((stringParam(params, 'email') ?? '').trim()).id, role: params.role });
+  }
+
+  /** The newest organizations with their members, for the admin page. */
+  function adminOrganizations() {
+    const organizations = store.listOrganizations().sort((a, b) => b.created_at - a.created_at);
+    return {
+      organizations: organizations.slice(0, 100).map((organization) => ({
+        id: organization.id,
+        name: organization.name,
+        slug: organization.slug,
+        membersCount: store.membersCount(organization.id),
+        members: store.listMemberships(organization.id).map((membership) => ({
+          userId: membership.userId,
+          email: primaryEmail(store.getUser(membership.userId)) ?? membership.userId,
+          role: membership.role,
+        })),
+      })),
+      totalOrganizations: organizations.length,
+      roles: rolesOf(store.organizationSettings.customRolePermissions),
+    };
   }
 
   function countBy(values: string[]): Record<string, number> {
@@ -394,12 +564,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     if (emails.length) users = users.filter((user) => user.email_addresses.some((e) => emails.includes(e.email_address.toLowerCase())));
     const ids = params.getAll('user_id');
     if (ids.length) users = users.filter((user) => ids.includes(user.id));
-    const query = params.get('query')?.toLowerCase();
-    if (query) {
-      users = users.filter((user) =>
-        [user.id, user.first_name, user.last_name, ...user.email_addresses.map((e) => e.email_address)].some((v) => v?.toLowerCase().includes(query)),
-      );
-    }
+    const query = params.get('query');
+    if (query) users = users.filter((user) => userMatches(user, query));
     return users;
   }
 
@@ -408,38 +574,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 
   function listUsers(params: URLSearchParams): UserJSON[] {
     const orderBy = params.get('order_by') ?? '-created_at';
-    const limit = Math.min(Math.max(Number(params.get('limit') ?? 10) || 10, 1), 500);
-    const offset = Math.max(Number(params.get('offset') ?? 0) || 0, 0);
+    const { limit, offset } = pageOf(params);
     const unfiltered = !params.has('email_address') && !params.has('user_id') && !params.get('query') && hiddenFromList.size === 0;
     const key = `${orderBy}@${store.revision}`;
     if (unfiltered && sortedCache?.key === key) return sortedCache.users.slice(offset, offset + limit);
-    const users = filterUsers(params).filter((user) => !hiddenFromList.has(user.id));
-    const descending = orderBy.startsWith('-');
-    const field = orderBy.replace(/^[+-]/, '');
-    const value = (user: UserJSON): string | number => {
-      switch (field) {
-        case 'updated_at':
-          return user.updated_at;
-        case 'email_address':
-          return primaryEmail(user) ?? '';
-        case 'first_name':
-          return user.first_name ?? '';
-        case 'last_name':
-          return user.last_name ?? '';
-        case 'last_sign_in_at':
-          return user.last_sign_in_at ?? 0;
-        case 'last_active_at':
-          return user.last_active_at ?? 0;
-        default:
-          return user.created_at;
-      }
-    };
-    // A stable order: ties broken by id, so paging never skips or repeats a user.
-    users.sort((a, b) => {
-      const [x, y] = [value(a), value(b)];
-      const byField = x < y ? -1 : x > y ? 1 : 0;
-      return (descending ? -byField : byField) || (a.id < b.id ? -1 : 1);
-    });
+    const users = sortBy(filterUsers(params).filter((user) => !hiddenFromList.has(user.id)), orderBy, USER_ORDERS, 'created_at');
     if (unfiltered) sortedCache = { key, users };
     return users.slice(offset, offset + limit);
   }
@@ -467,7 +606,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       case 'PUT /_control/config': {
         if (typeof params.appUrl === 'string') appUrl = new URL(params.appUrl).origin;
         if (typeof params.tokenTtlSeconds === 'number') tokenTtlSeconds = params.tokenTtlSeconds;
-        if (params.settings && typeof params.settings === 'object') settings = { ...settings, ...(params.settings as Partial<InstanceSettings>) };
+        if (params.settings && typeof params.settings === 'object') {
+          settings = { ...settings, ...(params.settings as Partial<InstanceSettings>) };
+          store.configureOrganizations({ customRolePermissions: settings.customRolePermissions, cascadeMembershipEvents: settings.cascadeMembershipEvents });
+        }
         if (typeof params.backendApiLatencyMs === 'number' && params.backendApiLatencyMs >= 0) backendApiLatencyMs = params.backendApiLatencyMs;
         return sendJson(response, 200, { appUrl, tokenTtlSeconds, settings, backendApiLatencyMs });
       }
@@ -515,11 +657,59 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
           store.listUsers().map((user) => [user.id, primaryEmail(user), user.first_name, user.last_name, user.updated_at]),
         );
       case 'POST /_control/sessions': {
-        // A signed-in browser without the browser: the cookies sign-in would set.
+        // A signed-in browser without the browser: the cookies sign-in would set (in `organizationId`, or null for the personal account, if given).
         const user = store.getUser(String(params.userId));
-        const { session, token, cookies } = await mintSession(user, clerkId('client'));
-        return sendJson(response, 200, { sessionId: session.id, token, cookies });
+        const organization = params.organizationId === undefined ? undefined : typeof params.organizationId === 'string' ? params.organizationId : null;
+        const { session, token, cookies } = await mintSession(user, clerkId('client'), organization);
+        return sendJson(response, 200, { sessionId: session.id, clientId: session.clientId, token, cookies });
       }
+      case 'PUT /_control/sessions/active-organization': {
+        // What clerk-js's setActive({ organization }) does; answers with the session's next token.
+        const organization = typeof params.organizationId === 'string' && params.organizationId ? params.organizationId : null;
+        const session = store.setActiveOrganization(String(params.sessionId), organization);
+        const token = await tokenFor(session, Math.floor(Date.now() / 1000));
+        return sendJson(response, 200, { sessionId: session.id, activeOrganizationId: session.activeOrganizationId, token });
+      }
+      case 'POST /_control/organizations': {
+        const organization = store.createOrganization(
+          {
+            name: checkName(params.name),
+            slug: typeof params.slug === 'string' ? params.slug : undefined,
+            createdBy: typeof params.createdBy === 'string' ? params.createdBy : undefined,
+            maxAllowedMemberships: typeof params.maxAllowedMemberships === 'number' ? params.maxAllowedMemberships : undefined,
+          },
+          { notify: params.notify !== false },
+        );
+        return sendJson(response, 200, store.withMembersCount(organization));
+      }
+      case 'POST /_control/organizations/delete': {
+        const organization = store.deleteOrganization(String(params.organizationId));
+        return sendJson(response, 200, { object: 'organization', id: organization.id, slug: organization.slug, deleted: true });
+      }
+      case 'POST /_control/memberships': {
+        const membership = store.createMembership(String(params.organizationId), { userId: String(params.userId), role: params.role ?? MEMBER_ROLE }, { notify: params.notify !== false });
+        return sendJson(response, 200, store.membershipJSON(membership));
+      }
+      case 'PUT /_control/memberships':
+        return sendJson(response, 200, store.membershipJSON(store.updateMembership(String(params.organizationId), String(params.userId), { role: params.role })));
+      case 'POST /_control/memberships/delete':
+        return sendJson(response, 200, store.deleteMembership(String(params.organizationId), String(params.userId)));
+      case 'POST /_control/organizations/bulk':
+        return sendJson(response, 200, bulkOrganizations(params));
+      case 'GET /_control/organizations/export':
+        // Compact truth for large comparisons: [id, slug, name, members count, updated_at].
+        return sendJson(
+          response,
+          200,
+          store.listOrganizations().map((o) => [o.id, o.slug, o.name, store.membersCount(o.id), o.updated_at]),
+        );
+      case 'GET /_control/memberships/export':
+        // [id, organization id, user id, role, updated_at].
+        return sendJson(
+          response,
+          200,
+          store.listOrganizations().flatMap((o) => store.listMemberships(o.id).map((m) => [m.id, m.organizationId, m.userId, m.role, m.updatedAt])),
+        );
       case 'POST /_control/tokens': {
         // Tokens with chosen claims (expired, another azp) for negative tests.
         const token = await signSessionToken(keys, {
@@ -545,6 +735,30 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       default:
         throw notFound();
     }
+  }
+
+  /**
+   * Organizations for load tests, each with `membersPerOrg` of the existing
+   * users (taken in turn; the first one is its admin and creator), without
+   * webhooks unless `notify`.
+   */
+  function bulkOrganizations(params: Record<string, unknown>) {
+    const count = Math.min(Number(params.count ?? 0), 100_000);
+    const membersPerOrg = Number(params.membersPerOrg ?? 1);
+    const prefix = typeof params.prefix === 'string' ? params.prefix : `load-${Date.now().toString(36)}`;
+    const notify = params.notify === true;
+    const users = store.listUsers();
+    if (!Number.isInteger(membersPerOrg) || membersPerOrg < 1 || membersPerOrg > users.length) {
+      throw formError('membersPerOrg', 'form_param_value_invalid', 'is invalid', `membersPerOrg must be between 1 and the ${users.length} users there are.`);
+    }
+    const start = Date.now() - count;
+    for (let i = 0; i < count; i++) {
+      const members = Array.from({ length: membersPerOrg }, (_, j) => users[(i * membersPerOrg + j) % users.length]!);
+      const createdAt = start + i;
+      const organization = store.createOrganization({ name: `${prefix} ${i}`, slug: `${prefix}-${i}`, createdBy: members[0]!.id, createdAt }, { notify });
+      for (const member of members.slice(1)) store.createMembership(organization.id, { userId: member.id, role: MEMBER_ROLE }, { notify, createdAt });
+    }
+    return { created: count, memberships: count * membersPerOrg, total: store.listOrganizations().length };
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -1,16 +1,34 @@
 /**
- * The emulator's state: users, clients (one per browser) and sessions.
- * Persisted as one JSON file in the data directory (debounced), or kept in
- * memory only. Every user change is reported to `onUserEvent`, which is
- * where webhooks come from.
+ * The emulator's state: users, organizations and their memberships, clients
+ * (one per browser) and sessions. Persisted as one JSON file in the data
+ * directory (debounced), or kept in memory only. Every change to a user, an
+ * organization or a membership is reported to `onEvent`, which is where
+ * webhooks come from.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { UserJSON } from '@clerk/backend';
-import { formError, notFound } from './errors';
+import type { EmailAddressJSON, OrganizationJSON, UserJSON } from '@clerk/backend';
+import { ApiError, formError, notFound } from './errors';
 import { clerkId, randomToken } from './ids';
-import type { EmailAddressJSON } from '@clerk/backend';
+import {
+  ADMIN_ROLE,
+  applyOrganizationChanges,
+  buildMembership,
+  buildOrganization,
+  checkCustomRolePermissions,
+  checkSlug,
+  type CustomRolePermissions,
+  type Membership,
+  type MembershipJSON,
+  membershipJSON,
+  type NewOrganization,
+  nextMetadata,
+  type OrganizationChanges,
+  requireRole,
+  slugFromName,
+  slugTaken,
+} from './organizations';
 import { addEmailAddress, applyUserChanges, buildUser, isValidEmail, type NewUser, removeEmailAddress, type UserChanges } from './users';
 
 export interface Session {
@@ -20,15 +38,35 @@ export interface Session {
   status: 'active' | 'ended';
   refreshToken: string;
   createdAt: number;
+  /** The session's active organization (Clerk's `last_active_organization_id`); null is the personal account. */
+  activeOrganizationId: string | null;
 }
 
-export type UserEvent =
+/** A change the webhooks report: the object as it is after it (or as it was, for a deletion). */
+export type EmulatorEvent =
   | { type: 'user.created' | 'user.updated'; user: UserJSON; at: number }
-  | { type: 'user.deleted'; user: UserJSON; at: number };
+  | { type: 'user.deleted'; user: UserJSON; at: number }
+  | { type: 'organization.created' | 'organization.updated'; organization: OrganizationJSON; at: number }
+  | { type: 'organization.deleted'; organization: OrganizationJSON; at: number }
+  | { type: 'organizationMembership.created' | 'organizationMembership.updated' | 'organizationMembership.deleted'; membership: MembershipJSON; at: number };
+
+export type UserEvent = Extract<EmulatorEvent, { user: UserJSON }>;
+
+/** The active organization of a session, checked against the memberships as they are now. */
+export interface ActiveOrganization {
+  organization: OrganizationJSON;
+  membership: Membership;
+  permissions: string[];
+}
 
 interface Snapshot {
   users: UserJSON[];
   sessions: Session[];
+  /** Absent in snapshots written before organizations existed. */
+  organizations?: OrganizationJSON[];
+  memberships?: Membership[];
+  /** The organization each user's next session starts in (user id → organization id). */
+  lastActiveOrganizations?: [string, string][];
 }
 
 export class Store {
@@ -36,18 +74,48 @@ export class Store {
   /** Lower-cased email address → user id, for every address of every user. */
   private emails = new Map<string, string>();
   private sessions = new Map<string, Session>();
+  private organizations = new Map<string, OrganizationJSON>();
+  /** Slug → organization id. */
+  private slugs = new Map<string, string>();
+  /** Organization id → user id → membership, and the same the other way round. */
+  private membersOf = new Map<string, Map<string, Membership>>();
+  private membershipsOf = new Map<string, Map<string, Membership>>();
+  /**
+   * Where a user's next session starts: the organization they last joined or
+   * made active, as Clerk does ("will be the user's active organization the
+   * next time they create a session").
+   */
+  private lastActiveOrganization = new Map<string, string>();
+  private customRolePermissions: CustomRolePermissions = {};
+  /** Emit `organizationMembership.deleted` for the memberships a deleted organization or user takes along. */
+  private cascadeMembershipEvents = true;
+  /** Wall time that never goes backwards: a clock stepped back must not make a later change look older. */
+  private clock = 0;
   private saveTimer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly file: string | null,
-    private readonly onUserEvent: (event: UserEvent) => void,
+    private readonly onEvent: (event: EmulatorEvent) => void,
   ) {
     if (file && existsSync(file)) {
       const snapshot = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
       for (const user of snapshot.users) this.index(user);
-      for (const session of snapshot.sessions) this.sessions.set(session.id, session);
+      for (const session of snapshot.sessions) this.sessions.set(session.id, { ...session, activeOrganizationId: session.activeOrganizationId ?? null });
+      for (const organization of snapshot.organizations ?? []) this.indexOrganization(organization);
+      for (const membership of snapshot.memberships ?? []) this.indexMembership(membership);
+      for (const [userId, organizationId] of snapshot.lastActiveOrganizations ?? []) this.lastActiveOrganization.set(userId, organizationId);
     }
+  }
+
+  private now(): number {
+    this.clock = Math.max(this.clock, Date.now());
+    return this.clock;
+  }
+
+  /** A change's time: after the object's previous one, even within one millisecond. */
+  private after(previous: number): number {
+    return Math.max(this.now(), previous + 1);
   }
 
   // Users -----------------------------------------------------------------
@@ -99,7 +167,7 @@ export class Store {
     for (const email of emails) this.assertEmailUsable(email);
     const user = buildUser({ ...input, emailAddresses: emails });
     this.index(user);
-    if (options.notify !== false) this.onUserEvent({ type: 'user.created', user: structuredClone(user), at: user.created_at });
+    if (options.notify !== false) this.onEvent({ type: 'user.created', user: structuredClone(user), at: user.created_at });
     this.scheduleSave();
     return user;
   }
@@ -112,7 +180,7 @@ export class Store {
     }
     applyUserChanges(user, changes);
     this.index(user);
-    this.onUserEvent({ type: 'user.updated', user: structuredClone(user), at: user.updated_at });
+    this.onEvent({ type: 'user.updated', user: structuredClone(user), at: user.updated_at });
     this.scheduleSave();
     return user;
   }
@@ -124,7 +192,7 @@ export class Store {
     this.assertEmailUsable(email);
     const added = addEmailAddress(user, email, options);
     this.index(user);
-    this.onUserEvent({ type: 'user.updated', user: structuredClone(user), at: user.updated_at });
+    this.onEvent({ type: 'user.updated', user: structuredClone(user), at: user.updated_at });
     this.scheduleSave();
     return added;
   }
@@ -139,16 +207,19 @@ export class Store {
     }
     removeEmailAddress(user, addressId);
     this.emails.delete(address.email_address.toLowerCase());
-    this.onUserEvent({ type: 'user.updated', user: structuredClone(user), at: user.updated_at });
+    this.onEvent({ type: 'user.updated', user: structuredClone(user), at: user.updated_at });
     this.scheduleSave();
     return { user, address };
   }
 
+  /** The user's memberships go with them, reported before `user.deleted` (see `cascadeMembershipEvents`). */
   deleteUser(id: string): UserJSON {
     const user = this.getUser(id);
+    for (const membership of [...(this.membershipsOf.get(id)?.values() ?? [])]) this.removeMembership(membership, this.cascadeMembershipEvents);
     this.unindex(user);
+    this.lastActiveOrganization.delete(id);
     for (const session of this.sessions.values()) if (session.userId === id) session.status = 'ended';
-    this.onUserEvent({ type: 'user.deleted', user, at: Date.now() });
+    this.onEvent({ type: 'user.deleted', user, at: this.now() });
     this.scheduleSave();
     return user;
   }
@@ -165,7 +236,16 @@ export class Store {
     this.getUser(userId);
     // One session per client: signing in again replaces the previous one.
     for (const session of this.sessions.values()) if (session.clientId === clientId) session.status = 'ended';
-    const session: Session = { id: clerkId('sess'), userId, clientId, status: 'active', refreshToken: randomToken(), createdAt: Date.now() };
+    const lastActive = this.lastActiveOrganization.get(userId);
+    const session: Session = {
+      id: clerkId('sess'),
+      userId,
+      clientId,
+      status: 'active',
+      refreshToken: randomToken(),
+      createdAt: Date.now(),
+      activeOrganizationId: lastActive && this.membersOf.get(lastActive)?.has(userId) ? lastActive : null,
+    };
     this.sessions.set(session.id, session);
     this.scheduleSave();
     return session;
@@ -193,10 +273,248 @@ export class Store {
     this.scheduleSave();
   }
 
+  /**
+   * Make an organization (by id or slug) the session's active one, or the
+   * personal account with null. Only a member's: anything else is refused
+   * with Clerk's 404 and the session stays as it was.
+   */
+  setActiveOrganization(sessionId: string, organizationIdOrSlug: string | null): Session {
+    const session = this.sessions.get(sessionId);
+    if (!session || session.status !== 'active') throw notFound();
+    if (organizationIdOrSlug === null) {
+      session.activeOrganizationId = null;
+      this.lastActiveOrganization.delete(session.userId);
+    } else {
+      const organization = this.findOrganization(organizationIdOrSlug);
+      if (!organization || !this.membersOf.get(organization.id)?.has(session.userId)) throw notFound();
+      session.activeOrganizationId = organization.id;
+      this.lastActiveOrganization.set(session.userId, organization.id);
+    }
+    this.scheduleSave();
+    return session;
+  }
+
+  /** What the session's next token carries: its active organization while the user is still a member. */
+  activeOrganizationOf(session: Session): ActiveOrganization | undefined {
+    const organizationId = session.activeOrganizationId;
+    const organization = organizationId ? this.organizations.get(organizationId) : undefined;
+    const membership = organization ? this.membersOf.get(organization.id)?.get(session.userId) : undefined;
+    if (!organization || !membership) return undefined;
+    return { organization, membership, permissions: this.membershipJSON(membership).permissions };
+  }
+
+  // Organizations ---------------------------------------------------------
+
+  listOrganizations(): OrganizationJSON[] {
+    return [...this.organizations.values()];
+  }
+
+  findOrganization(idOrSlug: string): OrganizationJSON | undefined {
+    return this.organizations.get(idOrSlug) ?? this.organizations.get(this.slugs.get(idOrSlug) ?? '');
+  }
+
+  /** By id or by slug, as `GET /v1/organizations/{id or slug}` finds it. */
+  getOrganization(idOrSlug: string): OrganizationJSON {
+    const organization = this.findOrganization(idOrSlug);
+    if (!organization) throw notFound();
+    return organization;
+  }
+
+  membersCount(organizationId: string): number {
+    return this.membersOf.get(organizationId)?.size ?? 0;
+  }
+
+  /** The organization with `members_count`, as Clerk sends it in events and embeds it in memberships. */
+  withMembersCount(organization: OrganizationJSON): OrganizationJSON {
+    return { ...organization, members_count: this.membersCount(organization.id) };
+  }
+
+  private indexOrganization(organization: OrganizationJSON): void {
+    this.organizations.set(organization.id, organization);
+    this.slugs.set(organization.slug, organization.id);
+  }
+
+  private usableSlug(slug: string, ownerId?: string): string {
+    checkSlug(slug);
+    const owner = this.slugs.get(slug);
+    if (owner && owner !== ownerId) throw slugTaken();
+    return slug;
+  }
+
+  /**
+   * A new organization; with `createdBy`, that user becomes its admin (and
+   * its `organizationMembership.created` follows the `organization.created`).
+   */
+  createOrganization(input: NewOrganization, options: { notify?: boolean } = {}): OrganizationJSON {
+    const generated = input.slug === undefined ? slugFromName(input.name, false) : undefined;
+    const slug = generated === undefined ? this.usableSlug(input.slug!) : this.slugs.has(generated) ? slugFromName(input.name, true) : generated;
+    const creator = input.createdBy !== undefined ? this.getUser(input.createdBy) : undefined;
+    const organization = buildOrganization({ ...input, slug }, this.now());
+    this.indexOrganization(organization);
+    const membership = creator ? buildMembership(organization.id, creator.id, ADMIN_ROLE, organization.created_at) : undefined;
+    if (membership) this.addMembership(membership);
+    if (options.notify !== false) {
+      this.onEvent({ type: 'organization.created', organization: this.withMembersCount(organization), at: organization.created_at });
+      if (membership) this.onEvent({ type: 'organizationMembership.created', membership: this.membershipJSON(membership), at: membership.createdAt });
+    }
+    this.scheduleSave();
+    return organization;
+  }
+
+  updateOrganization(id: string, changes: OrganizationChanges): OrganizationJSON {
+    const organization = this.getOrganization(id);
+    if (changes.slug !== undefined && changes.slug !== organization.slug) {
+      this.usableSlug(changes.slug, organization.id);
+      this.slugs.delete(organization.slug);
+    }
+    applyOrganizationChanges(organization, changes);
+    this.indexOrganization(organization);
+    organization.updated_at = this.after(organization.updated_at);
+    this.onEvent({ type: 'organization.updated', organization: this.withMembersCount(organization), at: organization.updated_at });
+    this.scheduleSave();
+    return organization;
+  }
+
+  /** Its memberships go first, each reported before `organization.deleted` (see `cascadeMembershipEvents`). */
+  deleteOrganization(id: string): OrganizationJSON {
+    const organization = this.getOrganization(id);
+    for (const membership of [...(this.membersOf.get(organization.id)?.values() ?? [])]) this.removeMembership(membership, this.cascadeMembershipEvents);
+    this.organizations.delete(organization.id);
+    this.slugs.delete(organization.slug);
+    this.membersOf.delete(organization.id);
+    this.onEvent({ type: 'organization.deleted', organization, at: this.now() });
+    this.scheduleSave();
+    return organization;
+  }
+
+  // Memberships -------------------------------------------------------------
+
+  /** An organization's memberships (by id or slug). */
+  listMemberships(organizationIdOrSlug: string): Membership[] {
+    return [...(this.membersOf.get(this.getOrganization(organizationIdOrSlug).id)?.values() ?? [])];
+  }
+
+  userMemberships(userId: string): Membership[] {
+    this.getUser(userId);
+    return [...(this.membershipsOf.get(userId)?.values() ?? [])];
+  }
+
+  getMembership(organizationId: string, userId: string): Membership {
+    const membership = this.membersOf.get(organizationId)?.get(userId);
+    if (!membership) throw notFound();
+    return membership;
+  }
+
+  membershipJSON(membership: Membership): MembershipJSON {
+    const organization = this.withMembersCount(this.getOrganization(membership.organizationId));
+    return membershipJSON(membership, organization, this.getUser(membership.userId), this.customRolePermissions);
+  }
+
+  private indexMembership(membership: Membership): void {
+    for (const [index, outer, inner] of [
+      [this.membersOf, membership.organizationId, membership.userId],
+      [this.membershipsOf, membership.userId, membership.organizationId],
+    ] as const) {
+      const byKey = index.get(outer) ?? new Map<string, Membership>();
+      byKey.set(inner, membership);
+      index.set(outer, byKey);
+    }
+  }
+
+  /** A membership, and where the member's next session starts. */
+  private addMembership(membership: Membership): void {
+    this.indexMembership(membership);
+    this.lastActiveOrganization.set(membership.userId, membership.organizationId);
+  }
+
+  /**
+   * Take a membership out of every index; the member's sessions drop it as
+   * their active organization (Clerk clears it from sessions).
+   */
+  private removeMembership(membership: Membership, notify: boolean): MembershipJSON {
+    const removed = this.membershipJSON(membership);
+    this.membersOf.get(membership.organizationId)?.delete(membership.userId);
+    this.membershipsOf.get(membership.userId)?.delete(membership.organizationId);
+    if (this.lastActiveOrganization.get(membership.userId) === membership.organizationId) this.lastActiveOrganization.delete(membership.userId);
+    for (const session of this.sessions.values()) {
+      if (session.userId === membership.userId && session.activeOrganizationId === membership.organizationId) session.activeOrganizationId = null;
+    }
+    // The deleted membership's organization no longer counts it.
+    removed.organization.members_count = this.membersCount(membership.organizationId);
+    if (notify) this.onEvent({ type: 'organizationMembership.deleted', membership: removed, at: this.now() });
+    return removed;
+  }
+
+  createMembership(
+    organizationId: string,
+    input: { userId: string; role: unknown; publicMetadata?: Record<string, unknown>; privateMetadata?: Record<string, unknown> },
+    options: { notify?: boolean; createdAt?: number } = {},
+  ): Membership {
+    const organization = this.getOrganization(organizationId);
+    const user = this.getUser(input.userId);
+    const role = requireRole(input.role, this.customRolePermissions);
+    if (this.membersOf.get(organization.id)?.has(user.id)) {
+      throw new ApiError(400, [{ code: 'already_a_member_in_organization', message: 'already a member', long_message: `User ${user.id} is already a member of the organization.` }]);
+    }
+    const limit = organization.max_allowed_memberships;
+    if (limit > 0 && this.membersCount(organization.id) >= limit) {
+      throw new ApiError(403, [{ code: 'organization_membership_quota_exceeded', message: 'organization membership quota exceeded', long_message: `You have reached your limit of ${limit} organization memberships, including outstanding invitations.` }]);
+    }
+    const membership = buildMembership(organization.id, user.id, role, options.createdAt ?? this.now(), { public: input.publicMetadata, private: input.privateMetadata });
+    this.addMembership(membership);
+    if (options.notify !== false) this.onEvent({ type: 'organizationMembership.created', membership: this.membershipJSON(membership), at: membership.createdAt });
+    this.scheduleSave();
+    return membership;
+  }
+
+  /** A new role (or metadata); either is an `organizationMembership.updated`. */
+  updateMembership(
+    organizationId: string,
+    userId: string,
+    changes: { role?: unknown; metadata?: { mode: 'replace' | 'merge'; public?: Record<string, unknown> | null; private?: Record<string, unknown> | null } },
+  ): Membership {
+    const membership = this.getMembership(this.getOrganization(organizationId).id, userId);
+    if (changes.role !== undefined) membership.role = requireRole(changes.role, this.customRolePermissions);
+    const metadata = changes.metadata;
+    if (metadata?.public !== undefined) membership.publicMetadata = nextMetadata(membership.publicMetadata, metadata.public, metadata.mode);
+    if (metadata?.private !== undefined) membership.privateMetadata = nextMetadata(membership.privateMetadata, metadata.private, metadata.mode);
+    membership.updatedAt = this.after(membership.updatedAt);
+    this.onEvent({ type: 'organizationMembership.updated', membership: this.membershipJSON(membership), at: membership.updatedAt });
+    this.scheduleSave();
+    return membership;
+  }
+
+  /** Remove a member; returns the membership as it was, as Clerk's DELETE answers. */
+  deleteMembership(organizationId: string, userId: string): MembershipJSON {
+    const membership = this.getMembership(this.getOrganization(organizationId).id, userId);
+    const removed = this.removeMembership(membership, true);
+    this.scheduleSave();
+    return removed;
+  }
+
+  // Instance settings ---------------------------------------------------------
+
+  /** Custom roles and permissions, as the Clerk dashboard's "Roles & Permissions" page would set them. */
+  configureOrganizations(settings: { customRolePermissions?: CustomRolePermissions; cascadeMembershipEvents?: boolean }): void {
+    if (settings.customRolePermissions) this.customRolePermissions = checkCustomRolePermissions(settings.customRolePermissions);
+    if (settings.cascadeMembershipEvents !== undefined) this.cascadeMembershipEvents = settings.cascadeMembershipEvents;
+  }
+
+  get organizationSettings() {
+    return { customRolePermissions: this.customRolePermissions, cascadeMembershipEvents: this.cascadeMembershipEvents };
+  }
+
   reset(): void {
     this.users.clear();
     this.emails.clear();
     this.sessions.clear();
+    this.organizations.clear();
+    this.slugs.clear();
+    this.membersOf.clear();
+    this.membershipsOf.clear();
+    this.lastActiveOrganization.clear();
+    this.customRolePermissions = {};
+    this.cascadeMembershipEvents = true;
     this.scheduleSave();
   }
 
@@ -220,7 +538,13 @@ export class Store {
 
   private async save(): Promise<void> {
     if (!this.file) return;
-    const snapshot: Snapshot = { users: [...this.users.values()], sessions: [...this.sessions.values()].filter((s) => s.status === 'active') };
+    const snapshot: Snapshot = {
+      users: [...this.users.values()],
+      sessions: [...this.sessions.values()].filter((s) => s.status === 'active'),
+      organizations: [...this.organizations.values()],
+      memberships: [...this.membersOf.values()].flatMap((members) => [...members.values()]),
+      lastActiveOrganizations: [...this.lastActiveOrganization],
+    };
     const temporary = path.join(path.dirname(this.file), `.${path.basename(this.file)}.tmp`);
     await writeFile(temporary, JSON.stringify(snapshot));
     await rename(temporary, this.file);

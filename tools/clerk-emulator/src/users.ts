@@ -130,4 +130,10 @@ export function applyUserChanges(user: UserJSON, changes: UserChanges, now = Dat
   user.updated_at = Math.max(now, user.updated_at + 1);
 }
 
+/** Clerk's `query` filter on users: part of the id, a name, the username or an email address, in any case. */
+export function userMatches(user: UserJSON, query: string): boolean {
+  const text = query.toLowerCase();
+  return [user.id, user.first_name, user.last_name, user.username, ...user.email_addresses.map((e) => e.email_address)].some((v) => v?.toLowerCase().includes(text));
+}
+
 export const isValidEmail = (value: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value) && value.length <= 320;

@@ -1,16 +1,19 @@
 /**
- * Webhook delivery as Svix does it for Clerk: each user change becomes an
- * event in Clerk's envelope, signed with the `whsec_` secret (svix-id,
+ * Webhook delivery as Svix does it for Clerk: each change to a user, an
+ * organization or a membership becomes an event in Clerk's envelope, signed with the `whsec_` secret (svix-id,
  * svix-timestamp, svix-signature; re-signed on every attempt under the same
  * svix-id), retried with exponential backoff on any non-2xx or network error.
  *
  * For tests it can be told to hold deliveries back, send duplicates, delay,
  * reorder, or drop them (and redeliver later).
  */
-import type { UserJSON, UserWebhookEvent } from '@clerk/backend';
+import type { OrganizationMembershipWebhookEvent, OrganizationWebhookEvent, UserWebhookEvent } from '@clerk/backend';
 import { Webhook } from 'standardwebhooks';
 import { clerkId } from './ids';
-import type { UserEvent } from './store';
+import type { EmulatorEvent, UserEvent } from './store';
+
+/** The events the emulator sends, in `@clerk/backend`'s types. */
+export type EmulatorWebhookEvent = UserWebhookEvent | OrganizationWebhookEvent | OrganizationMembershipWebhookEvent;
 
 export interface DeliverySettings {
   /** Keep new deliveries back until `release()`. */
@@ -44,8 +47,11 @@ export type DeliveryStatus = 'held' | 'scheduled' | 'delivered' | 'failed' | 'dr
 
 export interface Delivery {
   id: string;
-  type: UserWebhookEvent['type'];
-  userId: string;
+  type: EmulatorWebhookEvent['type'];
+  /** The id of the user, organization or membership the event is about. */
+  objectId: string;
+  /** The user it concerns: the user, or the member of a membership; null for an organization. */
+  userId: string | null;
   payload: string;
   status: DeliveryStatus;
   attempts: number;
@@ -68,18 +74,44 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-export function eventEnvelope(event: UserEvent, instanceId: string): UserWebhookEvent {
+/** The event in Clerk's envelope, the way Clerk's webhooks carry it. */
+export function webhookEvent(event: UserEvent, instanceId: string): UserWebhookEvent;
+export function webhookEvent(event: EmulatorEvent, instanceId: string): EmulatorWebhookEvent;
+export function webhookEvent(event: EmulatorEvent, instanceId: string): EmulatorWebhookEvent {
   const base = {
     object: 'event' as const,
     timestamp: event.at,
     instance_id: instanceId,
     event_attributes: { http_request: { client_ip: '127.0.0.1', user_agent: 'clerk-emulator' } },
   };
-  if (event.type === 'user.deleted') {
-    const user: UserJSON = event.user;
-    return { ...base, type: 'user.deleted', data: { object: 'user', id: user.id, deleted: true, ...(user.external_id ? { external_id: user.external_id } : {}) } };
+  switch (event.type) {
+    case 'user.deleted': {
+      const { user } = event;
+      return { ...base, type: event.type, data: { object: 'user', id: user.id, deleted: true, ...(user.external_id ? { external_id: user.external_id } : {}) } };
+    }
+    case 'user.created':
+    case 'user.updated':
+      return { ...base, type: event.type, data: event.user };
+    case 'organization.deleted': {
+      const { organization } = event;
+      return { ...base, type: event.type, data: { object: 'organization', id: organization.id, slug: organization.slug, deleted: true } };
+    }
+    case 'organization.created':
+    case 'organization.updated':
+      return { ...base, type: event.type, data: event.organization };
+    default:
+      return { ...base, type: event.type, data: event.membership };
   }
-  return { ...base, type: event.type, data: event.user };
+}
+
+/** User events alone (tests/helpers/webhooks.ts builds user deliveries with it). */
+export const eventEnvelope: (event: UserEvent, instanceId: string) => UserWebhookEvent = webhookEvent;
+
+/** Which object an event is about, and which user it concerns. */
+function subjectOf(event: EmulatorEvent): Pick<Delivery, 'objectId' | 'userId'> {
+  if ('user' in event) return { objectId: event.user.id, userId: event.user.id };
+  if ('organization' in event) return { objectId: event.organization.id, userId: null };
+  return { objectId: event.membership.id, userId: event.membership.public_user_data.user_id };
 }
 
 export interface DeliveryStats {
@@ -140,12 +172,12 @@ export class WebhookDispatcher {
     }
   }
 
-  enqueue(event: UserEvent): Delivery {
-    const envelope = eventEnvelope(event, this.instanceId);
+  enqueue(event: EmulatorEvent): Delivery {
+    const envelope = webhookEvent(event, this.instanceId);
     const delivery: Delivery = {
       id: clerkId('msg'),
       type: envelope.type,
-      userId: event.user.id,
+      ...subjectOf(event),
       payload: JSON.stringify(envelope),
       status: 'scheduled',
       attempts: 0,
