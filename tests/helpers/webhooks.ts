@@ -4,7 +4,7 @@
  * type-checked against `@clerk/backend`'s UserJSON and UserWebhookEvent.
  */
 import { randomBytes } from 'node:crypto';
-import type { UserJSON, UserWebhookEvent } from '@clerk/backend';
+import type { UserJSON, UserWebhookEvent, WebhookEvent } from '@clerk/backend';
 import { Webhook } from 'standardwebhooks';
 import { clerkId } from '../../tools/clerk-emulator/src/ids';
 import { applyUserChanges, buildUser, type NewUser, type UserChanges } from '../../tools/clerk-emulator/src/users';
@@ -15,7 +15,7 @@ export const TEST_SIGNING_SECRET = `whsec_${randomBytes(24).toString('base64')}`
 export interface Delivery {
   svixId: string;
   body: string;
-  event: UserWebhookEvent;
+  event: WebhookEvent;
 }
 
 export function newClerkUser(input: NewUser = {}, at = Date.now()): UserJSON {
@@ -37,7 +37,7 @@ export function delivery(type: UserWebhookEvent['type'], user: UserJSON, at = us
 
 /** Any Clerk event (for types we do not handle). */
 export function rawDelivery(event: object): Delivery {
-  return { svixId: clerkId('msg'), body: JSON.stringify(event), event: event as UserWebhookEvent };
+  return { svixId: clerkId('msg'), body: JSON.stringify(event), event: event as WebhookEvent };
 }
 
 export function signedHeaders(

@@ -7,7 +7,8 @@
 import type { UserJSON } from '@clerk/backend';
 import { describe, expect, it } from 'vitest';
 import { placeholderEmail } from '@/modules/auth/src/services/clerk-user';
-import { applyUserDeletion, applyUserVersion, applyUserVersions, inSyncTransaction } from '@/modules/auth/src/services/user-sync.service';
+import { inSyncTransaction } from '@/modules/auth/src/services/sync-statement';
+import { applyUserDeletion, applyUserVersion, applyUserVersions } from '@/modules/auth/src/services/user-sync.service';
 import { prisma } from '../helpers/prisma';
 import { changedClerkUser, newClerkUser } from '../helpers/webhooks';
 

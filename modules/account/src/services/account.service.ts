@@ -8,7 +8,8 @@
  */
 import { isClerkAPIResponseError } from '@clerk/backend/errors';
 import { getClerkClient } from '@/modules/auth/src/services/clerk-client';
-import { applyUserDeletion, inSyncTransaction, syncUserFromClerk } from '@/modules/auth/src/services/user-sync.service';
+import { inSyncTransaction } from '@/modules/auth/src/services/sync-statement';
+import { applyUserDeletion, syncUserFromClerk } from '@/modules/auth/src/services/user-sync.service';
 
 /** Clerk did not do what we asked: `message` is for the person, `field` the form field it is about. */
 export class ClerkRequestError extends Error {

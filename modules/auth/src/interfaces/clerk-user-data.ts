@@ -9,7 +9,8 @@ import type { UserJSON } from '@clerk/backend';
 import { z } from 'zod';
 import { isStorableText } from '@/modules/cores/validation/text';
 
-const storableText = (max: number) => z.string().max(max).refine((value) => isStorableText(value), { error: 'contains control characters' });
+/** Text we can store and show: at most `max` characters, no control characters. */
+export const storableText = (max: number) => z.string().max(max).refine((value) => isStorableText(value), { error: 'contains control characters' });
 
 /** Clerk ids (`user_2abc…`, `idn_…`): letters, digits, underscores. */
 export const clerkIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, { error: 'is not a Clerk id' });
@@ -35,7 +36,8 @@ export const clerkUserDataSchema = z.object({
 /** What the sync reads of a Clerk user; a full `UserJSON` is one too. */
 export type ClerkUserData = z.infer<typeof clerkUserDataSchema>;
 
-export const deletedUserDataSchema = z.object({ id: clerkIdSchema.optional(), deleted: z.boolean().optional() });
+/** Clerk's deleted-object JSON (`user.deleted`, `organization.deleted`): the id, if any. */
+export const deletedObjectDataSchema = z.object({ id: clerkIdSchema.optional(), deleted: z.boolean().optional() });
 
 // A full UserJSON must satisfy what the sync reads: a drift in Clerk's types fails typecheck here.
 export type UserJSONIsClerkUserData = UserJSON extends ClerkUserData ? true : never;

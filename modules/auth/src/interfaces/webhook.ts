@@ -1,7 +1,8 @@
 /** Limits, answers and event shapes of the Clerk webhook endpoint. */
+import type { ClerkMembershipData, ClerkOrganizationData } from './clerk-organization-data';
 import type { ClerkUserData } from './clerk-user-data';
 
-/** Clerk's user payloads are a few KiB; anything near this is not from Clerk. */
+/** Clerk's user and membership payloads are a few KiB; anything near this is not from Clerk. */
 export const WEBHOOK_MAX_BODY_BYTES = 256 * 1024;
 
 /** Svix's own tolerance for the `svix-timestamp` header. */
@@ -10,10 +11,19 @@ export const WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS = 5 * 60;
 /** Outcomes a delivery answers with and the ledger records (`processing` and `rejected` are ledger-only). */
 export type DeliveryOutcome = 'applied' | 'stale' | 'ignored' | 'duplicate' | 'failed';
 
+/** A deleted object as Clerk sends it: the id, if any. */
+export interface DeletedObjectData {
+  id?: string;
+  deleted?: boolean;
+}
+
 /** The events the sync handles, reduced to the fields it reads. */
 export type HandledEvent =
   | { type: 'user.created' | 'user.updated'; data: ClerkUserData }
-  | { type: 'user.deleted'; data: { id?: string; deleted?: boolean } };
+  | { type: 'user.deleted'; data: DeletedObjectData }
+  | { type: 'organization.created' | 'organization.updated'; data: ClerkOrganizationData }
+  | { type: 'organization.deleted'; data: DeletedObjectData }
+  | { type: 'organizationMembership.created' | 'organizationMembership.updated' | 'organizationMembership.deleted'; data: ClerkMembershipData };
 
 /** A request we refuse: its status and a short reason; `signed` once the signature was verified. */
 export class WebhookRejection extends Error {

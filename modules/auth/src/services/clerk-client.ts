@@ -1,5 +1,6 @@
 /** The real `@clerk/backend` client, configured from our environment (Clerk or the emulator). */
 import { type ClerkClient, createClerkClient } from '@clerk/backend';
+import { isClerkAPIResponseError } from '@clerk/backend/errors';
 import { getClerkConfig } from './clerk-config';
 
 const holder = globalThis as unknown as { clerkClient?: ClerkClient };
@@ -14,4 +15,13 @@ export function getClerkClient(): ClerkClient {
     jwtKey: config.jwtKey,
   });
   return holder.clerkClient;
+}
+
+/**
+ * The Backend API could not answer now: no response at all (the client
+ * reports a network error with no status), 429, or a 5xx. Worth a retry
+ * later, unlike any other 4xx.
+ */
+export function isClerkUnavailable(error: unknown): boolean {
+  return isClerkAPIResponseError(error) && (error.status === undefined || error.status === 429 || error.status >= 500);
 }

@@ -1,5 +1,6 @@
 /**
- * A Clerk webhook delivery, from verified event to our data, exactly once.
+ * A Clerk webhook delivery (a user, an organization or a membership), from
+ * verified event to our data, exactly once.
  *
  * Every delivery is recorded under its svix-id in the same transaction that
  * applies it (one call of the database function `clerk_process_delivery`,
@@ -17,53 +18,63 @@ import { getPrisma } from '@/modules/cores/db/prisma';
 import { utcNow } from '@/modules/cores/db/sql';
 import { redactPersonalData } from '@/modules/cores/logger/redact';
 import type { DeliveryOutcome, HandledEvent } from '../interfaces/webhook';
+import { type ClerkChange, changeFields, changeOfEvent, clerkIdOfChange, clerkUserIdOfChange } from './clerk-changes';
 import { rememberClerkInstance } from './clerk-instance.service';
-import { type ClerkUserFields, clerkUserFields } from './clerk-user';
-import { syncStatement, userVersionArguments } from './user-sync.service';
+import { newRowId, syncStatement } from './sync-statement';
+import { provisionUserFromClerk, syncUserDeletion } from './user-sync.service';
 import type { VerifiedWebhook } from './webhook-verification';
 
 export interface DeliveryResult {
   outcome: DeliveryOutcome;
+  /** The Clerk user the delivery is about (a user event's, a membership's), if any. */
   clerkUserId: string | null;
+  /** The organization or membership the delivery is about, for one of theirs. */
+  clerkObjectId?: string;
 }
-
-/** The Clerk user an event is about, if it is one we handle. */
-const clerkUserIdOf = (event: HandledEvent | null): string | null => event?.data.id ?? null;
 
 /** What the ledger keeps of an event: the reduced event, or nothing for a type we do not handle. */
 const storedPayloadOf = (event: HandledEvent | null): string | null => (event ? JSON.stringify(event) : null);
 
-/** What `clerk_process_delivery` is asked to do, and the user fields it needs for a version. */
-function actionOf(event: HandledEvent | null): { action: 'version' | 'deletion' | 'ignore'; fields: ClerkUserFields | null } {
-  if (event?.type === 'user.created' || event?.type === 'user.updated') return { action: 'version', fields: clerkUserFields(event.data) };
-  if (event?.type === 'user.deleted' && event.data.id) return { action: 'deletion', fields: null };
-  return { action: 'ignore', fields: null };
-}
-
 /**
- * Claim the svix-id, apply the event and record the outcome: one call of
+ * Claim the svix-id, apply the change and record the outcome: one call of
  * `clerk_process_delivery`, one round trip, its own transaction. A copy
  * processed before costs one indexed lookup and answers `duplicate`.
+ *
+ * A membership whose user we do not hold yet (its `user.created` is late)
+ * answers `missing_user` and changes nothing: the user is fetched once from
+ * the Backend API and stored through the same rules, and the delivery
+ * applied again (docs/decisions/012).
  */
 export async function processClerkWebhook(webhook: VerifiedWebhook, options: { force?: boolean } = {}): Promise<DeliveryResult> {
-  const clerkUserId = clerkUserIdOf(webhook.event);
+  const change = webhook.event ? changeOfEvent(webhook.event) : null;
+  const clerkUserId = change ? clerkUserIdOfChange(change) : null;
   const payload = storedPayloadOf(webhook.event);
-  const { action, fields } = actionOf(webhook.event);
-  const [email, name, firstName, lastName, version, rowId] = fields ? userVersionArguments(fields) : [null, null, null, null, null, null];
   let outcome: DeliveryOutcome;
   try {
-    const [row] = await syncStatement(
-      () => getPrisma().$queryRaw<{ outcome: DeliveryOutcome }[]>`
-        SELECT clerk_process_delivery(${webhook.svixId}, ${webhook.type}, ${webhook.eventAt}::timestamp(3), ${clerkUserId}, ${payload}::jsonb,
-          ${action}, ${options.force ?? false}, ${email}, ${name}, ${firstName}, ${lastName}, ${version}::timestamp(3), ${rowId}) AS outcome`,
-    );
-    outcome = row!.outcome;
+    let result = await deliver(webhook, change, clerkUserId, payload, options.force ?? false);
+    if (result === 'missing_user') {
+      // Clerk no longer has the user: a tombstone, and the membership is moot.
+      if (!(await provisionUserFromClerk(clerkUserId!))) await syncUserDeletion(clerkUserId!, new Date());
+      result = await deliver(webhook, change, clerkUserId, payload, options.force ?? false);
+      if (result === 'missing_user') throw new Error(`user ${clerkUserId} could not be provisioned`);
+    }
+    outcome = result;
   } catch (error) {
     await recordFailure(webhook, clerkUserId, payload, error);
     throw error;
   }
   if (webhook.instanceId) await rememberClerkInstance(webhook.instanceId, 'webhook');
-  return { outcome, clerkUserId };
+  return change && change.object !== 'user' ? { outcome, clerkUserId, clerkObjectId: clerkIdOfChange(change) } : { outcome, clerkUserId };
+}
+
+async function deliver(webhook: VerifiedWebhook, change: ClerkChange | null, clerkUserId: string | null, payload: string | null, force: boolean) {
+  const fields = change ? JSON.stringify(changeFields(change, newRowId)) : null;
+  const [row] = await syncStatement(
+    () => getPrisma().$queryRaw<{ outcome: DeliveryOutcome | 'missing_user' }[]>`
+      SELECT clerk_process_delivery(${webhook.svixId}, ${webhook.type}, ${webhook.eventAt}::timestamp(3), ${clerkUserId}, ${payload}::jsonb,
+        ${change?.object ?? null}, ${change?.action ?? 'ignore'}, ${fields}::jsonb, ${force}) AS outcome`,
+  );
+  return row!.outcome;
 }
 
 /**

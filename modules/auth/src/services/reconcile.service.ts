@@ -30,7 +30,8 @@ import { utcNow } from '@/modules/cores/db/sql';
 import type { ClerkUserData } from '../interfaces/clerk-user-data';
 import { recordClerkInstance, recordedClerkInstance, switchClerkInstance } from './clerk-instance.service';
 import { removeStaleReconcileRuns } from './data-retention.service';
-import { applyUserVersionOutcomes, checkedClerkUser, syncStatement, syncUserDeletion } from './user-sync.service';
+import { syncStatement } from './sync-statement';
+import { applyUserVersionOutcomes, checkedClerkUser, syncUserDeletion } from './user-sync.service';
 
 export const RECONCILE_PAGE_SIZE = 500;
 

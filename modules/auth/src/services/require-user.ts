@@ -13,14 +13,12 @@
  * longer has (a 404) is *gone*, and treated as signed out: pages send the
  * browser to end its stale session (app/api/auth/end-session), never a 500.
  */
-import { isClerkAPIResponseError } from '@clerk/backend/errors';
 import { auth } from '@clerk/nextjs/server';
 import { redirect } from 'next/navigation';
 import { cache } from 'react';
 import type { User } from '@/generated/prisma/client';
 import { getPrisma } from '@/modules/cores/db/prisma';
-import { getClerkClient } from './clerk-client';
-import { syncUserFromClerk } from './user-sync.service';
+import { provisionUserFromClerk } from './user-sync.service';
 
 /** Where a browser whose user is gone is sent: it clears the session cookies, then signs in. */
 export const END_SESSION_PATH = '/api/auth/end-session';
@@ -33,16 +31,8 @@ async function loadSessionUser(clerkId: string): Promise<SessionUser> {
   const row = await prisma.user.findUnique({ where: { clerkId } });
   if (row) return { clerkId, user: row };
   if (await prisma.deletedClerkUser.findUnique({ where: { clerkId }, select: { clerkId: true } })) return { clerkId, user: null, gone: true };
-  let clerkUser;
-  try {
-    clerkUser = await getClerkClient().users.getUser(clerkId);
-  } catch (error) {
-    if (isClerkAPIResponseError(error) && error.status === 404) return { clerkId, user: null, gone: true };
-    throw error;
-  }
-  if (!clerkUser.raw) throw new Error(`Clerk returned no data for ${clerkId}`);
-  const { user } = await syncUserFromClerk(clerkUser.raw);
-  // No row: deleted meanwhile (tombstoned).
+  const user = await provisionUserFromClerk(clerkId);
+  // No row: Clerk no longer has the user, or it was deleted meanwhile (tombstoned).
   return user ? { clerkId, user } : { clerkId, user: null, gone: true };
 }
 

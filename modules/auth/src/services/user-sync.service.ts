@@ -17,50 +17,13 @@
  *   ledger included (docs/decisions/008).
  * This module maps Clerk's JSON to the functions' arguments.
  */
-import { randomBytes } from 'node:crypto';
-import type { Prisma, User } from '@/generated/prisma/client';
-import { withinDeadline } from '@/modules/cores/db/deadline';
-import { isRetryableConflict } from '@/modules/cores/db/errors';
+import { isClerkAPIResponseError } from '@clerk/backend/errors';
+import type { User } from '@/generated/prisma/client';
 import { getPrisma } from '@/modules/cores/db/prisma';
 import { type ClerkUserData, clerkUserDataSchema } from '../interfaces/clerk-user-data';
+import { getClerkClient } from './clerk-client';
 import { type ClerkUserFields, clerkUserFields } from './clerk-user';
-
-export type Tx = Prisma.TransactionClient;
-
-/** applied: the row changed; stale: we already hold this version or a newer one; deleted: the user is tombstoned. */
-export type SyncOutcome = 'applied' | 'stale' | 'deleted';
-
-const MAX_ATTEMPTS = 5;
-
-/**
- * Run `fn` again from the start when it loses a race to another transaction
- * (a unique violation, a deadlock, a serialization failure): up to five
- * attempts, with a short random pause between them.
- */
-export async function retryingConflicts<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (attempt >= MAX_ATTEMPTS || !isRetryableConflict(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
-    }
-  }
-}
-
-/**
- * One sync statement on its own (a function call is its own transaction):
- * bounded in time (`withinDeadline`: a database or pooler that does not
- * answer is "unavailable", not a hang) and run again when it loses a race.
- */
-export function syncStatement<T>(fn: () => Promise<T>): Promise<T> {
-  return retryingConflicts(() => withinDeadline(fn()));
-}
-
-/** Run `fn` in a transaction, again from the start when it loses a race to another one. */
-export function inSyncTransaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return retryingConflicts(() => getPrisma().$transaction(fn, { maxWait: 10_000, timeout: 20_000 }));
-}
+import { newRowId, type SyncOutcome, syncStatement, type Tx } from './sync-statement';
 
 /** What a version did, and the row we hold after it (when asked for). */
 export interface VersionResult {
@@ -68,11 +31,6 @@ export interface VersionResult {
   user: User | null;
   /** True when this version created the row. */
   created?: boolean;
-}
-
-/** A row id like Prisma's cuid(): "c", time, randomness; sortable enough, unique for sure. */
-export function newRowId(): string {
-  return `c${Date.now().toString(36)}${randomBytes(12).toString('base64url').replace(/[-_]/g, '0').toLowerCase()}`;
 }
 
 /** The arguments of `clerk_apply_user_version` after the Clerk id, in order. */
@@ -181,4 +139,22 @@ export function checkedClerkUser(user: unknown): ClerkUserData {
 export function syncUserFromClerk(user: unknown): Promise<VersionResult> {
   const checked = checkedClerkUser(user);
   return syncStatement(() => applyUserVersion(getPrisma(), checked));
+}
+
+/**
+ * Fetch a Clerk user once from the Backend API and store it through the same
+ * rules (just-in-time provisioning: a session whose user.created is late, a
+ * membership that arrived before its user). Null when Clerk no longer has
+ * the user (a 404) or we tombstoned it meanwhile.
+ */
+export async function provisionUserFromClerk(clerkId: string): Promise<User | null> {
+  let clerkUser;
+  try {
+    clerkUser = await getClerkClient().users.getUser(clerkId);
+  } catch (error) {
+    if (isClerkAPIResponseError(error) && error.status === 404) return null;
+    throw error;
+  }
+  if (!clerkUser.raw) throw new Error(`Clerk returned no data for ${clerkId}`);
+  return (await syncUserFromClerk(clerkUser.raw)).user;
 }

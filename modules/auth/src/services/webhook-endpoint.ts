@@ -10,6 +10,7 @@ import { getWebhookSigningSecret } from '@/modules/cores/env/env';
 import { smallJson } from '@/modules/cores/http/small-json';
 import { getLogger } from '@/modules/cores/logger/logger';
 import { WEBHOOK_MAX_BODY_BYTES, WebhookRejection } from '../interfaces/webhook';
+import { isClerkUnavailable } from './clerk-client';
 import { processClerkWebhook, recordRejection } from './clerk-webhook.service';
 import { verifyClerkWebhook } from './webhook-verification';
 
@@ -40,8 +41,9 @@ export async function handleClerkWebhookRequest(request: Request, options: { sig
   const svixId = request.headers.get('svix-id');
   let type: string | null = null;
   let clerkUserId: string | null = null;
+  let clerkObjectId: string | undefined;
   const finish = (status: number, outcome: string, extra: Record<string, unknown> = {}) => {
-    const fields = { svixId, type, clerkUserId, outcome, status, ms: Math.round(performance.now() - started), ...extra };
+    const fields = { svixId, type, clerkUserId, clerkObjectId, outcome, status, ms: Math.round(performance.now() - started), ...extra };
     if (status >= 500) log.error(fields, 'webhook delivery failed');
     else if (status >= 400) log.warn(fields, 'webhook delivery refused');
     else log.info(fields, 'webhook delivery');
@@ -53,6 +55,7 @@ export async function handleClerkWebhookRequest(request: Request, options: { sig
     type = webhook.type;
     const result = await processClerkWebhook(webhook);
     clerkUserId = result.clerkUserId;
+    clerkObjectId = result.clerkObjectId;
     finish(200, result.outcome);
     return smallJson({ outcome: result.outcome });
   } catch (error) {
@@ -73,6 +76,11 @@ export async function handleClerkWebhookRequest(request: Request, options: { sig
     if (isDatabaseUnavailable(error)) {
       finish(503, 'failed', { err: error });
       return smallJson({ error: 'database unavailable, retry later' }, { status: 503, headers: { 'Retry-After': '5' } });
+    }
+    if (isClerkUnavailable(error)) {
+      // A membership whose user had to be fetched from Clerk, and Clerk did not answer.
+      finish(503, 'failed', { err: error });
+      return smallJson({ error: 'Clerk unavailable, retry later' }, { status: 503, headers: { 'Retry-After': '5' } });
     }
     finish(500, 'failed', { err: error });
     return smallJson({ error: 'internal error, retry later' }, { status: 500 });

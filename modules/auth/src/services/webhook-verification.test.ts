@@ -149,6 +149,33 @@ describe('parseHandledEvent', () => {
   });
 
   it('has nothing to say about other types', () => {
-    expect(parseHandledEvent('organization.created', { id: 'org_1' })).toBeNull();
+    expect(parseHandledEvent('session.created', { id: 'sess_1' })).toBeNull();
+    expect(parseHandledEvent('organizationInvitation.created', { id: 'orginv_1' })).toBeNull();
+    // Not an own property of the table of handled types either.
+    expect(parseHandledEvent('constructor', {})).toBeNull();
+  });
+
+  it('checks organizations and memberships, keeping only what the sync reads', () => {
+    const organization = { id: 'org_1', name: 'Acme', slug: 'acme', updated_at: 1, members_count: 3, private_metadata: { secret: 1 } };
+    expect(parseHandledEvent('organization.updated', organization)).toEqual({ type: 'organization.updated', data: { id: 'org_1', name: 'Acme', slug: 'acme', updated_at: 1 } });
+    expect(() => parseHandledEvent('organization.created', { ...organization, slug: ' ' })).toThrow('malformed organization.created payload');
+    expect(parseHandledEvent('organization.deleted', { object: 'organization', id: 'org_1', slug: 'acme', deleted: true })).toEqual({
+      type: 'organization.deleted',
+      data: { id: 'org_1', deleted: true },
+    });
+    const membership = {
+      id: 'orgmem_1',
+      role: 'org:admin',
+      created_at: 1,
+      updated_at: 2,
+      organization,
+      public_user_data: { user_id: 'user_1', identifier: 'ada@example.com', first_name: 'Ada' },
+    };
+    expect(parseHandledEvent('organizationMembership.deleted', membership)).toEqual({
+      type: 'organizationMembership.deleted',
+      data: { id: 'orgmem_1', role: 'org:admin', created_at: 1, updated_at: 2, organization: { id: 'org_1', name: 'Acme', slug: 'acme', updated_at: 1 }, public_user_data: { user_id: 'user_1' } },
+    });
+    expect(() => parseHandledEvent('organizationMembership.created', { ...membership, role: 'admin' })).toThrow('malformed');
+    expect(() => parseHandledEvent('organizationMembership.created', { ...membership, public_user_data: {} })).toThrow('malformed');
   });
 });

@@ -9,7 +9,9 @@
  * database.
  */
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { clerkUserDataSchema, deletedUserDataSchema } from '../interfaces/clerk-user-data';
+import type { ZodType } from 'zod';
+import { clerkMembershipDataSchema, clerkOrganizationDataSchema } from '../interfaces/clerk-organization-data';
+import { clerkUserDataSchema, deletedObjectDataSchema } from '../interfaces/clerk-user-data';
 import { type HandledEvent, WEBHOOK_MAX_BODY_BYTES, WebhookRejection } from '../interfaces/webhook';
 
 export const SVIX_HEADERS = ['svix-id', 'svix-timestamp', 'svix-signature'] as const;
@@ -35,19 +37,27 @@ const INSTANCE_ID = /^[A-Za-z0-9_-]{1,128}$/;
 /** Before Clerk existed: an envelope timestamp earlier than this is not a real event time. */
 const EARLIEST_EVENT = Date.UTC(2015, 0, 1);
 
+/** The schema of the handled part of each event type the sync takes; every other type is answered and ignored. */
+const HANDLED: Record<HandledEvent['type'], ZodType> = {
+  'user.created': clerkUserDataSchema,
+  'user.updated': clerkUserDataSchema,
+  'user.deleted': deletedObjectDataSchema,
+  'organization.created': clerkOrganizationDataSchema,
+  'organization.updated': clerkOrganizationDataSchema,
+  'organization.deleted': deletedObjectDataSchema,
+  'organizationMembership.created': clerkMembershipDataSchema,
+  'organizationMembership.updated': clerkMembershipDataSchema,
+  'organizationMembership.deleted': clerkMembershipDataSchema,
+};
+
+const isHandledType = (type: string): type is HandledEvent['type'] => Object.hasOwn(HANDLED, type);
+
 /** The handled part of an event, checked; throws a reason when malformed. Shared with replay. */
 export function parseHandledEvent(type: string, data: unknown): HandledEvent | null {
-  if (type === 'user.created' || type === 'user.updated') {
-    const parsed = clerkUserDataSchema.safeParse(data);
-    if (!parsed.success) throw new Error(`malformed ${type} payload`);
-    return { type, data: parsed.data };
-  }
-  if (type === 'user.deleted') {
-    const parsed = deletedUserDataSchema.safeParse(data);
-    if (!parsed.success) throw new Error(`malformed ${type} payload`);
-    return { type, data: parsed.data };
-  }
-  return null;
+  if (!isHandledType(type)) return null;
+  const parsed = HANDLED[type].safeParse(data);
+  if (!parsed.success) throw new Error(`malformed ${type} payload`);
+  return { type, data: parsed.data } as HandledEvent;
 }
 
 export function verifyClerkWebhook(body: string, headers: HeaderSource, signingSecret: string): VerifiedWebhook {

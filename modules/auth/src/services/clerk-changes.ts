@@ -1,0 +1,105 @@
+/**
+ * One sync engine for every Clerk object (docs/decisions/011, 012): a change
+ * is an object type (user, organization, membership), an action (a new
+ * version, or a deletion) and the object's fields, and every change goes
+ * through the database function `clerk_apply_change`, which holds the rules
+ * (svix-id ledger aside): per-object locks, ordering by Clerk's
+ * `updated_at`, tombstones. Each object type contributes here only how it
+ * maps Clerk's JSON to fields. Pure, but for `applyChange`.
+ */
+import type { ClerkMembershipData, ClerkOrganizationData } from '../interfaces/clerk-organization-data';
+import type { ClerkUserData } from '../interfaces/clerk-user-data';
+import type { HandledEvent } from '../interfaces/webhook';
+import { clerkUserFields } from './clerk-user';
+
+export interface OrganizationFields {
+  clerkId: string;
+  name: string;
+  slug: string;
+  /** Clerk's `updated_at`. */
+  version: Date;
+}
+
+export interface MembershipFields {
+  clerkId: string;
+  /** The organization as the membership embeds it: a version of it like any other. */
+  organization: OrganizationFields;
+  userClerkId: string;
+  role: string;
+  /** Clerk's `created_at`: of two memberships of one pair, the later one is live. */
+  created: Date;
+  version: Date;
+}
+
+export type ClerkChange =
+  | { object: 'user'; action: 'version'; data: ClerkUserData }
+  | { object: 'organization'; action: 'version'; data: ClerkOrganizationData }
+  | { object: 'membership'; action: 'version' | 'deletion'; data: ClerkMembershipData }
+  | { object: 'user' | 'organization'; action: 'deletion'; clerkId: string };
+
+export const organizationFields = (organization: ClerkOrganizationData): OrganizationFields => ({
+  clerkId: organization.id,
+  name: organization.name.trim(),
+  slug: organization.slug.trim(),
+  version: new Date(organization.updated_at),
+});
+
+export const membershipFields = (membership: ClerkMembershipData): MembershipFields => ({
+  clerkId: membership.id,
+  organization: organizationFields(membership.organization),
+  userClerkId: membership.public_user_data.user_id,
+  role: membership.role,
+  created: new Date(membership.created_at),
+  version: new Date(membership.updated_at),
+});
+
+/** The change an event asks for; null for an event that changes nothing (a deletion without an id). */
+export function changeOfEvent(event: HandledEvent): ClerkChange | null {
+  switch (event.type) {
+    case 'user.created':
+    case 'user.updated':
+      return { object: 'user', action: 'version', data: event.data };
+    case 'organization.created':
+    case 'organization.updated':
+      return { object: 'organization', action: 'version', data: event.data };
+    case 'organizationMembership.created':
+    case 'organizationMembership.updated':
+      return { object: 'membership', action: 'version', data: event.data };
+    case 'organizationMembership.deleted':
+      return { object: 'membership', action: 'deletion', data: event.data };
+    case 'user.deleted':
+    case 'organization.deleted':
+      return event.data.id ? { object: event.type === 'user.deleted' ? 'user' : 'organization', action: 'deletion', clerkId: event.data.id } : null;
+  }
+}
+
+/** The Clerk user whose personal data a change carries (the ledger erases it with them): the user, or a membership's. */
+export function clerkUserIdOfChange(change: ClerkChange): string | null {
+  if (change.object === 'user') return 'data' in change ? change.data.id : change.clerkId;
+  if (change.object === 'membership') return change.data.public_user_data.user_id;
+  return null;
+}
+
+/** The Clerk id of the object a change is about. */
+export const clerkIdOfChange = (change: ClerkChange): string => ('data' in change ? change.data.id : change.clerkId);
+
+/**
+ * The fields `clerk_apply_change` reads, as JSON, each new row's id chosen
+ * here (`newRowId`): a user's mapped fields (clerk-user.ts), an
+ * organization's, a membership's with its organization's.
+ */
+export function changeFields(change: ClerkChange, newRowId: () => string): Record<string, unknown> {
+  if (!('data' in change)) return { clerkId: change.clerkId };
+  switch (change.object) {
+    case 'user': {
+      const { clerkUpdatedAt, ...fields } = clerkUserFields(change.data);
+      return { ...fields, version: clerkUpdatedAt, rowId: newRowId() };
+    }
+    case 'organization':
+      return { ...organizationFields(change.data), rowId: newRowId() };
+    case 'membership': {
+      const fields = membershipFields(change.data);
+      return { ...fields, rowId: newRowId(), organization: { ...fields.organization, rowId: newRowId() } };
+    }
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * Organizations and memberships through the webhook service on real
+ * PostgreSQL, with payloads signed and verified by the real library: the same
+ * guarantees as users (ordering by `updated_at`, tombstones, duplicates) and
+ * events in any order (docs/decisions/012). A membership whose user we do not
+ * hold yet fetches the user once from the emulator's Backend API, through the
+ * real `@clerk/backend` client.
+ */
+import { type ClerkClient, createClerkClient, type UserJSON } from '@clerk/backend';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { processClerkWebhook } from '@/modules/auth/src/services/clerk-webhook.service';
+import { verifyClerkWebhook } from '@/modules/auth/src/services/webhook-verification';
+import { startEmulator, type RunningEmulator } from '../../tools/clerk-emulator/src/server';
+import { EmulatorControl } from '../helpers/emulator-control';
+import { createPost } from '../helpers/factories';
+import {
+  changedMembership,
+  changedOrganization,
+  membershipDelivery,
+  newClerkOrganization,
+  newMembership,
+  organizationDeletedDelivery,
+  organizationDelivery,
+} from '../helpers/organization-events';
+import { prisma } from '../helpers/prisma';
+import { type Delivery, delivery, newClerkUser, signedHeaders, TEST_SIGNING_SECRET } from '../helpers/webhooks';
+
+const app = globalThis as unknown as { clerkClient?: ClerkClient };
+let emulator: RunningEmulator;
+let control: EmulatorControl;
+beforeAll(async () => {
+  emulator = await startEmulator({ dataDir: null, appUrl: 'http://localhost:3000', webhookUrl: null, tokenTtlSeconds: 60 });
+  control = new EmulatorControl(emulator.url, emulator.keys.secretKey, emulator.controlToken);
+  // The app's Backend API client (getClerkClient), pointed at this emulator.
+  app.clerkClient = createClerkClient({ secretKey: emulator.keys.secretKey, apiUrl: emulator.url });
+});
+afterAll(async () => {
+  delete app.clerkClient;
+  await emulator?.close();
+});
+beforeEach(() => control.reset());
+
+function receive(d: Delivery) {
+  const verified = verifyClerkWebhook(d.body, new Headers(signedHeaders(d)), TEST_SIGNING_SECRET);
+  return processClerkWebhook(verified);
+}
+const outcomes = async (deliveries: Delivery[]) => {
+  const answers = [];
+  for (const d of deliveries) answers.push((await receive(d)).outcome);
+  return answers;
+};
+
+const organization = (clerkId: string) => prisma().organization.findUnique({ where: { clerkId } });
+const membershipsOf = (organizationClerkId: string) =>
+  prisma().membership.findMany({ where: { organization: { clerkId: organizationClerkId } }, select: { clerkId: true, role: true, user: { select: { clerkId: true } } } });
+
+const T = Date.UTC(2026, 10, 1);
+/** Slugs are unique across the file's database: each test takes its own. */
+const slug = (name: string) => `${name}-${Math.random().toString(36).slice(2, 8)}`;
+
+describe('organizations', () => {
+  it('created, updated, duplicated, and an older version after a newer one', async () => {
+    const v1 = newClerkOrganization({ name: 'Acme', slug: slug('acme') }, T);
+    const v2 = changedOrganization(v1, { name: 'Acme Inc', slug: `${v1.slug}-inc` }, T + 10);
+    const created = organizationDelivery('organization.created', v1);
+    expect(await outcomes([created, organizationDelivery('organization.updated', v2), created, organizationDelivery('organization.updated', v1)])).toEqual([
+      'applied',
+      'applied',
+      'duplicate',
+      'stale',
+    ]);
+    expect(await organization(v1.id)).toMatchObject({ name: 'Acme Inc', slug: v2.slug, clerkUpdatedAt: new Date(T + 10) });
+    expect(await receive(created)).toEqual({ outcome: 'duplicate', clerkUserId: null, clerkObjectId: v1.id });
+  });
+
+  it('a slug another organization took later: the newer data holds it, the older row a placeholder until its own next version', async () => {
+    const taken = slug('acme');
+    const a1 = newClerkOrganization({ slug: taken }, T);
+    const a2 = changedOrganization(a1, { slug: `${taken}-old` }, T + 10);
+    const b = newClerkOrganization({ slug: taken }, T + 20);
+    await outcomes([organizationDelivery('organization.created', a1), organizationDelivery('organization.created', b)]);
+    expect((await organization(a1.id))?.slug).toBe(`~${a1.id}`);
+    expect((await organization(b.id))?.slug).toBe(taken);
+    await receive(organizationDelivery('organization.updated', a2));
+    expect((await organization(a1.id))?.slug).toBe(`${taken}-old`);
+    // Delivered the other way round: the older data never takes the slug.
+    const contested = slug('beta');
+    const c = newClerkOrganization({ slug: contested }, T + 5);
+    const d = newClerkOrganization({ slug: contested }, T + 30);
+    await outcomes([organizationDelivery('organization.created', d), organizationDelivery('organization.created', c)]);
+    expect((await organization(d.id))?.slug).toBe(contested);
+    expect((await organization(c.id))?.slug).toBe(`~${c.id}`);
+  });
+
+  it('deleted: the row goes with its memberships and its posts, the members and their personal posts stay; nothing brings it back', async () => {
+    const user = newClerkUser({}, T);
+    const org = newClerkOrganization({}, T);
+    const other = newClerkOrganization({}, T);
+    const membership = newMembership(org, user, 'org:admin', T + 1);
+    await outcomes([delivery('user.created', user), membershipDelivery('organizationMembership.created', membership), membershipDelivery('organizationMembership.created', newMembership(other, user, 'org:member', T + 1))]);
+    const [row, otherRow, userRow] = await Promise.all([organization(org.id), organization(other.id), prisma().user.findUniqueOrThrow({ where: { clerkId: user.id } })]);
+    await createPost(userRow.id, { title: 'in the team', organizationId: row!.id });
+    await createPost(userRow.id, { title: 'in the other team', organizationId: otherRow!.id });
+    await createPost(userRow.id, { title: 'personal' });
+
+    expect(await receive(organizationDeletedDelivery(org, T + 50))).toMatchObject({ outcome: 'applied' });
+    expect(await organization(org.id)).toBeNull();
+    expect(await prisma().deletedClerkOrganization.findUnique({ where: { clerkId: org.id } })).toMatchObject({ deletedAt: new Date(T + 50) });
+    expect((await prisma().post.findMany({ where: { userId: userRow.id }, orderBy: { title: 'asc' } })).map((post) => post.title)).toEqual(['in the other team', 'personal']);
+    expect(await membershipsOf(other.id)).toHaveLength(1);
+
+    // Late events of the deleted organization: its own, and a membership embedding it.
+    expect(
+      await outcomes([
+        organizationDelivery('organization.updated', changedOrganization(org, { name: 'Back?' }, T + 40)),
+        membershipDelivery('organizationMembership.updated', changedMembership(membership, 'org:member', T + 45)),
+      ]),
+    ).toEqual(['stale', 'stale']);
+    expect(await organization(org.id)).toBeNull();
+    expect(await prisma().membership.count({ where: { clerkId: membership.id } })).toBe(0);
+  });
+});
+
+describe('memberships', () => {
+  it('created and role changes: the newest role wins in any order, duplicates change nothing', async () => {
+    const user = newClerkUser({}, T);
+    const org = newClerkOrganization({}, T);
+    const created = newMembership(org, user, 'org:member', T + 1);
+    const promoted = changedMembership(created, 'org:admin', T + 2);
+    await receive(delivery('user.created', user));
+    const updated = membershipDelivery('organizationMembership.updated', promoted);
+    expect(await outcomes([updated, membershipDelivery('organizationMembership.created', created), updated])).toEqual(['applied', 'stale', 'duplicate']);
+    expect(await membershipsOf(org.id)).toEqual([{ clerkId: created.id, role: 'org:admin', user: { clerkId: user.id } }]);
+  });
+
+  it('before its organization: the organization is created from the data the membership embeds, and its own older event is stale', async () => {
+    const user = newClerkUser({}, T);
+    const org = newClerkOrganization({ name: 'Acme', slug: slug('acme') }, T);
+    await receive(delivery('user.created', user));
+    expect(await receive(membershipDelivery('organizationMembership.created', newMembership(org, user, 'org:admin', T + 1)))).toMatchObject({ outcome: 'applied', clerkUserId: user.id });
+    expect(await organization(org.id)).toMatchObject({ name: 'Acme', slug: org.slug });
+    expect(await receive(organizationDelivery('organization.created', org))).toMatchObject({ outcome: 'stale' });
+    expect(await membershipsOf(org.id)).toHaveLength(1);
+  });
+
+  it('before its user: the user is fetched once from the Backend API and stored by the same rules', async () => {
+    const user = (await app.clerkClient!.users.createUser({ emailAddress: ['early@example.com'], firstName: 'Early', lastName: 'Bird', skipPasswordRequirement: true })).raw as UserJSON;
+    const before = await control.backendApiCalls();
+    const org = newClerkOrganization({}, T);
+    expect(await receive(membershipDelivery('organizationMembership.created', newMembership(org, user, 'org:member', T + 1)))).toMatchObject({ outcome: 'applied' });
+    const after = await control.backendApiCalls();
+    expect((after.byRoute['GET /v1/users/:id'] ?? 0) - (before.byRoute['GET /v1/users/:id'] ?? 0)).toBe(1);
+    expect(await prisma().user.findUnique({ where: { clerkId: user.id } })).toMatchObject({ email: 'early@example.com', name: 'Early Bird' });
+    expect(await membershipsOf(org.id)).toEqual([{ clerkId: expect.any(String), role: 'org:member', user: { clerkId: user.id } }]);
+    // The user's own event, older than what the Backend API gave: stale.
+    expect((await receive(delivery('user.created', user))).outcome).toBe('stale');
+  });
+
+  it('before a user Clerk no longer has: the user is tombstoned and the membership is stale', async () => {
+    const gone = newClerkUser({}, T);
+    const org = newClerkOrganization({}, T);
+    expect(await receive(membershipDelivery('organizationMembership.created', newMembership(org, gone, 'org:member', T + 1)))).toMatchObject({ outcome: 'stale' });
+    expect(await prisma().deletedClerkUser.findUnique({ where: { clerkId: gone.id } })).not.toBeNull();
+    expect(await membershipsOf(org.id)).toEqual([]);
+    expect((await receive(delivery('user.created', gone))).outcome).toBe('stale');
+  });
+
+  it('before its user while the Backend API is down: it fails for Svix to retry, and nothing of it is written', async () => {
+    const user = newClerkUser({}, T);
+    const org = newClerkOrganization({}, T);
+    await control.serverErrors(3, 503);
+    const d = membershipDelivery('organizationMembership.created', newMembership(org, user, 'org:member', T + 1));
+    await expect(receive(d)).rejects.toMatchObject({ status: 503 });
+    expect(await prisma().webhookDelivery.findUnique({ where: { svixId: d.svixId } })).toMatchObject({ outcome: 'failed', processedAt: null });
+    expect(await membershipsOf(org.id)).toEqual([]);
+  });
+
+  it('deleted: the row goes and a tombstone stays; a late update of it is stale', async () => {
+    const user = newClerkUser({}, T);
+    const org = newClerkOrganization({}, T);
+    const membership = newMembership(org, user, 'org:member', T + 1);
+    await outcomes([delivery('user.created', user), membershipDelivery('organizationMembership.created', membership)]);
+    expect(await receive(membershipDelivery('organizationMembership.deleted', membership, T + 10))).toMatchObject({ outcome: 'applied' });
+    expect(await membershipsOf(org.id)).toEqual([]);
+    expect(await receive(membershipDelivery('organizationMembership.updated', changedMembership(membership, 'org:admin', T + 5)))).toMatchObject({ outcome: 'stale' });
+    expect(await membershipsOf(org.id)).toEqual([]);
+    expect(await organization(org.id)).not.toBeNull();
+  });
+
+  it('removed and added again (a new membership id): the later membership is live whatever the order', async () => {
+    const user = newClerkUser({}, T);
+    const org = newClerkOrganization({}, T);
+    const first = newMembership(org, user, 'org:admin', T + 1);
+    const second = newMembership(org, user, 'org:member', T + 20);
+    await receive(delivery('user.created', user));
+    expect(
+      await outcomes([
+        membershipDelivery('organizationMembership.created', second),
+        membershipDelivery('organizationMembership.created', first),
+        membershipDelivery('organizationMembership.deleted', first, T + 10),
+      ]),
+      // The first one was known to have ended when it came after the second: its deletion finds nothing left to do.
+    ).toEqual(['applied', 'stale', 'stale']);
+    expect(await membershipsOf(org.id)).toEqual([{ clerkId: second.id, role: 'org:member', user: { clerkId: user.id } }]);
+    // And in the order Clerk sent them.
+    const org2 = newClerkOrganization({}, T);
+    const third = newMembership(org2, user, 'org:admin', T + 1);
+    const fourth = newMembership(org2, user, 'org:member', T + 20);
+    await outcomes([membershipDelivery('organizationMembership.created', third), membershipDelivery('organizationMembership.created', fourth), membershipDelivery('organizationMembership.deleted', third, T + 10)]);
+    expect(await membershipsOf(org2.id)).toEqual([{ clerkId: fourth.id, role: 'org:member', user: { clerkId: user.id } }]);
+  });
+
+  it("a user's deletion removes their memberships, and their late membership events are stale", async () => {
+    const user = newClerkUser({}, T);
+    const org = newClerkOrganization({}, T);
+    const membership = newMembership(org, user, 'org:member', T + 1);
+    await outcomes([delivery('user.created', user), membershipDelivery('organizationMembership.created', membership), delivery('user.deleted', user, T + 30)]);
+    expect(await membershipsOf(org.id)).toEqual([]);
+    expect(await receive(membershipDelivery('organizationMembership.updated', changedMembership(membership, 'org:admin', T + 5)))).toMatchObject({ outcome: 'stale' });
+    expect(await membershipsOf(org.id)).toEqual([]);
+  });
+
+  it('keeps of a membership event only what the sync reads: no names or identifier of the user', async () => {
+    const user = newClerkUser({ firstName: 'Private', lastName: 'Person' }, T);
+    const d = membershipDelivery('organizationMembership.created', newMembership(newClerkOrganization({}, T), user, 'org:member', T + 1));
+    await receive(delivery('user.created', user));
+    await receive(d);
+    const stored = JSON.stringify((await prisma().webhookDelivery.findUniqueOrThrow({ where: { svixId: d.svixId } })).payload);
+    expect(stored).toContain(user.id);
+    expect(stored).not.toContain('Private');
+    expect(stored).not.toContain(user.email_addresses[0]!.email_address);
+  });
+
+  it('refuses a malformed membership before writing anything', async () => {
+    const user = newClerkUser({}, T);
+    const org = newClerkOrganization({}, T);
+    const bad = { ...newMembership(org, user, 'org:member', T), role: 'admin; DROP TABLE' };
+    const d = membershipDelivery('organizationMembership.created', bad as never);
+    expect(() => verifyClerkWebhook(d.body, new Headers(signedHeaders(d)), TEST_SIGNING_SECRET)).toThrow(/malformed organizationMembership.created payload/);
+    expect(await organization(org.id)).toBeNull();
+  });
+});
