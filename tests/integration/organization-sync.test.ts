@@ -9,6 +9,7 @@
 import { type ClerkClient, createClerkClient, type UserJSON } from '@clerk/backend';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { processClerkWebhook } from '@/modules/auth/src/services/clerk-webhook.service';
+import { syncMembershipDeletion, syncMembershipFromClerk, syncOrganizationDeletion, syncOrganizationFromClerk } from '@/modules/auth/src/services/organization-sync.service';
 import { verifyClerkWebhook } from '@/modules/auth/src/services/webhook-verification';
 import { startEmulator, type RunningEmulator } from '../../tools/clerk-emulator/src/server';
 import { EmulatorControl } from '../helpers/emulator-control';
@@ -238,5 +239,38 @@ describe('memberships', () => {
     const d = membershipDelivery('organizationMembership.created', bad as never);
     expect(() => verifyClerkWebhook(d.body, new Headers(signedHeaders(d)), TEST_SIGNING_SECRET)).toThrow(/malformed organizationMembership.created payload/);
     expect(await organization(org.id)).toBeNull();
+  });
+});
+
+describe('from the Backend API (what the product applies at once after its own calls, and just-in-time provisioning)', () => {
+  it('stores an organization and its memberships by the same rules, provisioning a member we do not hold, and applies removals at once', async () => {
+    const clerk = app.clerkClient!;
+    const admin = await control.createUser({ email: 'admin@example.com', firstName: 'Ada' });
+    const member = await control.createUser({ email: 'member@example.com', firstName: 'Grace' });
+    const created = await clerk.organizations.createOrganization({ name: 'Acme', slug: slug('acme'), createdBy: admin.id });
+    await clerk.organizations.createOrganizationMembership({ organizationId: created.id, userId: member.id, role: 'org:member' });
+    const { data } = await clerk.organizations.getOrganizationMembershipList({ organizationId: created.id });
+
+    expect(await syncOrganizationFromClerk(created.raw)).toBe('applied');
+    expect(await Promise.all(data.map((membership) => syncMembershipFromClerk(membership.raw)))).toEqual(['applied', 'applied']);
+    expect((await membershipsOf(created.id)).map((m) => `${m.user.clerkId} ${m.role}`).sort()).toEqual([`${admin.id} org:admin`, `${member.id} org:member`].sort());
+    expect(await prisma().user.findUnique({ where: { clerkId: member.id } })).toMatchObject({ email: 'member@example.com' });
+    // The same again: nothing newer.
+    expect(await syncMembershipFromClerk(data[0]!.raw)).toBe('stale');
+
+    const removed = await clerk.organizations.deleteOrganizationMembership({ organizationId: created.id, userId: member.id });
+    expect(await syncMembershipDeletion(removed.raw)).toBe('applied');
+    expect(await membershipsOf(created.id)).toHaveLength(1);
+    // Its late creation event changes nothing.
+    const late = data.find((membership) => membership.publicUserData?.userId === member.id)!;
+    expect(await syncMembershipFromClerk(late.raw)).toBe('deleted');
+
+    expect(await syncOrganizationDeletion(created.id)).toBe('applied');
+    expect(await organization(created.id)).toBeNull();
+    expect(await syncOrganizationFromClerk(created.raw)).toBe('deleted');
+  });
+
+  it('refuses data it cannot store, naming the field', async () => {
+    await expect(syncOrganizationFromClerk({ ...newClerkOrganization(), name: 'bad\u0000name' })).rejects.toThrow('Clerk organization data cannot be stored: name contains control characters');
   });
 });

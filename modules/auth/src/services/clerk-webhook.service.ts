@@ -21,7 +21,7 @@ import type { DeliveryOutcome, HandledEvent } from '../interfaces/webhook';
 import { type ClerkChange, changeFields, changeOfEvent, clerkIdOfChange, clerkUserIdOfChange } from './clerk-changes';
 import { rememberClerkInstance } from './clerk-instance.service';
 import { newRowId, syncStatement } from './sync-statement';
-import { provisionUserFromClerk, syncUserDeletion } from './user-sync.service';
+import { provisionMissingUser } from './user-sync.service';
 import type { VerifiedWebhook } from './webhook-verification';
 
 export interface DeliveryResult {
@@ -53,8 +53,7 @@ export async function processClerkWebhook(webhook: VerifiedWebhook, options: { f
   try {
     let result = await deliver(webhook, change, clerkUserId, payload, options.force ?? false);
     if (result === 'missing_user') {
-      // Clerk no longer has the user: a tombstone, and the membership is moot.
-      if (!(await provisionUserFromClerk(clerkUserId!))) await syncUserDeletion(clerkUserId!, new Date());
+      await provisionMissingUser(clerkUserId!);
       result = await deliver(webhook, change, clerkUserId, payload, options.force ?? false);
       if (result === 'missing_user') throw new Error(`user ${clerkUserId} could not be provisioned`);
     }

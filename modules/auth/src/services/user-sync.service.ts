@@ -18,6 +18,7 @@
  * This module maps Clerk's JSON to the functions' arguments.
  */
 import { isClerkAPIResponseError } from '@clerk/backend/errors';
+import type { ZodType } from 'zod';
 import type { User } from '@/generated/prisma/client';
 import { getPrisma } from '@/modules/cores/db/prisma';
 import { type ClerkUserData, clerkUserDataSchema } from '../interfaces/clerk-user-data';
@@ -122,15 +123,15 @@ export async function applyUserVersions(tx: Tx, users: ClerkUserData[]): Promise
   });
 }
 
-/**
- * A Clerk user from the Backend API (just-in-time provisioning, reconcile),
- * checked as strictly as a webhook's: throws for data the sync cannot store.
- */
-export function checkedClerkUser(user: unknown): ClerkUserData {
-  const parsed = clerkUserDataSchema.safeParse(user);
-  if (!parsed.success) throw new Error(`Clerk user data cannot be stored: ${parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`);
+/** Clerk's JSON checked by `schema` as strictly as a webhook's: throws, naming the fields, for data the sync cannot store. */
+export function checkedClerkData<T>(schema: ZodType<T>, data: unknown, what: string): T {
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) throw new Error(`Clerk ${what} data cannot be stored: ${parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`);
   return parsed.data;
 }
+
+/** A Clerk user from the Backend API (just-in-time provisioning, reconcile), checked: throws for data the sync cannot store. */
+export const checkedClerkUser = (user: unknown): ClerkUserData => checkedClerkData(clerkUserDataSchema, user, 'user');
 
 /**
  * Sync one Clerk user on its own (just-in-time provisioning, reconcile): the
@@ -157,4 +158,13 @@ export async function provisionUserFromClerk(clerkId: string): Promise<User | nu
   }
   if (!clerkUser.raw) throw new Error(`Clerk returned no data for ${clerkId}`);
   return (await syncUserFromClerk(clerkUser.raw)).user;
+}
+
+/**
+ * A user that a membership names and we do not hold yet: fetched once and
+ * stored, or tombstoned when Clerk no longer has them (ids are never reused,
+ * so nothing about them can come later).
+ */
+export async function provisionMissingUser(clerkId: string): Promise<void> {
+  if (!(await provisionUserFromClerk(clerkId))) await syncUserDeletion(clerkId, new Date());
 }

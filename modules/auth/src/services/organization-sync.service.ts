@@ -1,0 +1,61 @@
+/**
+ * Organizations and memberships outside the webhook: what the product does
+ * at once after a Backend API call (create an organization, add, change or
+ * remove a member), just-in-time provisioning and reconcile. Every write is
+ * one call of `clerk_apply_change` (docs/decisions/012), the same rules as
+ * the webhook's; Clerk's JSON is checked as strictly as a webhook's.
+ */
+import { getPrisma } from '@/modules/cores/db/prisma';
+import { type ClerkMembershipData, clerkMembershipDataSchema, type ClerkOrganizationData, clerkOrganizationDataSchema } from '../interfaces/clerk-organization-data';
+import { type ClerkChange, changeFields } from './clerk-changes';
+import { newRowId, type SyncOutcome, syncStatement, type Tx } from './sync-statement';
+import { checkedClerkData, provisionMissingUser } from './user-sync.service';
+
+/** What `clerk_apply_change` answers: a sync outcome, or a membership whose user we do not hold. */
+export type ChangeOutcome = SyncOutcome | 'missing_user';
+
+/** One change through `clerk_apply_change`, inside `client`'s transaction or on its own; `at` is a deletion's time. */
+export async function applyChange(client: Pick<Tx, '$queryRaw'>, change: ClerkChange, at: Date = new Date()): Promise<ChangeOutcome> {
+  const fields = JSON.stringify(changeFields(change, newRowId));
+  const [row] = await client.$queryRaw<{ outcome: ChangeOutcome }[]>`
+    SELECT clerk_apply_change(${change.object}, ${change.action}, ${fields}::jsonb, ${at}::timestamp(3)) AS outcome`;
+  return row!.outcome;
+}
+
+/** A change on its own: one statement, bounded in time, retried on conflicts. */
+export function syncChange(change: ClerkChange, at?: Date): Promise<ChangeOutcome> {
+  return syncStatement(() => applyChange(getPrisma(), change, at));
+}
+
+/** An organization from the Backend API (its `.raw`), stored by the organizations' rules. */
+export async function syncOrganizationFromClerk(organization: unknown): Promise<ChangeOutcome> {
+  const data: ClerkOrganizationData = checkedClerkData(clerkOrganizationDataSchema, organization, 'organization');
+  return syncChange({ object: 'organization', action: 'version', data });
+}
+
+/**
+ * A membership from the Backend API (its `.raw`), with its organization; a
+ * user we do not hold yet is provisioned first, as the webhook does.
+ * 'deleted' when the organization, the user or the membership is gone.
+ */
+export async function syncMembershipFromClerk(membership: unknown): Promise<SyncOutcome> {
+  const data: ClerkMembershipData = checkedClerkData(clerkMembershipDataSchema, membership, 'membership');
+  const change: ClerkChange = { object: 'membership', action: 'version', data };
+  const outcome = await syncChange(change);
+  if (outcome !== 'missing_user') return outcome;
+  await provisionMissingUser(data.public_user_data.user_id);
+  const again = await syncChange(change);
+  if (again === 'missing_user') throw new Error(`user ${data.public_user_data.user_id} could not be provisioned`);
+  return again;
+}
+
+/** A membership that ended now (removed, or the member left): tombstoned, the row gone. */
+export async function syncMembershipDeletion(membership: unknown, at: Date = new Date()): Promise<ChangeOutcome> {
+  const data: ClerkMembershipData = checkedClerkData(clerkMembershipDataSchema, membership, 'membership');
+  return syncChange({ object: 'membership', action: 'deletion', data }, at);
+}
+
+/** An organization deleted now: tombstoned, the row gone with its memberships and posts. */
+export function syncOrganizationDeletion(clerkId: string, at: Date = new Date()): Promise<ChangeOutcome> {
+  return syncChange({ object: 'organization', action: 'deletion', clerkId }, at);
+}
