@@ -1,12 +1,14 @@
 /**
  * `npm run test:chaos [-- --full] [-- --pgbouncer]`: two app instances (`next
  * start` on two ports) share one PostgreSQL; the Clerk emulator sends them
- * thousands of events round-robin, with duplicates, reordering and drops,
- * while the database is restarted in the middle. Dropped and failed
+ * thousands of events round-robin (users, organizations and memberships:
+ * members added, promoted, removed, organizations renamed and deleted), with
+ * duplicates, reordering and drops, while the database is restarted in the
+ * middle. Dropped and failed
  * deliveries are redelivered at the end, as Svix's recovery would. With
  * --pgbouncer the apps reach the database through a real PgBouncer in
- * transaction mode, as most production apps do. The run passes when our User
- * table equals the emulator's truth and no delivery was answered 500 (an
+ * transaction mode, as most production apps do. The run passes when our users,
+ * organizations and memberships equal the emulator's truth and no delivery was answered 500 (an
  * outage is a 503); it prints how many 5xx it saw, why, and for how long.
  */
 import { parseArgs } from 'node:util';
@@ -23,7 +25,7 @@ import { ensureProductionBuild } from '../setup/production-build';
 const { values } = parseArgs({
   options: { full: { type: 'boolean', default: false }, pgbouncer: { type: 'boolean', default: false }, seed: { type: 'string', default: '42' } },
 });
-const SIZE = values.full ? { users: 1_500, updates: 3_000, deletes: 300 } : { users: 150, updates: 300, deletes: 30 };
+const SIZE = values.full ? { users: 1_500, updates: 3_000, deletes: 300, organizations: 150 } : { users: 150, updates: 300, deletes: 30, organizations: 15 };
 const CONCURRENCY = 16;
 /** The whole run, start to verdict: a stuck run fails instead of hanging CI. */
 const DEADLINE_MS = values.full ? 20 * 60_000 : 5 * 60_000;
@@ -75,7 +77,7 @@ try {
   await control('PUT', '/_control/webhooks', { duplicates: 1, reorder: true, delayMs: 300, dropRate: 0.05, maxAttempts: 12, seed: Number(values.seed) });
   const clerk = createClerkClient({ secretKey: emulator.secretKey, apiUrl: emulator.url });
   console.log(
-    `chaos: ${SIZE.users} users, ${SIZE.updates} updates, ${SIZE.deletes} deletions; 2 app instances${pooler ? ' through PgBouncer (transaction mode)' : ''}; duplicates, reordering, 5% drops; seed ${values.seed}`,
+    `chaos: ${SIZE.users} users, ${SIZE.organizations} organizations, ${SIZE.updates} changes, ${SIZE.deletes} user deletions; 2 app instances${pooler ? ' through PgBouncer (transaction mode)' : ''}; duplicates, reordering, 5% drops; seed ${values.seed}`,
   );
 
   const users: UserJSON[] = [];
@@ -90,10 +92,29 @@ try {
   const freed: string[] = [];
   let refused = 0;
   let n = 0;
+  const organizations: string[] = [];
+  await inBatches(Array.from({ length: SIZE.organizations }, (_, i) => i), CONCURRENCY, async (i) => {
+    const organization = await clerk.organizations.createOrganization({ name: `Team ${i}`, slug: `chaos-team-${i}`, createdBy: pick(users).id });
+    organizations.push(organization.id);
+  });
+  /** A member added, promoted or demoted, removed, or the organization renamed. */
+  const organizationChange = async (i: number) => {
+    const organizationId = pick(organizations);
+    const userId = pick(users).id;
+    const role = random() < 0.3 ? 'org:admin' : 'org:member';
+    const r = random();
+    if (r < 0.45) await clerk.organizations.createOrganizationMembership({ organizationId, userId, role });
+    else if (r < 0.7) await clerk.organizations.updateOrganizationMembership({ organizationId, userId, role });
+    else if (r < 0.9) await clerk.organizations.deleteOrganizationMembership({ organizationId, userId });
+    else await clerk.organizations.updateOrganization(organizationId, { name: `Team renamed ${i}` });
+  };
+
   const change = async (user: UserJSON) => {
     const i = n++;
     try {
-      if (random() < 0.1) {
+      if (random() < 0.4) {
+        await organizationChange(i);
+      } else if (random() < 0.1) {
         const address = freed.shift() ?? `chaos-moved-${i}@example.test`;
         const old = (await clerk.users.getUser(user.id)).emailAddresses.find((email) => email.id === primary.get(user.id));
         const added = await clerk.emailAddresses.createEmailAddress({ userId: user.id, emailAddress: address, verified: true, primary: true });
@@ -106,9 +127,10 @@ try {
         await clerk.users.updateUser(user.id, { firstName: `Renamed${i}` });
       }
     } catch (error) {
-      // Clerk refuses what two concurrent changes make impossible (an address just taken): so does the emulator.
+      // Clerk refuses what two concurrent changes make impossible (an address just taken, a member
+      // added twice, a membership already gone): so does the emulator.
       const status = (error as { status?: number }).status;
-      if (status !== 422 && status !== 404) throw error;
+      if (status !== 422 && status !== 404 && status !== 400) throw error;
       refused++;
     }
   };
@@ -131,6 +153,9 @@ try {
   const deleted = new Set<string>();
   for (let i = 0; i < SIZE.deletes; i++) deleted.add(pick(users).id);
   await inBatches([...deleted], CONCURRENCY, (id) => clerk.users.deleteUser(id));
+  const deletedOrganizations = new Set<string>();
+  for (let i = 0; i < SIZE.organizations / 5; i++) deletedOrganizations.add(pick(organizations));
+  await inBatches([...deletedOrganizations], CONCURRENCY, (id) => clerk.organizations.deleteOrganization(id));
 
   // Let retries run out, then redeliver what was dropped or gave up.
   for (let round = 0; round < 5; round++) {
@@ -154,6 +179,12 @@ try {
   await db.connect();
   const rows = (await db.query<{ clerkId: string; email: string; name: string | null }>('SELECT "clerkId", email, name FROM "User"')).rows;
   const tombstones = Number((await db.query<{ count: string }>('SELECT count(*) FROM "DeletedClerkUser"')).rows[0]!.count);
+  const ourOrganizations = (await db.query<{ row: string }>(`SELECT "clerkId" || ' ' || slug || ' ' || name AS row FROM "Organization"`)).rows.map((r) => r.row);
+  const ourMemberships = (
+    await db.query<{ row: string }>(
+      `SELECT m."clerkId" || ' ' || o."clerkId" || ' ' || u."clerkId" || ' ' || m.role AS row FROM "Membership" m JOIN "Organization" o ON o.id = m."organizationId" JOIN "User" u ON u.id = m."userId"`,
+    )
+  ).rows.map((r) => r.row);
   // Every delivery the emulator made is in the ledger, processed: none left processing or failed.
   const sentIds = (await emulatorControl.deliveries()).map((d) => d.id);
   const ledger = await db.query<{ svixId: string; outcome: string; processed: boolean }>(
@@ -173,6 +204,15 @@ try {
     else if (expected.email !== row.email || expected.name !== row.name) mismatches.push(`${row.clerkId}: ${JSON.stringify(row)} != ${JSON.stringify(expected)}`);
   }
   for (const id of truth.keys()) if (!seen.has(id)) mismatches.push(`${id}: in Clerk, missing from our table`);
+  const sameRows = (what: string, ours: string[], clerks: string[]) => {
+    const theirs = new Set(clerks);
+    const mine = new Set(ours);
+    for (const row of ours) if (!theirs.has(row)) mismatches.push(`${what} ${row}: ours, not Clerk's`);
+    for (const row of clerks) if (!mine.has(row)) mismatches.push(`${what} ${row}: Clerk's, not ours`);
+  };
+  const [clerkOrganizations, clerkMemberships] = await Promise.all([emulatorControl.exportOrganizations(), emulatorControl.exportMemberships()]);
+  sameRows('organization', ourOrganizations, clerkOrganizations.map(([id, slug, name]) => `${id} ${slug} ${name}`));
+  sameRows('membership', ourMemberships, clerkMemberships.map(([id, organizationId, userId, role]) => `${id} ${organizationId} ${userId} ${role}`));
 
   const stats = await control('GET', '/_control/webhooks/stats');
   const responses = stats.responses as Record<string, number>;
@@ -192,6 +232,7 @@ try {
     }
   }
   for (const [reason, count] of reasons) console.log(`  ${count} × ${reason}`);
+  console.log(`chaos: ${clerkOrganizations.length} organizations and ${clerkMemberships.length} memberships in Clerk, ${ourOrganizations.length} and ${ourMemberships.length} rows`);
   console.log(`chaos: ${truth.size} live users in Clerk, ${rows.length} rows, ${tombstones} tombstones, ${mismatches.length} mismatches, ${((Date.now() - started) / 1000).toFixed(1)} s`);
   for (const mismatch of mismatches.slice(0, 20)) console.log(`  ${mismatch}`);
   const internalErrors = responses['500'] ?? 0;
