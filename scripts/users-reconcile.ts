@@ -72,7 +72,8 @@ const config = await clerkConfig();
 const database = await openLocalDatabase();
 process.env.DATABASE_URL = database.url;
 console.log(`Reconciling ${database.description} with ${config.description}.`);
-const { reconcileUsers, ReconcileRefusal } = await import('../modules/auth/src/services/reconcile.service');
+const { reconcileOrganizations, reconcileUsers, ReconcileRefusal } = await import('../modules/auth/src/services/reconcile.service');
+type Summary = Awaited<ReturnType<typeof reconcileUsers>>;
 const { disconnectPrisma } = await import('../modules/cores/db/prisma');
 
 // Ctrl-C stops between two steps and cleans up; another one, a while later, stops at once. (A
@@ -97,15 +98,15 @@ const started = Date.now();
 let exitCode = 0;
 try {
   const clerk = createClerkClient({ secretKey: config.secretKey, apiUrl: config.apiUrl });
-  const summary = await reconcileUsers(clerk, {
+  const options = {
     dryRun: values['dry-run'],
     keepMissing: values['keep-missing'],
     allowMassDelete: values['allow-mass-delete'],
     switchInstance: values['switch-instance'],
     pageSize: values['page-size'] ? Number(values['page-size']) : undefined,
     signal: interrupt.signal,
-    onProgress({ phase, done, total, summary: s }) {
-      const text = phase === 'users' ? `users ${done}${total ? `/${total}` : ''}` : `checking rows not in Clerk: ${done}`;
+    onProgress({ phase, done, total, summary: s }: { phase: string; done: number; total: number | null; summary: Summary }) {
+      const text = phase === 'missing' ? `checking rows not in Clerk: ${done}` : `${phase} ${done}${total ? `/${total}` : ''}`;
       if (tty) {
         const width = 30;
         const filled = total ? Math.round((Math.min(done, total) / total) * width) : 0;
@@ -115,16 +116,24 @@ try {
         console.log(`${text} (created ${s.created}, updated ${s.updated}, unchanged ${s.unchanged})`);
       }
     },
-  });
-  if (tty) process.stdout.write('\n');
+  };
   const verb = values['dry-run'] ? 'would be ' : '';
-  console.log(
-    `${values['dry-run'] ? 'Dry run: nothing written. ' : ''}Reconciled ${summary.seen} users of Clerk instance ${summary.instanceId} in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
-      `${summary.created} ${verb}created, ${summary.updated} ${verb}updated, ${summary.deleted} ${verb}deleted, ${summary.unchanged} unchanged, ` +
-      `${summary.failed} failed${summary.missing ? `, ${summary.missing} missing from Clerk (kept)` : ''}${summary.rateLimited ? `; waited out ${summary.rateLimited} rate limits` : ''}.`,
-  );
-  for (const failure of summary.failures.slice(0, 20)) console.error(`  failed: ${failure}`);
-  if (summary.failed > 0) exitCode = 1;
+  const say = (what: string, summary: Summary, since: number) => {
+    if (tty) process.stdout.write('\n');
+    console.log(
+      `${values['dry-run'] ? 'Dry run: nothing written. ' : ''}Reconciled ${summary.seen} ${what} of Clerk instance ${summary.instanceId} in ${((Date.now() - since) / 1000).toFixed(1)} s: ` +
+        `${summary.created} ${verb}created, ${summary.updated} ${verb}updated, ${summary.deleted} ${verb}deleted, ${summary.unchanged} unchanged, ` +
+        `${summary.failed} failed${summary.missing ? `, ${summary.missing} missing from Clerk (kept)` : ''}${summary.rateLimited ? `; waited out ${summary.rateLimited} rate limits` : ''}.`,
+    );
+    for (const failure of summary.failures.slice(0, 20)) console.error(`  failed: ${failure}`);
+    if (summary.failed > 0) exitCode = 1;
+  };
+  // Users first: memberships name them.
+  say('users', await reconcileUsers(clerk, options), started);
+  const organizationsStarted = Date.now();
+  const { organizations, memberships } = await reconcileOrganizations(clerk, options);
+  say('organizations', organizations, organizationsStarted);
+  say('memberships', memberships, organizationsStarted);
 } catch (error) {
   if (tty) process.stdout.write('\n');
   if (error instanceof ReconcileRefusal) {

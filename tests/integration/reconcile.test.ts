@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createClerkClient } from '@clerk/backend';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clerkUserFields } from '@/modules/auth/src/services/clerk-user';
-import { massDeleteThreshold, ReconcileRefusal, reconcileUsers } from '@/modules/auth/src/services/reconcile.service';
+import { massDeleteThreshold, ReconcileRefusal, reconcileOrganizations, reconcileUsers } from '@/modules/auth/src/services/reconcile.service';
 import { ROOT } from '../../scripts/lib/paths';
 import { startEmulator, type RunningEmulator } from '../../tools/clerk-emulator/src/server';
 import { EmulatorControl } from '../helpers/emulator-control';
@@ -26,7 +26,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await control.reset();
   await prisma().$executeRawUnsafe(
-    'TRUNCATE "User", "Post", "DeletedClerkUser", "WebhookDelivery", "ClerkInstance", "RateLimitWindow", "ReconcileRun", "ReconcileSeen" CASCADE',
+    'TRUNCATE "User", "Post", "Organization", "Membership", "DeletedClerkUser", "DeletedClerkOrganization", "DeletedClerkMembership", "WebhookDelivery", "ClerkInstance", "RateLimitWindow", "ReconcileRun", "ReconcileSeen" CASCADE',
   );
 });
 
@@ -534,4 +534,74 @@ describe('the users:reconcile command', () => {
     expect(await prisma().reconcileRun.count()).toBe(0);
     expect(await prisma().reconcileSeen.count()).toBe(0);
   }, 120_000);
+});
+
+describe('organizations and memberships', () => {
+  /** Ours against the emulator's own records, compared as lines. */
+  async function expectOrganizationsEqualToClerk() {
+    const [organizations, memberships] = await Promise.all([control.exportOrganizations(), control.exportMemberships()]);
+    const ours = await prisma().organization.findMany({ select: { clerkId: true, slug: true, name: true } });
+    expect(ours.map((o) => `${o.clerkId} ${o.slug} ${o.name}`).sort()).toEqual(organizations.map(([id, slug, name]) => `${id} ${slug} ${name}`).sort());
+    const ourMemberships = await prisma().membership.findMany({ select: { clerkId: true, role: true, organization: { select: { clerkId: true } }, user: { select: { clerkId: true } } } });
+    expect(ourMemberships.map((m) => `${m.clerkId} ${m.organization.clerkId} ${m.user.clerkId} ${m.role}`).sort()).toEqual(
+      memberships.map(([id, organizationId, userId, role]) => `${id} ${organizationId} ${userId} ${role}`).sort(),
+    );
+  }
+
+  it('ends equal to Clerk from missing, stale and extra organizations and memberships, through 429s', async () => {
+    const users = [];
+    for (let i = 0; i < 4; i++) users.push(await control.createUser({ email: `org-member-${i}@example.com`, firstName: `Member${i}` }));
+    const teams = [];
+    for (let i = 0; i < 3; i++) teams.push(await clerk().organizations.createOrganization({ name: `Team ${i}`, slug: `team-${i}`, createdBy: users[0]!.id }));
+    for (const team of teams) {
+      await clerk().organizations.createOrganizationMembership({ organizationId: team.id, userId: users[1]!.id, role: 'org:member' });
+      await clerk().organizations.createOrganizationMembership({ organizationId: team.id, userId: users[2]!.id, role: 'org:admin' });
+    }
+    // Our copy: users and the first two organizations with all their members, as the webhooks left them...
+    await reconcileUsers(clerk());
+    await reconcileOrganizations(clerk());
+    await expectOrganizationsEqualToClerk();
+    // ...then drift: a stale name and a stale role, a missing membership, a missing organization (the third),
+    // an extra organization with a member and a post, an extra membership.
+    const [first, second] = [teams[0]!, teams[1]!];
+    await prisma().organization.update({ where: { clerkId: first.id }, data: { name: 'Stale name', clerkUpdatedAt: new Date(first.updatedAt - 1000) } });
+    await prisma().membership.updateMany({ where: { organization: { clerkId: second.id }, user: { clerkId: users[2]!.id } }, data: { role: 'org:member', clerkUpdatedAt: new Date(0) } });
+    await prisma().membership.deleteMany({ where: { organization: { clerkId: first.id }, user: { clerkId: users[1]!.id } } });
+    await prisma().organization.delete({ where: { clerkId: teams[2]!.id } });
+    const member = await prisma().user.findUniqueOrThrow({ where: { clerkId: users[3]!.id } });
+    const extra = await prisma().organization.create({ data: { clerkId: 'org_gone', name: 'Gone', slug: 'gone', clerkUpdatedAt: new Date(0) } });
+    await prisma().membership.create({ data: { clerkId: 'orgmem_gone', organizationId: extra.id, userId: member.id, role: 'org:admin', clerkCreatedAt: new Date(0), clerkUpdatedAt: new Date(0) } });
+    await prisma().post.create({ data: { userId: member.id, organizationId: extra.id, title: 'In a team Clerk no longer has', content: 'x' } });
+    const firstRow = await prisma().organization.findUniqueOrThrow({ where: { clerkId: first.id } });
+    await prisma().membership.create({ data: { clerkId: 'orgmem_extra', organizationId: firstRow.id, userId: member.id, role: 'org:member', clerkCreatedAt: new Date(0), clerkUpdatedAt: new Date(0) } });
+
+    const plan = await reconcileOrganizations(clerk(), { dryRun: true });
+    expect(plan.organizations).toMatchObject({ created: 1, updated: 1, deleted: 1 });
+    // A dry run removes no organization, so it also counts the extra organization's membership, which that removal takes along.
+    expect(plan.memberships).toMatchObject({ created: 4, updated: 1, deleted: 2 });
+    await control.rateLimit(2, 1);
+    const waits: number[] = [];
+    const summary = await reconcileOrganizations(clerk(), { pageSize: 2, sleep: async (ms) => void waits.push(ms) });
+    expect(summary.organizations).toMatchObject({ seen: 3, created: 1, updated: 1, deleted: 1, unchanged: 1, failed: 0 });
+    // The extra organization's membership went with it; the extra one in the first organization is confirmed gone.
+    expect(summary.memberships).toMatchObject({ seen: 9, created: 4, updated: 1, deleted: 1, failed: 0 });
+    expect(summary.organizations.rateLimited + summary.memberships.rateLimited).toBe(2);
+    expect(waits).toEqual([1000, 1000]);
+    await expectOrganizationsEqualToClerk();
+    expect(await prisma().post.count({ where: { title: 'In a team Clerk no longer has' } })).toBe(0);
+    // Nothing left to do.
+    expect(await reconcileOrganizations(clerk())).toMatchObject({ organizations: { created: 0, updated: 0, deleted: 0 }, memberships: { created: 0, updated: 0, deleted: 0 } });
+  });
+
+  it('refuses to remove every organization when Clerk lists none, unless allowed', async () => {
+    const user = await control.createUser({ email: 'lonely@example.com' });
+    await reconcileUsers(clerk());
+    const row = await prisma().user.findUniqueOrThrow({ where: { clerkId: user.id } });
+    await prisma().organization.create({ data: { clerkId: 'org_only_ours', name: 'Ours', slug: 'ours', clerkUpdatedAt: new Date(0) } });
+    await prisma().post.create({ data: { userId: row.id, title: 'kept', content: 'x' } });
+    await expect(reconcileOrganizations(clerk())).rejects.toMatchObject({ reason: 'mass-delete', message: expect.stringContaining('lists no organizations at all') });
+    expect(await prisma().organization.count()).toBe(1);
+    expect((await reconcileOrganizations(clerk(), { allowMassDelete: true })).organizations).toMatchObject({ deleted: 1 });
+    expect(await prisma().organization.count()).toBe(0);
+  });
 });

@@ -11,6 +11,7 @@
  *   PATCH|DELETE        /v1/organizations/{id}/memberships/{user id}
  *   PATCH               /v1/organizations/{id}/memberships/{user id}/metadata
  *   GET                 /v1/users/{id}/organization_memberships
+ *   GET                 /v1/organization_memberships              (the instance's, every organization)
  *
  * Secret-key checks, fault injection and call counting happen before, in server.ts.
  */
@@ -30,6 +31,7 @@ const MEMBERSHIPS = /^\/v1\/organizations\/([^/]+)\/memberships$/;
 const MEMBERSHIP = /^\/v1\/organizations\/([^/]+)\/memberships\/([^/]+)$/;
 const MEMBERSHIP_METADATA = /^\/v1\/organizations\/([^/]+)\/memberships\/([^/]+)\/metadata$/;
 const USER_MEMBERSHIPS = /^\/v1\/users\/([^/]+)\/organization_memberships$/;
+const INSTANCE_MEMBERSHIPS = /^\/v1\/organization_memberships$/;
 
 /** The answer to a request on one of these paths, or undefined when the path is not one of them. */
 export async function organizationApi(store: Store, request: IncomingMessage, url: URL): Promise<unknown> {
@@ -108,6 +110,11 @@ export async function organizationApi(store: Store, request: IncomingMessage, ur
   if (userMembershipsPath && method === 'GET') {
     // Newest first, as Clerk lists them.
     const memberships = sortBy(store.userMemberships(userMembershipsPath[0]!), '-created_at', { created_at: (m) => m.createdAt }, 'created_at');
+    return paginated(memberships, pageOf(query), membershipJSON);
+  }
+  if (INSTANCE_MEMBERSHIPS.test(path) && method === 'GET') {
+    // Newest first unless asked otherwise, as Clerk lists them; paging is stable (ties by id).
+    const memberships = sortBy(store.allMemberships(), query.get('order_by') ?? '-created_at', { created_at: (m) => m.createdAt }, 'created_at');
     return paginated(memberships, pageOf(query), membershipJSON);
   }
   return undefined;

@@ -394,6 +394,11 @@ export class Store {
     return [...(this.membersOf.get(this.getOrganization(organizationIdOrSlug).id)?.values() ?? [])];
   }
 
+  /** Every membership of every organization (the instance-wide list). */
+  allMemberships(): Membership[] {
+    return [...this.membersOf.values()].flatMap((members) => [...members.values()]);
+  }
+
   userMemberships(userId: string): Membership[] {
     this.getUser(userId);
     return [...(this.membershipsOf.get(userId)?.values() ?? [])];

@@ -7,7 +7,7 @@
  */
 import { getPrisma } from '@/modules/cores/db/prisma';
 import { type ClerkMembershipData, clerkMembershipDataSchema, type ClerkOrganizationData, clerkOrganizationDataSchema } from '../interfaces/clerk-organization-data';
-import { type ClerkChange, changeFields } from './clerk-changes';
+import { type ClerkChange, changeFields, clerkIdOfChange } from './clerk-changes';
 import { newRowId, type SyncOutcome, syncStatement, type Tx } from './sync-statement';
 import { checkedClerkData, provisionMissingUser } from './user-sync.service';
 
@@ -58,4 +58,46 @@ export async function syncMembershipDeletion(membership: unknown, at: Date = new
 /** An organization deleted now: tombstoned, the row gone with its memberships and posts. */
 export function syncOrganizationDeletion(clerkId: string, at: Date = new Date()): Promise<ChangeOutcome> {
   return syncChange({ object: 'organization', action: 'deletion', clerkId }, at);
+}
+
+/** The lock a change takes first: changes applied in this order never wait on each other in a cycle. */
+function lockKeyOf(change: ClerkChange): string {
+  if (change.object === 'membership' && 'data' in change) return `${change.data.organization.id}:${change.data.public_user_data.user_id}`;
+  return clerkIdOfChange(change);
+}
+
+/** What one change of a batch did; `created` when it made a row that was not there. */
+export interface ChangeResult {
+  outcome: ChangeOutcome;
+  created: boolean;
+}
+
+/**
+ * Many organization or membership versions in one statement, each through
+ * `clerk_apply_change`, in lock order (reconcile: a page at a time).
+ * Answers in the order given. A membership whose user we do not hold
+ * answers `missing_user`, for the caller to provision and apply again.
+ */
+export async function applyChangeOutcomes(client: Pick<Tx, '$queryRaw'>, changes: ClerkChange[]): Promise<ChangeResult[]> {
+  if (changes.length === 0) return [];
+  const items = changes.map((change, i) => ({ i, key: lockKeyOf(change), object: change.object, action: change.action, clerkId: clerkIdOfChange(change), fields: changeFields(change, newRowId) }));
+  const rows = await client.$queryRaw<{ i: number; outcome: ChangeOutcome; existed: boolean }[]>`
+    SELECT (c.item->>'i')::int AS i, v.outcome,
+      CASE c.item->>'object'
+        WHEN 'organization' THEN EXISTS (SELECT 1 FROM "Organization" WHERE "clerkId" = c.item->>'clerkId')
+        ELSE EXISTS (SELECT 1 FROM "Membership" WHERE "clerkId" = c.item->>'clerkId')
+      END AS existed
+    FROM (SELECT item FROM jsonb_array_elements(${JSON.stringify(items)}::jsonb) AS item ORDER BY item->>'key', item->>'clerkId') AS c
+    CROSS JOIN LATERAL (SELECT clerk_apply_change(c.item->>'object', c.item->>'action', c.item->'fields', (now() AT TIME ZONE 'UTC')::timestamp(3)) AS outcome) AS v`;
+  const byIndex = new Map(rows.map((row) => [row.i, { outcome: row.outcome, created: row.outcome === 'applied' && !row.existed }]));
+  return changes.map((_, i) => byIndex.get(i)!);
+}
+
+/** A membership that ended, known only by our row's ids (reconcile: Clerk no longer lists it). */
+export async function syncMembershipEnd(clerkId: string, organizationClerkId: string, userClerkId: string, at: Date = new Date()): Promise<ChangeOutcome> {
+  const [row] = await syncStatement(
+    () => getPrisma().$queryRaw<{ outcome: ChangeOutcome }[]>`
+      SELECT clerk_apply_membership_deletion(${clerkId}, ${organizationClerkId}, ${userClerkId}, ${at}::timestamp(3)) AS outcome`,
+  );
+  return row!.outcome;
 }

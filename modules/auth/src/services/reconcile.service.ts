@@ -1,8 +1,11 @@
 /**
- * Bring our User table back to Clerk's truth after missed webhooks, or fill it
- * for an existing Clerk instance: page through the Backend API, upsert every
- * user through the webhook's own sync function (ordering guards and
- * tombstones included), then remove rows whose Clerk user no longer exists.
+ * Bring our users, organizations and memberships back to Clerk's truth after
+ * missed webhooks, or fill them for an existing Clerk instance: page through
+ * the Backend API, apply every object through the webhook's own sync
+ * functions (ordering guards and tombstones included), then remove rows whose
+ * Clerk object no longer exists. Every kind of object goes through the same
+ * pass (`reconcileKind`); each contributes only how to list, apply, look up
+ * and remove its objects.
  *
  * It must never wipe a database on the word of the wrong Clerk
  * (docs/decisions/009):
@@ -24,14 +27,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import type { ClerkClient, UserJSON } from '@clerk/backend';
+import type { ClerkClient, OrganizationJSON, OrganizationMembershipJSON, UserJSON } from '@clerk/backend';
+import { Prisma } from '@/generated/prisma/client';
 import { getPrisma } from '@/modules/cores/db/prisma';
 import { utcNow } from '@/modules/cores/db/sql';
+import { clerkMembershipDataSchema, clerkOrganizationDataSchema } from '../interfaces/clerk-organization-data';
 import type { ClerkUserData } from '../interfaces/clerk-user-data';
+import type { ClerkChange } from './clerk-changes';
 import { recordClerkInstance, recordedClerkInstance, switchClerkInstance } from './clerk-instance.service';
 import { removeStaleReconcileRuns } from './data-retention.service';
 import { syncStatement } from './sync-statement';
-import { applyUserVersionOutcomes, checkedClerkUser, syncUserDeletion } from './user-sync.service';
+import { applyChangeOutcomes, type ChangeResult, syncChange, syncMembershipEnd, syncOrganizationDeletion } from './organization-sync.service';
+import { applyUserVersionOutcomes, checkedClerkData, checkedClerkUser, provisionMissingUser, syncUserDeletion } from './user-sync.service';
 
 export const RECONCILE_PAGE_SIZE = 500;
 
@@ -75,7 +82,8 @@ export interface ReconcileSummary {
 }
 
 export interface ReconcileProgress {
-  phase: 'users' | 'missing';
+  /** The kind being listed, or 'missing': our rows Clerk did not list, being confirmed. */
+  phase: 'users' | 'organizations' | 'memberships' | 'missing';
   done: number;
   total: number | null;
   summary: ReconcileSummary;
@@ -118,18 +126,32 @@ async function withRetries<T>(call: () => Promise<T>, options: Retry, summary: R
   }
 }
 
+/** One of our rows, by primary key, with the Clerk ids that look it up (a membership's: its organization's and user's). */
+interface OurRow {
+  id: string;
+  clerkId: string;
+  organizationClerkId?: string;
+  userClerkId?: string;
+}
+
 /** The Clerk ids a run has seen: in the database (flat memory) or, for a dry run that writes nothing, in memory. */
 interface SeenIds {
   add(ids: string[]): Promise<void>;
   /** Our rows after `afterId` (by primary key) that were not seen, and the last id looked at (null at the end). */
-  unseen(afterId: string): Promise<{ rows: { id: string; clerkId: string }[]; lastId: string | null }>;
+  unseen(afterId: string): Promise<{ rows: OurRow[]; lastId: string | null }>;
   countUnseen(): Promise<number>;
   close(): Promise<void>;
 }
 
 const SCAN_BATCH = 500;
 
-async function databaseSeenIds(): Promise<SeenIds> {
+/** A run's record: its heartbeat, and (for a real run) the ids it has seen. */
+interface ReconcileRunRecord {
+  id: string;
+  close(): Promise<void>;
+}
+
+async function startRun(): Promise<ReconcileRunRecord> {
   const prisma = getPrisma();
   const runId = randomUUID();
   await removeStaleReconcileRuns();
@@ -140,25 +162,7 @@ async function databaseSeenIds(): Promise<SeenIds> {
   }, HEARTBEAT_MS);
   heartbeat.unref();
   return {
-    async add(ids) {
-      await prisma.$executeRaw`
-        INSERT INTO "ReconcileSeen" ("runId", "clerkId") SELECT ${runId}, unnest(${ids}::text[])
-        ON CONFLICT DO NOTHING`;
-    },
-    async unseen(afterId) {
-      const rows = await prisma.$queryRaw<{ id: string; clerkId: string }[]>`
-        SELECT u."id", u."clerkId" FROM "User" u
-        WHERE u."id" > ${afterId}
-          AND NOT EXISTS (SELECT 1 FROM "ReconcileSeen" s WHERE s."runId" = ${runId} AND s."clerkId" = u."clerkId")
-        ORDER BY u."id" LIMIT ${SCAN_BATCH}::int`;
-      return { rows, lastId: rows.length > 0 ? rows[rows.length - 1]!.id : null };
-    },
-    async countUnseen() {
-      const [row] = await prisma.$queryRaw<{ count: number }[]>`
-        SELECT count(*)::int AS "count" FROM "User" u
-        WHERE NOT EXISTS (SELECT 1 FROM "ReconcileSeen" s WHERE s."runId" = ${runId} AND s."clerkId" = u."clerkId")`;
-      return row?.count ?? 0;
-    },
+    id: runId,
     async close() {
       clearInterval(heartbeat);
       await prisma.reconcileRun.deleteMany({ where: { id: runId } });
@@ -166,7 +170,34 @@ async function databaseSeenIds(): Promise<SeenIds> {
   };
 }
 
-function memorySeenIds(): SeenIds {
+/** Seen ids in the run's ReconcileSeen rows (Clerk ids of every kind differ by prefix, so one run serves them all). */
+function databaseSeenIds(run: ReconcileRunRecord, rows: Prisma.Sql): SeenIds {
+  const prisma = getPrisma();
+  return {
+    async add(ids) {
+      await prisma.$executeRaw`
+        INSERT INTO "ReconcileSeen" ("runId", "clerkId") SELECT ${run.id}, unnest(${ids}::text[])
+        ON CONFLICT DO NOTHING`;
+    },
+    async unseen(afterId) {
+      const found = await prisma.$queryRaw<OurRow[]>`
+        SELECT r.* FROM (${rows}) AS r
+        WHERE r."id" > ${afterId}
+          AND NOT EXISTS (SELECT 1 FROM "ReconcileSeen" s WHERE s."runId" = ${run.id} AND s."clerkId" = r."clerkId")
+        ORDER BY r."id" LIMIT ${SCAN_BATCH}::int`;
+      return { rows: found, lastId: found.length > 0 ? found[found.length - 1]!.id : null };
+    },
+    async countUnseen() {
+      const [row] = await prisma.$queryRaw<{ count: number }[]>`
+        SELECT count(*)::int AS "count" FROM (${rows}) AS r
+        WHERE NOT EXISTS (SELECT 1 FROM "ReconcileSeen" s WHERE s."runId" = ${run.id} AND s."clerkId" = r."clerkId")`;
+      return row?.count ?? 0;
+    },
+    async close() {},
+  };
+}
+
+function memorySeenIds(rows: Prisma.Sql): SeenIds {
   const prisma = getPrisma();
   const seen = new Set<string>();
   return {
@@ -174,14 +205,14 @@ function memorySeenIds(): SeenIds {
       for (const id of ids) seen.add(id);
     },
     async unseen(afterId) {
-      const batch = await prisma.user.findMany({ where: { id: { gt: afterId } }, orderBy: { id: 'asc' }, take: SCAN_BATCH, select: { id: true, clerkId: true } });
+      const batch = await prisma.$queryRaw<OurRow[]>`SELECT r.* FROM (${rows}) AS r WHERE r."id" > ${afterId} ORDER BY r."id" LIMIT ${SCAN_BATCH}::int`;
       return { rows: batch.filter((row) => !seen.has(row.clerkId)), lastId: batch.length > 0 ? batch[batch.length - 1]!.id : null };
     },
     async countUnseen() {
       let count = 0;
       for (let afterId = ''; ; ) {
-        const { rows, lastId } = await this.unseen(afterId);
-        count += rows.length;
+        const { rows: unseen, lastId } = await this.unseen(afterId);
+        count += unseen.length;
         if (lastId === null) return count;
         afterId = lastId;
       }
@@ -238,65 +269,205 @@ async function checkInstance(clerk: ClerkClient, options: ReconcileOptions, retr
   if (!options.dryRun) await recordClerkInstance(instance.id, 'reconcile');
 }
 
-export async function reconcileUsers(clerk: ClerkClient, options: ReconcileOptions = {}): Promise<ReconcileSummary> {
-  const prisma = getPrisma();
-  const dryRun = options.dryRun ?? false;
-  const pageSize = options.pageSize ?? RECONCILE_PAGE_SIZE;
-  const retry: Retry = { maxRetries: options.maxRetries ?? 8, sleep: options.sleep ?? defaultSleep };
-  const summary: ReconcileSummary = { instanceId: null, seen: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, missing: 0, failed: 0, rateLimited: 0, failures: [] };
-  const report = (phase: ReconcileProgress['phase'], done: number, total: number | null) => options.onProgress?.({ phase, done, total, summary });
+/**
+ * One kind of Clerk object, as reconcile sees it: how to list it, apply a
+ * page of it, look one up, and remove one of our rows.
+ */
+interface ReconcileKind<T extends { id: string }> {
+  name: 'users' | 'organizations' | 'memberships';
+  /** Our rows of this kind: `id`, `clerkId` (and what `find` needs). */
+  rows: Prisma.Sql;
+  list(clerk: ClerkClient, offset: number, limit: number): Promise<{ total: number; items: T[] }>;
+  apply(items: T[], summary: ReconcileSummary, dryRun: boolean): Promise<void>;
+  /** The object as Clerk has it now; null when Clerk no longer has it. */
+  find(clerk: ClerkClient, row: OurRow): Promise<T | null>;
+  remove(row: OurRow): Promise<unknown>;
+}
 
-  await checkInstance(clerk, options, retry, summary);
-  const rowsAtStart = await prisma.user.count();
-  const seen = dryRun ? memorySeenIds() : await databaseSeenIds();
-  // The next page is on its way while this one is written.
-  const fetchPage = (offset: number) => {
-    const page = withRetries(() => clerk.users.getUserList({ limit: pageSize, offset, orderBy: '+created_at' }), retry, summary).then((list) => ({
+const newSummary = (): ReconcileSummary => ({ instanceId: null, seen: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, missing: 0, failed: 0, rateLimited: 0, failures: [] });
+
+const retryOf = (options: ReconcileOptions): Retry => ({ maxRetries: options.maxRetries ?? 8, sleep: options.sleep ?? defaultSleep });
+
+/** Clerk answered 404: the object is gone. */
+const goneOn404 = <T>(call: Promise<T>): Promise<T | null> => call.catch((error: ApiErrorLike) => (error?.status === 404 ? null : Promise.reject(error)));
+
+const USERS: ReconcileKind<UserJSON> = {
+  name: 'users',
+  rows: Prisma.sql`SELECT "id", "clerkId" FROM "User"`,
+  list: (clerk, offset, limit) =>
+    clerk.users.getUserList({ limit, offset, orderBy: '+created_at' }).then((list) => ({
       total: list.totalCount,
-      users: list.data.map((user) => user.raw).filter((raw): raw is UserJSON => raw !== null),
-    }));
-    page.catch(() => {}); // awaited below, or abandoned when the run stops first
-    return page;
-  };
+      items: list.data.map((user) => user.raw).filter((raw): raw is UserJSON => raw !== null),
+    })),
+  apply: applyPage,
+  find: (clerk, row) => goneOn404(clerk.users.getUser(row.clerkId).then((user) => user.raw)),
+  remove: (row) => syncUserDeletion(row.clerkId, new Date()),
+};
+
+export async function reconcileUsers(clerk: ClerkClient, options: ReconcileOptions = {}): Promise<ReconcileSummary> {
+  const retry = retryOf(options);
+  const summary = newSummary();
+  await checkInstance(clerk, options, retry, summary);
+  const run = options.dryRun ? null : await startRun();
   try {
-    let next = fetchPage(0);
-    for (let offset = 0; ; offset += pageSize) {
-      throwIfAborted(options.signal);
-      const { total, users } = await next;
-      if (users.length === 0) break;
-      const last = users.length < pageSize;
-      if (!last) next = fetchPage(offset + pageSize);
-      await seen.add(users.map((user) => user.id));
-      await applyPage(users, summary, dryRun);
-      summary.seen += users.length;
-      report('users', summary.seen, total);
-      if (last) break;
-    }
-    if (!options.keepMissing) await guardMassDeletion(seen, rowsAtStart, summary, options);
-    await removeMissing(clerk, seen, summary, options, retry, report);
+    await reconcileKind(USERS, clerk, run, options, retry, summary);
   } finally {
-    await seen.close();
+    await run?.close();
   }
   return summary;
 }
 
+/**
+ * One kind through the same steps: every page listed (the next one fetched
+ * while this one is written) and applied, the ids seen recorded, then our
+ * rows Clerk did not list confirmed one by one and removed, after the
+ * mass-deletion guard.
+ */
+async function reconcileKind<T extends { id: string }>(
+  kind: ReconcileKind<T>,
+  clerk: ClerkClient,
+  run: ReconcileRunRecord | null,
+  options: ReconcileOptions,
+  retry: Retry,
+  summary: ReconcileSummary,
+): Promise<void> {
+  const dryRun = options.dryRun ?? false;
+  const pageSize = options.pageSize ?? RECONCILE_PAGE_SIZE;
+  const report = (phase: ReconcileProgress['phase'], done: number, total: number | null) => options.onProgress?.({ phase, done, total, summary });
+  const [{ count: rowsAtStart }] = await getPrisma().$queryRaw<[{ count: number }]>`SELECT count(*)::int AS "count" FROM (${kind.rows}) AS r`;
+  const seen = run ? databaseSeenIds(run, kind.rows) : memorySeenIds(kind.rows);
+  const fetchPage = (offset: number) => {
+    const page = withRetries(() => kind.list(clerk, offset, pageSize), retry, summary);
+    page.catch(() => {}); // awaited below, or abandoned when the run stops first
+    return page;
+  };
+  let next = fetchPage(0);
+  for (let offset = 0; ; offset += pageSize) {
+    throwIfAborted(options.signal);
+    const { total, items } = await next;
+    if (items.length === 0) break;
+    const last = items.length < pageSize;
+    if (!last) next = fetchPage(offset + pageSize);
+    await seen.add(items.map((item) => item.id));
+    await kind.apply(items, summary, dryRun);
+    summary.seen += items.length;
+    report(kind.name, summary.seen, total);
+    if (last) break;
+  }
+  if (!options.keepMissing) await guardMassDeletion(kind.name, seen, rowsAtStart, summary, options);
+  await removeMissing(kind, clerk, seen, summary, options, retry, report);
+}
+
+/** What reconcile did to organizations and to memberships. */
+export interface OrganizationsReconcileSummary {
+  organizations: ReconcileSummary;
+  memberships: ReconcileSummary;
+}
+
+/** A page of organizations or memberships from Clerk, checked, each through `clerk_apply_change`, in one statement. */
+function applyChangePage<T extends { id: string }>(toChange: (item: T) => ClerkChange, table: 'Organization' | 'Membership', tombstones: 'DeletedClerkOrganization' | 'DeletedClerkMembership') {
+  return async (items: T[], summary: ReconcileSummary, dryRun: boolean): Promise<void> => {
+    const changes: ClerkChange[] = [];
+    for (const item of items) {
+      try {
+        changes.push(toChange(item));
+      } catch (error) {
+        countFailure(summary, item.id, error);
+      }
+    }
+    if (changes.length === 0) return;
+    if (dryRun) return planChanges(changes, table, tombstones, summary);
+    const results = await syncStatement(() => applyChangeOutcomes(getPrisma(), changes));
+    for (const [i, result] of results.entries()) {
+      // A membership whose user we do not hold: the user once from the Backend API, then the membership again.
+      const change = changes[i]!;
+      const final: ChangeResult =
+        result.outcome === 'missing_user' && change.object === 'membership' && 'data' in change
+          ? await provisionMissingUser(change.data.public_user_data.user_id).then(async () => ({ outcome: await syncChange(change), created: true }))
+          : result;
+      if (final.outcome === 'missing_user') countFailure(summary, changes[i]!.object, new Error('its user could not be provisioned'));
+      else countResult(final, summary);
+    }
+  };
+}
+
+const organizationChange = (item: OrganizationJSON): ClerkChange => ({ object: 'organization', action: 'version', data: checkedClerkData(clerkOrganizationDataSchema, item, 'organization') });
+const membershipChange = (item: OrganizationMembershipJSON): ClerkChange => ({ object: 'membership', action: 'version', data: checkedClerkData(clerkMembershipDataSchema, item, 'membership') });
+
+const ORGANIZATIONS: ReconcileKind<OrganizationJSON> = {
+  name: 'organizations',
+  rows: Prisma.sql`SELECT "id", "clerkId" FROM "Organization"`,
+  list: (clerk, offset, limit) =>
+    clerk.organizations.getOrganizationList({ limit, offset, orderBy: '+created_at' }).then((list) => ({
+      total: list.totalCount,
+      items: list.data.map((organization) => organization.raw).filter((raw): raw is OrganizationJSON => raw !== null),
+    })),
+  apply: applyChangePage(organizationChange, 'Organization', 'DeletedClerkOrganization'),
+  find: (clerk, row) => goneOn404(clerk.organizations.getOrganization({ organizationId: row.clerkId }).then((organization) => organization.raw)),
+  remove: (row) => syncOrganizationDeletion(row.clerkId),
+};
+
+const MEMBERSHIPS: ReconcileKind<OrganizationMembershipJSON> = {
+  name: 'memberships',
+  rows: Prisma.sql`
+    SELECT m."id", m."clerkId", o."clerkId" AS "organizationClerkId", u."clerkId" AS "userClerkId"
+    FROM "Membership" m JOIN "Organization" o ON o."id" = m."organizationId" JOIN "User" u ON u."id" = m."userId"`,
+  list: (clerk, offset, limit) =>
+    clerk.organizations.getInstanceOrganizationMembershipList({ limit, offset, orderBy: '+created_at' }).then((list) => ({
+      total: list.totalCount,
+      items: list.data.map((membership) => membership.raw).filter((raw): raw is OrganizationMembershipJSON => raw !== null),
+    })),
+  apply: applyChangePage(membershipChange, 'Membership', 'DeletedClerkMembership'),
+  // No Backend API call reads one membership by id: the pair's, which is this one or its successor.
+  find: (clerk, row) =>
+    goneOn404(clerk.organizations.getOrganizationMembershipList({ organizationId: row.organizationClerkId!, userId: [row.userClerkId!] })).then(
+      (list) => list?.data.find((membership) => membership.id === row.clerkId)?.raw ?? null,
+    ),
+  remove: (row) => syncMembershipEnd(row.clerkId, row.organizationClerkId!, row.userClerkId!),
+};
+
+/**
+ * Organizations, then memberships, with the guards, retries and flat memory
+ * of users'. Run it after `reconcileUsers`: memberships name users, and one
+ * whose user we do not hold fetches that user first.
+ */
+export async function reconcileOrganizations(clerk: ClerkClient, options: ReconcileOptions = {}): Promise<OrganizationsReconcileSummary> {
+  const retry = retryOf(options);
+  const result = { organizations: newSummary(), memberships: newSummary() };
+  await checkInstance(clerk, options, retry, result.organizations);
+  result.memberships.instanceId = result.organizations.instanceId;
+  const run = options.dryRun ? null : await startRun();
+  try {
+    await reconcileKind(ORGANIZATIONS, clerk, run, options, retry, result.organizations);
+    await reconcileKind(MEMBERSHIPS, clerk, run, options, retry, result.memberships);
+  } finally {
+    await run?.close();
+  }
+  return result;
+}
+
 /** Before the first removal: refuse to remove more than the threshold, or everything, unless allowed. */
-async function guardMassDeletion(seen: SeenIds, rows: number, summary: ReconcileSummary, options: ReconcileOptions): Promise<void> {
+async function guardMassDeletion(kind: ReconcileKind<{ id: string }>['name'], seen: SeenIds, rows: number, summary: ReconcileSummary, options: ReconcileOptions): Promise<void> {
   if (options.allowMassDelete) return;
   const candidates = await seen.countUnseen();
   const threshold = massDeleteThreshold(rows);
   const emptyInstance = summary.seen === 0 && candidates > 0;
   if (candidates <= threshold && !emptyInstance) return;
   const why = emptyInstance
-    ? `Clerk instance ${summary.instanceId} lists no users at all, so every one of our ${candidates} rows would be removed`
+    ? `Clerk instance ${summary.instanceId} lists no ${kind} at all, so every one of our ${candidates} rows would be removed`
     : `${candidates} of our ${rows} rows are not in Clerk instance ${summary.instanceId} (more than the threshold of ${threshold})`;
   throw new ReconcileRefusal(
-    `Refusing to remove users: ${why}. None was removed${options.dryRun ? '' : ` (users Clerk lists were brought up to date: ${summary.created} created, ${summary.updated} updated)`}. ` +
-      'Check that these are the right Clerk keys for this database; if those users really are gone from Clerk, run again with --allow-mass-delete ' +
+    `Refusing to remove ${kind}: ${why}. None was removed${options.dryRun ? '' : ` (${kind} Clerk lists were brought up to date: ${summary.created} created, ${summary.updated} updated)`}. ` +
+      `Check that these are the right Clerk keys for this database; if those ${kind} really are gone from Clerk, run again with --allow-mass-delete ` +
       '(or --keep-missing to keep them).',
     'mass-delete',
     summary,
   );
+}
+
+function countFailure(summary: ReconcileSummary, id: string, error: unknown): void {
+  summary.failed++;
+  summary.failures.push(`${id}: ${error instanceof Error ? error.message : String(error)}`);
 }
 
 function countResult(result: { outcome: string; created?: boolean }, summary: ReconcileSummary): void {
@@ -318,8 +489,7 @@ async function applyPage(users: UserJSON[], summary: ReconcileSummary, dryRun: b
     try {
       valid.push(checkedClerkUser(user));
     } catch (error) {
-      summary.failed++;
-      summary.failures.push(`${user.id}: ${error instanceof Error ? error.message : String(error)}`);
+      countFailure(summary, user.id, error);
     }
   }
   if (valid.length === 0) return;
@@ -332,8 +502,7 @@ async function applyPage(users: UserJSON[], summary: ReconcileSummary, dryRun: b
       try {
         countResult((await syncStatement(() => applyUserVersionOutcomes(getPrisma(), [user])))[0]!, summary);
       } catch (error) {
-        summary.failed++;
-        summary.failures.push(`${user.id}: ${error instanceof Error ? error.message : String(error)}`);
+        countFailure(summary, user.id, error);
       }
     }
   }
@@ -358,10 +527,29 @@ async function planPage(users: ClerkUserData[], summary: ReconcileSummary): Prom
   }
 }
 
+/** --dry-run of organizations or memberships: what the page would create and update, from our versions and tombstones. */
+async function planChanges(changes: ClerkChange[], table: 'Organization' | 'Membership', tombstones: 'DeletedClerkOrganization' | 'DeletedClerkMembership', summary: ReconcileSummary): Promise<void> {
+  const versions = changes.map((change) => ('data' in change ? { id: change.data.id, version: change.data.updated_at } : null)).filter((item) => item !== null);
+  const ids = versions.map((item) => item.id);
+  const [held, gone] = await Promise.all([
+    getPrisma().$queryRaw<{ clerkId: string; version: Date }[]>`SELECT "clerkId", "clerkUpdatedAt" AS "version" FROM ${Prisma.raw(`"${table}"`)} WHERE "clerkId" = ANY(${ids}::text[])`,
+    getPrisma().$queryRaw<{ clerkId: string }[]>`SELECT "clerkId" FROM ${Prisma.raw(`"${tombstones}"`)} WHERE "clerkId" = ANY(${ids}::text[])`,
+  ]);
+  const heldVersion = new Map(held.map((row) => [row.clerkId, row.version.getTime()]));
+  const tombstoned = new Set(gone.map((row) => row.clerkId));
+  for (const { id, version } of versions) {
+    const ours = heldVersion.get(id);
+    if (tombstoned.has(id) || (ours !== undefined && ours >= version)) summary.unchanged++;
+    else if (ours !== undefined) summary.updated++;
+    else summary.created++;
+  }
+}
+
 /** How many rows are confirmed with Clerk at once: the Backend API is a network call away. */
 const CONFIRM_CONCURRENCY = 8;
 
-async function removeMissing(
+async function removeMissing<T extends { id: string }>(
+  kind: ReconcileKind<T>,
   clerk: ClerkClient,
   seen: SeenIds,
   summary: ReconcileSummary,
@@ -370,28 +558,23 @@ async function removeMissing(
   report: (phase: ReconcileProgress['phase'], done: number, total: number | null) => void,
 ): Promise<void> {
   let checked = 0;
-  const confirm = async (row: { clerkId: string }) => {
+  const confirm = async (row: OurRow) => {
     throwIfAborted(options.signal);
     checked++;
-    const stillThere = await withRetries(
-      () => clerk.users.getUser(row.clerkId).then((user) => user.raw, (error: ApiErrorLike) => (error?.status === 404 ? null : Promise.reject(error))),
-      retry,
-      summary,
-    ).catch((error: unknown) => {
-      summary.failed++;
-      summary.failures.push(`${row.clerkId}: ${error instanceof Error ? error.message : String(error)}`);
+    const stillThere = await withRetries(() => kind.find(clerk, row), retry, summary).catch((error: unknown) => {
+      countFailure(summary, row.clerkId, error);
       return undefined;
     });
     if (stillThere === undefined) return;
     if (stillThere) {
       // Skipped by paging (others were deleted meanwhile): sync it now.
-      await applyPage([stillThere], summary, options.dryRun ?? false);
+      await kind.apply([stillThere], summary, options.dryRun ?? false);
     } else if (options.keepMissing) {
       summary.missing++;
     } else if (options.dryRun) {
       summary.deleted++;
     } else {
-      await syncUserDeletion(row.clerkId, new Date());
+      await kind.remove(row);
       summary.deleted++;
     }
   };
