@@ -11,7 +11,8 @@
  * - Dashboard: ours against the tutorial's page built into the same app, at
  *   0, 10 and 1,000 posts, with the Backend API 0 ms and 75 ms away.
  * - Reconcile: from drift, through 429s, at 10,000, 100,000 and 1,000,000
- *   emulated users, time and peak memory.
+ *   emulated users, time and peak memory; and of 10,000 organizations with
+ *   their memberships.
  *
  * Every figure is the median of several runs (5; 2 with --quick) with its
  * range, the contenders in another order each run, every answer checked.
@@ -40,7 +41,7 @@ import { ensureProductionBuild } from '../tests/setup/production-build';
 import { barChart, lineChart } from './lib/charts';
 import { closedLoop, type LoadResult, openLoop, rotated, type Shot, type Spread, spread } from './lib/load';
 
-const SECTIONS = ['ingestion', 'dashboard', 'reconcile'] as const;
+const SECTIONS = ['ingestion', 'dashboard', 'reconcile', 'organizations'] as const;
 type Section = (typeof SECTIONS)[number];
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, users: { type: 'string' }, concurrency: { type: 'string' }, runs: { type: 'string' }, 'into-latest': { type: 'boolean', default: false } },
@@ -48,8 +49,8 @@ const { values } = parseArgs({
 const only = new Set((values.only?.split(',') ?? SECTIONS) as Section[]);
 for (const section of only) if (!SECTIONS.includes(section)) throw new Error(`--only: unknown section ${section} (one of ${SECTIONS.join(', ')})`);
 const SIZES = values.quick
-  ? { runs: 2, deliveries: 150, concurrencies: [1, 32], fixedRate: { perSecond: 50, shots: 100 }, dashboardRequests: 40, dashboardRate: { perSecond: 10, shots: 30 }, latencies: [0, 75], reconcile: [1_000, 5_000] }
-  : { runs: 5, deliveries: 1_000, concurrencies: [1, 8, 32, 64], fixedRate: { perSecond: 150, shots: 600 }, dashboardRequests: 200, dashboardRate: { perSecond: 20, shots: 100 }, latencies: [0, 75], reconcile: [10_000, 100_000, 1_000_000] };
+  ? { runs: 2, deliveries: 150, concurrencies: [1, 32], fixedRate: { perSecond: 50, shots: 100 }, dashboardRequests: 40, dashboardRate: { perSecond: 10, shots: 30 }, latencies: [0, 75], reconcile: [1_000, 5_000], organizations: 500 }
+  : { runs: 5, deliveries: 1_000, concurrencies: [1, 8, 32, 64], fixedRate: { perSecond: 150, shots: 600 }, dashboardRequests: 200, dashboardRate: { perSecond: 20, shots: 100 }, latencies: [0, 75], reconcile: [10_000, 100_000, 1_000_000], organizations: 10_000 };
 // Partial runs: --users 100000,1000000 (reconcile sizes), --concurrency 32 (ingestion), --runs 3.
 if (values.users) SIZES.reconcile = values.users.split(',').map(Number);
 if (values.concurrency) SIZES.concurrencies = values.concurrency.split(',').map(Number);
@@ -62,6 +63,8 @@ if (intoLatest && (!values.only || values.quick || values.users || values.concur
   throw new Error('--into-latest goes with --only and full sizes (no --quick, --users, --concurrency or --runs)');
 }
 const DASHBOARD_CONCURRENCY = 8;
+/** Members of each organization in the organizations' reconcile bench. */
+const MEMBERS_PER_ORGANIZATION = 3;
 const POSTS = [0, 10, 1000];
 const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const OUT = path.join(ROOT, 'bench', 'results');
@@ -161,6 +164,7 @@ try {
   await app.stop();
   stops.pop();
   if (only.has('reconcile')) results.reconcile = await benchReconcile(appUrl);
+  if (only.has('organizations')) results.organizations = await benchOrganizations(appUrl);
 
   await mkdir(OUT, { recursive: true });
   if (intoLatest) {
@@ -429,17 +433,7 @@ async function reconcileOnce(count: number, run: number, recon: { url: string; s
   await db.query(`INSERT INTO "DeletedClerkUser" ("clerkId", "deletedAt") SELECT unnest($1::text[]), now()`, [tombstoned.map((u) => u[0])]);
   await reconControl.rateLimit(6, 1);
 
-  const output = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, [...RECONCILE_NODE_FLAGS, 'bench/reconcile-worker.ts', recon.url, recon.secretKey], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: url },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`reconcile worker exited with ${code}`))));
-  });
-  const parsed = JSON.parse(output.trim().split('\n').pop()!) as ReconcileRun;
+  const parsed = (await runReconcileWorker(url, recon, 'users')) as unknown as ReconcileRun;
 
   // Equal to the emulator's truth?
   const tombstonedIds = new Set(tombstoned.map((u) => u[0]));
@@ -489,6 +483,107 @@ async function benchReconcile(appUrl: string) {
   charts['reconcile-time'] = barChart({ title: 'Reconcile from drift: seconds (median of runs)', yLabel: 'seconds', groups: sizes.map((count) => ({ label: `${Number(count).toLocaleString('en')} users`, bars: [{ name: 'reconcile', value: of(count).seconds.median }] })) });
   charts['reconcile-memory'] = barChart({ title: 'Reconcile from drift: peak RSS of the process (median of runs)', yLabel: 'MB', groups: sizes.map((count) => ({ label: `${Number(count).toLocaleString('en')} users`, bars: [{ name: 'peak RSS', value: of(count).maxRssMb.median }] })) });
   return reconcile;
+}
+
+// 4. Reconcile of organizations and memberships, from drift ---------------------------
+
+/** The reconcile worker on `url`: its JSON line (seconds, peak RSS, summary). */
+async function runReconcileWorker(url: string, recon: { url: string; secretKey: string }, what: 'users' | 'organizations' | 'all') {
+  const output = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, [...RECONCILE_NODE_FLAGS, 'bench/reconcile-worker.ts', recon.url, recon.secretKey, what], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: url },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`reconcile worker exited with ${code}`))));
+  });
+  return JSON.parse(output.trim().split('\n').pop()!) as { seconds: number; maxRssMb: number; summary: Record<string, Record<string, number>> };
+}
+
+async function benchOrganizations(appUrl: string) {
+  const count = SIZES.organizations;
+  console.log(`bench: reconcile of ${count} organizations with ${MEMBERS_PER_ORGANIZATION} members each, from drift, with 429s, ${SIZES.runs} runs`);
+  const recon = await startEmulatorProcess({ port: 0, dataDir: null, appUrl, webhookUrl: null, tokenTtlSeconds: 3600, output: 'pipe' });
+  try {
+    const control = new EmulatorControl(recon.url, recon.secretKey, recon.controlToken);
+    await control.bulkUsers(count, 'orgbench');
+    await control.bulkOrganizations(count, MEMBERS_PER_ORGANIZATION, 'orgbench');
+    const [organizations, memberships] = await Promise.all([control.exportOrganizations(), control.exportMemberships()]);
+    const truth = {
+      organizations: organizations.map(([id, slug, name]) => `${id} ${slug} ${name}`).sort(),
+      memberships: memberships.map(([id, organizationId, userId, role]) => `${id} ${organizationId} ${userId} ${role}`).sort(),
+    };
+    // A template in Clerk's state (users, organizations, memberships), then drift: 40% of the organizations
+    // missing (their memberships with them), 30% stale, 10% of the remaining memberships missing and 10% with
+    // a stale role, 1% extra organizations with a member and a post.
+    const template = 'bench_organizations_template';
+    const templateUrl = await database(template);
+    await runReconcileWorker(templateUrl, recon, 'all');
+    const db = new pg.Client({ connectionString: templateUrl });
+    await db.connect();
+    await db.query(`DELETE FROM "Organization" WHERE id IN (SELECT id FROM "Organization" ORDER BY "clerkId" LIMIT $1)`, [Math.floor(count * 0.4)]);
+    await db.query(
+      `UPDATE "Organization" SET name = 'Stale', "clerkUpdatedAt" = "clerkUpdatedAt" - interval '1 second' WHERE id IN (SELECT id FROM "Organization" ORDER BY "clerkId" DESC LIMIT $1)`,
+      [Math.floor(count * 0.3)],
+    );
+    const memberRows = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM "Membership"')).rows[0]!.n);
+    await db.query(`DELETE FROM "Membership" WHERE id IN (SELECT id FROM "Membership" ORDER BY "clerkId" LIMIT $1)`, [Math.floor(memberRows * 0.1)]);
+    await db.query(
+      `UPDATE "Membership" SET role = CASE role WHEN 'org:admin' THEN 'org:member' ELSE 'org:admin' END, "clerkUpdatedAt" = "clerkUpdatedAt" - interval '1 second'
+       WHERE id IN (SELECT id FROM "Membership" ORDER BY "clerkId" DESC LIMIT $1)`,
+      [Math.floor(memberRows * 0.1)],
+    );
+    await db.query(
+      `WITH extra AS (
+         INSERT INTO "Organization" (id, "clerkId", name, slug, "clerkUpdatedAt", "updatedAt")
+         SELECT 'x_' || i, 'org_extra_' || i, 'Extra', 'extra-' || i, now(), now() FROM generate_series(1, $1) AS i RETURNING id
+       ), member AS (SELECT id FROM "User" ORDER BY id LIMIT 1)
+       INSERT INTO "Membership" (id, "clerkId", "organizationId", "userId", role, "clerkCreatedAt", "clerkUpdatedAt", "updatedAt")
+       SELECT 'xm_' || extra.id, 'orgmem_extra_' || extra.id, extra.id, member.id, 'org:admin', now(), now(), now() FROM extra, member`,
+      [Math.floor(count * 0.01)],
+    );
+    await db.query(`INSERT INTO "Post" (id, "userId", "organizationId", title, content) SELECT 'xp_' || m.id, m."userId", m."organizationId", 'orphan', 'x' FROM "Membership" m WHERE m."clerkId" LIKE 'orgmem_extra_%'`);
+    await db.end();
+
+    const runs: { seconds: number; maxRssMb: number; summary: Record<string, Record<string, number>> }[] = [];
+    for (let run = 0; run < SIZES.runs; run++) {
+      const name = `bench_organizations_${run}`;
+      await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+      const url = cluster.url(name);
+      await control.rateLimit(6, 1);
+      const result = await runReconcileWorker(url, recon, 'organizations');
+      const check = new pg.Client({ connectionString: url });
+      await check.connect();
+      const ours = {
+        organizations: (await check.query<{ row: string }>(`SELECT "clerkId" || ' ' || slug || ' ' || name AS row FROM "Organization"`)).rows.map((r) => r.row).sort(),
+        memberships: (
+          await check.query<{ row: string }>(
+            `SELECT m."clerkId" || ' ' || o."clerkId" || ' ' || u."clerkId" || ' ' || m.role AS row FROM "Membership" m JOIN "Organization" o ON o.id = m."organizationId" JOIN "User" u ON u.id = m."userId"`,
+          )
+        ).rows.map((r) => r.row).sort(),
+      };
+      const orphans = Number((await check.query<{ n: string }>(`SELECT count(*) AS n FROM "Post" WHERE title = 'orphan'`)).rows[0]!.n);
+      await check.end();
+      const equal = JSON.stringify(ours) === JSON.stringify(truth) && orphans === 0;
+      console.log(`  run ${run + 1}: ${result.seconds.toFixed(1)} s, peak RSS ${result.maxRssMb.toFixed(0)} MB, ${JSON.stringify(result.summary)}, equal to Clerk's truth: ${equal}`);
+      if (!equal) throw new Error(`reconcile of ${count} organizations did not end equal to the emulator's truth`);
+      await admin.query(`DROP DATABASE "${name}"`);
+      runs.push(result);
+    }
+    await admin.query(`DROP DATABASE "${template}"`);
+    return {
+      organizations: count,
+      memberships: memberships.length,
+      seconds: spread(runs.map((r) => r.seconds)),
+      maxRssMb: spread(runs.map((r) => r.maxRssMb)),
+      summary: runs[0]!.summary,
+      equalToTruth: true,
+    };
+  } finally {
+    await recon.stop();
+  }
 }
 
 // The report ------------------------------------------------------------------------
@@ -574,6 +669,23 @@ function markdown(r: Record<string, unknown>): string {
       '| emulated users | seconds | peak RSS MB | created | updated | deleted | unchanged | 429s waited | failed | equal to Clerk |',
       '|---|---|---|---|---|---|---|---|---|---|',
       ...Object.entries(reconcile).map(([count, x]) => `| ${count} | ${fmt(x.seconds, 1)} | ${fmt(x.maxRssMb)} | ${x.summary.created} | ${x.summary.updated} | ${x.summary.deleted} | ${x.summary.unchanged} | ${x.summary.rateLimited} | ${x.summary.failed} | ${x.equalToTruth ? 'yes' : 'NO'} |`),
+      '',
+    );
+  }
+  const teams = r.organizations as { organizations: number; memberships: number; seconds: Spread; maxRssMb: Spread; summary: Record<string, Record<string, number>>; equalToTruth: boolean } | undefined;
+  if (teams) {
+    const row = (what: string, x: Record<string, number>) => `| ${what} | ${x.seen} | ${x.created} | ${x.updated} | ${x.deleted} | ${x.unchanged} | ${x.rateLimited} | ${x.failed} |`;
+    lines.push(
+      '## Reconcile of organizations and memberships',
+      '',
+      `${teams.organizations} organizations with ${teams.memberships} memberships (${MEMBERS_PER_ORGANIZATION} each), from drift: 40% of the organizations missing, 30% stale, 10% of the other memberships missing and 10% with a stale role, 1% extra organizations with a member and a post; six 429 answers injected. Users are in place (reconciled before). Seconds and peak RSS of the reconcile process: median of ${String(r.runs)} runs, with the range; equal to the emulator's truth every run.`,
+      '',
+      `Seconds: ${fmt(teams.seconds, 1)}; peak RSS MB: ${fmt(teams.maxRssMb)}.`,
+      '',
+      '| kind | seen | created | updated | deleted | unchanged | 429s waited | failed |',
+      '|---|---|---|---|---|---|---|---|',
+      row('organizations', teams.summary.organizations!),
+      row('memberships', teams.summary.memberships!),
       '',
     );
   }
