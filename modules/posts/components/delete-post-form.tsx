@@ -7,7 +7,7 @@ import { FormMessage, SubmitButton } from '@/modules/cores/ui/form-parts';
 
 type DeleteAction = (state: ActionState, formData: FormData) => Promise<ActionState>;
 
-export function DeletePostForm({ action, postId, title }: { action: DeleteAction; postId: string; title: string }) {
+export function DeletePostForm({ action, postId, title, organizationId }: { action: DeleteAction; postId: string; title: string; organizationId?: string }) {
   const [state, formAction, pending] = useActionState(action, { status: 'idle' } as ActionState);
   const [confirming, setConfirming] = useState(false);
   if (!confirming) {
@@ -24,6 +24,7 @@ export function DeletePostForm({ action, postId, title }: { action: DeleteAction
   return (
     <form action={formAction} className="flex flex-wrap items-center gap-2" aria-label={`Delete "${title}"`}>
       <input type="hidden" name="postId" value={postId} />
+      {organizationId ? <input type="hidden" name="organizationId" value={organizationId} /> : null}
       {state.status === 'error' && state.formError ? <FormMessage tone="error">{state.formError}</FormMessage> : null}
       <span className="text-sm text-slate-700">Delete this post for good?</span>
       <SubmitButton pending={pending} label="Yes, delete" pendingLabel="Deleting…" tone="danger" />

@@ -11,12 +11,15 @@ type PostAction = (state: ActionState, formData: FormData) => Promise<ActionStat
 export function PostForm({
   action,
   postId,
+  organizationId,
   initial,
   submitLabel,
   pendingLabel,
 }: {
   action: PostAction;
   postId?: string;
+  /** The organization the post is (to be) in; none for the personal space. */
+  organizationId?: string;
   initial?: { title: string; content: string };
   submitLabel: string;
   pendingLabel: string;
@@ -31,6 +34,7 @@ export function PostForm({
   return (
     <form key={formKey} action={formAction} className="flex flex-col gap-4" noValidate>
       {postId ? <input type="hidden" name="postId" value={postId} /> : null}
+      {organizationId ? <input type="hidden" name="organizationId" value={organizationId} /> : null}
       {state.status === 'error' && state.formError ? <FormMessage tone="error">{state.formError}</FormMessage> : null}
       {state.status === 'success' ? <FormMessage tone="success">{state.message}</FormMessage> : null}
       <TextField

@@ -13,7 +13,18 @@ function excerpt(content: string): string {
   return content.length > 240 ? `${content.slice(0, 240)}…` : content;
 }
 
-export function PostList({ page, emptyText, olderHref }: { page: Page<PostSummary | PostWithAuthor>; emptyText: string; olderHref: (cursor: string) => string }) {
+export function PostList({
+  page,
+  emptyText,
+  olderHref,
+  postHref = (id) => `/posts/${id}`,
+}: {
+  page: Page<PostSummary | PostWithAuthor>;
+  emptyText: string;
+  olderHref: (cursor: string) => string;
+  /** Where a post's page is: its space's (`/posts/<id>`, or `/orgs/<slug>/posts/<id>`). */
+  postHref?: (id: string) => string;
+}) {
   if (page.items.length === 0) {
     return <p className="rounded-lg border border-dashed border-slate-300 bg-white p-6 text-center text-slate-600">{emptyText}</p>;
   }
@@ -23,7 +34,7 @@ export function PostList({ page, emptyText, olderHref }: { page: Page<PostSummar
         {page.items.map((post) => (
           <li key={post.id} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
             <h3 className="text-lg font-semibold break-words">
-              <Link href={`/posts/${post.id}`} className="text-slate-900 hover:text-indigo-700 hover:underline">
+              <Link href={postHref(post.id)} className="text-slate-900 hover:text-indigo-700 hover:underline">
                 {post.title}
               </Link>
             </h3>

@@ -1,10 +1,16 @@
 /**
- * Posts. Every write carries ownership in its query (`where: { id, userId }`):
- * a post that is not yours is indistinguishable from one that does not exist,
- * and so is an id that cannot be one (it is never sent to the database).
+ * Posts, in a personal space (`organizationId` null) or in an organization.
+ * Every read and write carries its permission in its query: ownership
+ * (`where: { id, userId }`), and for an organization's posts the reader's
+ * membership of it (and an admin's role, to delete others' posts) in the
+ * same statement, never a check after a fetch. A post that is not yours to
+ * see is indistinguishable from one that does not exist, and so is an id
+ * that cannot be one (it is never sent to the database).
  */
 import { getPrisma } from '@/modules/cores/db/prisma';
 import { afterCursor, decodeCursor, NEWEST_FIRST, type Page, PAGE_SIZE, toPage } from '@/modules/cores/pagination';
+import { newRowId } from '@/modules/auth/src/services/sync-statement';
+import { ADMIN_ROLE } from '@/modules/organizations/src/interfaces/organization.limits';
 import { isPostId, type PostInput } from '../interfaces/post.schema';
 
 export interface PostSummary {
@@ -25,37 +31,99 @@ export class PostNotFoundError extends Error {
 
 const summary = { id: true, title: true, content: true, createdAt: true } as const;
 
+const withAuthor = { ...summary, userId: true, user: { select: { name: true } } } as const;
+
+/** Posts of an organization that `userId` is a member of: the membership is part of every query. */
+const inOrganizationOf = (userId: string, organizationId: string) => ({ organizationId, organization: { memberships: { some: { userId } } } });
+
 export function createPost(userId: string, input: PostInput): Promise<PostSummary> {
   return getPrisma().post.create({ data: { userId, title: input.title, content: input.content }, select: summary });
 }
 
+/** Your own post in your personal space. */
 export async function updatePost(userId: string, postId: string, input: PostInput): Promise<void> {
   if (!isPostId(postId)) throw new PostNotFoundError(postId);
-  const { count } = await getPrisma().post.updateMany({ where: { id: postId, userId }, data: { title: input.title, content: input.content } });
+  const { count } = await getPrisma().post.updateMany({ where: { id: postId, userId, organizationId: null }, data: { title: input.title, content: input.content } });
   if (count === 0) throw new PostNotFoundError(postId);
 }
 
 export async function deletePost(userId: string, postId: string): Promise<void> {
   if (!isPostId(postId)) throw new PostNotFoundError(postId);
-  const { count } = await getPrisma().post.deleteMany({ where: { id: postId, userId } });
+  const { count } = await getPrisma().post.deleteMany({ where: { id: postId, userId, organizationId: null } });
   if (count === 0) throw new PostNotFoundError(postId);
 }
 
-/** One of your own posts, for editing; null when it is not yours or does not exist. */
+/** One of your own personal posts, for editing; null when it is not yours or does not exist. */
 export async function findOwnPost(userId: string, postId: string): Promise<PostSummary | null> {
   if (!isPostId(postId)) return null;
-  return getPrisma().post.findFirst({ where: { id: postId, userId }, select: summary });
+  return getPrisma().post.findFirst({ where: { id: postId, userId, organizationId: null }, select: summary });
 }
 
+/** A post of someone's personal space (an organization's posts are only found through their organization). */
 export async function findPost(postId: string): Promise<PostWithAuthor | null> {
   if (!isPostId(postId)) return null;
-  return getPrisma().post.findUnique({ where: { id: postId }, select: { ...summary, userId: true, user: { select: { name: true } } } });
+  return getPrisma().post.findFirst({ where: { id: postId, organizationId: null }, select: withAuthor });
 }
 
-/** A user's posts, newest first: one indexed query on (userId, createdAt). */
+/**
+ * A post in an organization, by a member of it: one statement that inserts
+ * nothing unless the membership exists at that moment.
+ */
+export async function createOrganizationPost(userId: string, organizationId: string, input: PostInput): Promise<PostSummary> {
+  if (!isPostId(organizationId)) throw new PostNotFoundError(organizationId);
+  const [row] = await getPrisma().$queryRaw<PostSummary[]>`
+    INSERT INTO "Post" ("id", "userId", "organizationId", "title", "content")
+    SELECT ${newRowId()}, m."userId", m."organizationId", ${input.title}, ${input.content}
+      FROM "Membership" m WHERE m."organizationId" = ${organizationId} AND m."userId" = ${userId}
+    RETURNING "id", "title", "content", "createdAt"`;
+  if (!row) throw new PostNotFoundError(organizationId);
+  return row;
+}
+
+/** Your own post in an organization you are (still) a member of. */
+export async function updateOrganizationPost(userId: string, organizationId: string, postId: string, input: PostInput): Promise<void> {
+  if (!isPostId(postId) || !isPostId(organizationId)) throw new PostNotFoundError(postId);
+  const { count } = await getPrisma().post.updateMany({
+    where: { id: postId, userId, ...inOrganizationOf(userId, organizationId) },
+    data: { title: input.title, content: input.content },
+  });
+  if (count === 0) throw new PostNotFoundError(postId);
+}
+
+/** Your own post in an organization you are a member of, or any of its posts if you are its admin. */
+export async function deleteOrganizationPost(userId: string, organizationId: string, postId: string): Promise<void> {
+  if (!isPostId(postId) || !isPostId(organizationId)) throw new PostNotFoundError(postId);
+  const { count } = await getPrisma().post.deleteMany({
+    where: {
+      id: postId,
+      organizationId,
+      OR: [{ userId, organization: { memberships: { some: { userId } } } }, { organization: { memberships: { some: { userId, role: ADMIN_ROLE } } } }],
+    },
+  });
+  if (count === 0) throw new PostNotFoundError(postId);
+}
+
+/** A post of an organization, for a member of it (`own`: only if they wrote it, for editing); null otherwise. */
+export async function findOrganizationPost(userId: string, organizationId: string, postId: string, options: { own?: boolean } = {}): Promise<PostWithAuthor | null> {
+  if (!isPostId(postId)) return null;
+  return getPrisma().post.findFirst({ where: { id: postId, ...(options.own ? { userId } : {}), ...inOrganizationOf(userId, organizationId) }, select: withAuthor });
+}
+
+/** An organization's posts with their authors, newest first, for a member of it: one indexed query on (organizationId, createdAt). */
+export async function listOrganizationPosts(userId: string, organizationId: string, cursor?: string | null, size = PAGE_SIZE): Promise<Page<PostWithAuthor>> {
+  const rows = await getPrisma().post.findMany({
+    where: { ...inOrganizationOf(userId, organizationId), ...afterCursor(decodeCursor(cursor)) },
+    orderBy: NEWEST_FIRST,
+    take: size + 1,
+    select: withAuthor,
+  });
+  return toPage(rows, size);
+}
+
+/** A user's personal posts, newest first: one indexed query on (userId, createdAt). */
 export async function listUserPosts(userId: string, cursor?: string | null, size = PAGE_SIZE): Promise<Page<PostSummary>> {
   const rows = await getPrisma().post.findMany({
-    where: { userId, ...afterCursor(decodeCursor(cursor)) },
+    where: { userId, organizationId: null, ...afterCursor(decodeCursor(cursor)) },
     orderBy: NEWEST_FIRST,
     take: size + 1,
     select: summary,
@@ -63,13 +131,13 @@ export async function listUserPosts(userId: string, cursor?: string | null, size
   return toPage(rows, size);
 }
 
-/** Everyone's posts with their authors' names, newest first: the page and its authors in two indexed queries. */
+/** Everyone's personal posts with their authors' names, newest first (an organization's posts are for its members only). */
 export async function listFeed(cursor?: string | null, size = PAGE_SIZE): Promise<Page<PostWithAuthor>> {
   const rows = await getPrisma().post.findMany({
-    where: afterCursor(decodeCursor(cursor)),
+    where: { organizationId: null, ...afterCursor(decodeCursor(cursor)) },
     orderBy: NEWEST_FIRST,
     take: size + 1,
-    select: { ...summary, userId: true, user: { select: { name: true } } },
+    select: withAuthor,
   });
   return toPage(rows, size);
 }
