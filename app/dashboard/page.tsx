@@ -8,8 +8,8 @@ import { formatDate, PostList } from '@/modules/posts/components/post-list';
 
 export const metadata: Metadata = { title: 'Dashboard' };
 
-export default async function DashboardPage({ searchParams }: { searchParams: Promise<{ cursor?: string; deleted?: string }> }) {
-  const { cursor, deleted } = await searchParams;
+export default async function DashboardPage({ searchParams }: { searchParams: Promise<{ cursor?: string; deleted?: string; left?: string; organization?: string }> }) {
+  const { cursor, deleted, left, organization } = await searchParams;
   const user = await requireUser();
   const { profile, posts } = await getDashboard(user, cursor);
   return (
@@ -17,6 +17,8 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
       <div className="flex min-w-0 flex-col gap-6">
         <h1 className="text-2xl font-bold tracking-tight">Dashboard</h1>
         {deleted ? <Notice>Post deleted.</Notice> : null}
+        {left ? <Notice>You left the organization.</Notice> : null}
+        {organization === 'deleted' ? <Notice>The organization and its posts were deleted.</Notice> : null}
         <section aria-labelledby="your-posts" className="flex flex-col gap-3">
           <h2 id="your-posts" className="text-lg font-semibold">
             Your posts

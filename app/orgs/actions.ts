@@ -1,0 +1,106 @@
+'use server';
+
+import { revalidatePath } from 'next/cache';
+import { redirect } from 'next/navigation';
+import { authedAction } from '@/modules/auth/src/services/authed-action';
+import { ActionError, success } from '@/modules/cores/actions/action-state';
+import { getPrisma } from '@/modules/cores/db/prisma';
+import {
+  addMemberSchema,
+  changeRoleSchema,
+  createOrganizationSchema,
+  deleteOrganizationSchema,
+  MEMBERSHIP_CHANGE_LIMIT,
+  membershipTargetSchema,
+  ORGANIZATION_CREATE_LIMIT,
+  ORGANIZATION_DELETE_LIMIT,
+  ORGANIZATION_LEAVE_LIMIT,
+  organizationIdSchema,
+  organizationPostIdSchema,
+  organizationPostSchema,
+  type OrganizationRole,
+  updateOrganizationPostSchema,
+} from '@/modules/organizations/src/interfaces/organization.schema';
+import { addMember, changeRole, createOrganization, deleteOrganization, leaveOrganization, removeMember } from '@/modules/organizations/src/services/organizations.service';
+import { POST_CREATE_LIMIT, POST_DELETE_LIMIT, POST_EDIT_LIMIT } from '@/modules/posts/src/interfaces/post.schema';
+import { createOrganizationPost, deleteOrganizationPost, PostNotFoundError, updateOrganizationPost } from '@/modules/posts/src/services/posts.service';
+
+const NOT_YOURS = 'That post does not exist, or it is not yours.';
+const NOT_A_MEMBER = 'You are not a member of this organization.';
+
+/** Every page the organizations and their members show on (the header lists them too). */
+function revalidateSpaces() {
+  revalidatePath('/', 'layout');
+}
+
+/** Where an organization's pages are; the organization was just checked through the asker's membership. */
+async function organizationPath(organizationId: string): Promise<string> {
+  const organization = await getPrisma().organization.findUnique({ where: { id: organizationId }, select: { slug: true } });
+  return organization ? `/orgs/${organization.slug}` : '/dashboard';
+}
+
+/** A post's permission failure, as the form shows it. */
+async function asPostError<T>(write: () => Promise<T>, message: string): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof PostNotFoundError) throw new ActionError(message);
+    throw error;
+  }
+}
+
+export const createOrganizationAction = authedAction({ schema: createOrganizationSchema, limit: ORGANIZATION_CREATE_LIMIT }, async ({ user }, input) => {
+  const slug = await createOrganization(user, input);
+  revalidateSpaces();
+  redirect(`/orgs/${slug}?created=1`);
+});
+
+export const addMemberAction = authedAction({ schema: addMemberSchema, limit: MEMBERSHIP_CHANGE_LIMIT }, async ({ user }, { organizationId, email, role }) => {
+  await addMember(user, organizationId, { email, role: role as OrganizationRole });
+  revalidateSpaces();
+  return success(`${email} is now a member.`);
+});
+
+export const changeRoleAction = authedAction({ schema: changeRoleSchema, limit: MEMBERSHIP_CHANGE_LIMIT }, async ({ user }, { organizationId, membershipId, role }) => {
+  await changeRole(user, organizationId, membershipId, role as OrganizationRole);
+  revalidateSpaces();
+  return success('Role changed.');
+});
+
+export const removeMemberAction = authedAction({ schema: membershipTargetSchema, limit: MEMBERSHIP_CHANGE_LIMIT }, async ({ user }, { organizationId, membershipId }) => {
+  await removeMember(user, organizationId, membershipId);
+  revalidateSpaces();
+  return success('Removed.');
+});
+
+export const leaveOrganizationAction = authedAction({ schema: organizationIdSchema, limit: ORGANIZATION_LEAVE_LIMIT }, async ({ user }, { organizationId }) => {
+  await leaveOrganization(user, organizationId);
+  revalidateSpaces();
+  redirect('/dashboard?left=1');
+});
+
+export const deleteOrganizationAction = authedAction({ schema: deleteOrganizationSchema, limit: ORGANIZATION_DELETE_LIMIT }, async ({ user }, { organizationId, confirmation }) => {
+  await deleteOrganization(user, organizationId, confirmation);
+  revalidateSpaces();
+  redirect('/dashboard?organization=deleted');
+});
+
+export const createOrganizationPostAction = authedAction({ schema: organizationPostSchema, limit: POST_CREATE_LIMIT }, async ({ user }, { organizationId, ...input }) => {
+  await asPostError(() => createOrganizationPost(user.id, organizationId, input), NOT_A_MEMBER);
+  revalidatePath(await organizationPath(organizationId));
+  return success('Post published.');
+});
+
+export const updateOrganizationPostAction = authedAction({ schema: updateOrganizationPostSchema, limit: POST_EDIT_LIMIT }, async ({ user }, { organizationId, postId, ...input }) => {
+  await asPostError(() => updateOrganizationPost(user.id, organizationId, postId, input), NOT_YOURS);
+  const path = await organizationPath(organizationId);
+  revalidatePath(path, 'layout');
+  redirect(`${path}/posts/${postId}?saved=1`);
+});
+
+export const deleteOrganizationPostAction = authedAction({ schema: organizationPostIdSchema, limit: POST_DELETE_LIMIT }, async ({ user }, { organizationId, postId }) => {
+  await asPostError(() => deleteOrganizationPost(user.id, organizationId, postId), NOT_YOURS);
+  const path = await organizationPath(organizationId);
+  revalidatePath(path, 'layout');
+  redirect(`${path}?deleted=1`);
+});

@@ -1,0 +1,34 @@
+/** The top of every page of an organization's space: its name, your role, its sections. */
+import Link from 'next/link';
+import { roleLabel } from '../src/interfaces/organization.limits';
+import type { OrganizationSpace } from '../src/services/organization-access.service';
+
+export function OrganizationHeader({ space, current }: { space: OrganizationSpace; current: 'posts' | 'members' | null }) {
+  const base = `/orgs/${space.organization.slug}`;
+  const tab = (href: string, label: string, active: boolean) => (
+    <Link
+      href={href}
+      aria-current={active ? 'page' : undefined}
+      className={`rounded-md px-3 py-1.5 text-sm font-medium ${active ? 'bg-indigo-50 text-indigo-800' : 'text-slate-700 hover:bg-slate-100'}`}
+    >
+      {label}
+    </Link>
+  );
+  return (
+    <div className="flex flex-col gap-2">
+      <p className="text-sm font-semibold tracking-wide text-indigo-700 uppercase">Organization</p>
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <h1 className="text-2xl font-bold tracking-tight break-words" data-testid="organization-name">
+          {space.organization.name}
+        </h1>
+        <p className="text-sm text-slate-600">
+          You are {space.isAdmin ? 'an' : 'a'} <strong data-testid="organization-role">{roleLabel(space.membership.role)}</strong>
+        </p>
+      </div>
+      <nav aria-label="Organization" className="flex gap-2">
+        {tab(base, 'Posts', current === 'posts')}
+        {tab(`${base}/members`, 'Members', current === 'members')}
+      </nav>
+    </div>
+  );
+}
