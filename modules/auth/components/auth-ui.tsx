@@ -1,15 +1,17 @@
 /**
  * The one seam between Clerk's own UI and the emulator's. With real Clerk
- * keys: `<ClerkProvider>`, `<SignIn/>`, `<SignUp/>`, `<UserButton/>`. Against
- * the emulator (whose browser SDK cannot load offline): its hosted pages and
- * a menu of ours. Pages use these components and never check the mode.
+ * keys: `<ClerkProvider>`, `<SignIn/>`, `<SignUp/>`, `<UserButton/>`,
+ * `<OrganizationSwitcher/>`. Against the emulator (whose browser SDK cannot
+ * load offline): its hosted pages and menus of ours. Pages use these
+ * components and never check the mode.
  */
-import { ClerkProvider, SignIn, SignUp, UserButton } from '@clerk/nextjs';
+import { ClerkProvider, OrganizationSwitcher, SignIn, SignUp, UserButton } from '@clerk/nextjs';
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
 import type { ReactNode } from 'react';
 import { getClerkConfig, SIGN_IN_PATH, SIGN_UP_PATH } from '../src/services/clerk-config';
 import { SessionKeepAlive } from './session-keep-alive';
+import { type Space, SpaceMenu } from './space-menu';
 
 /** Keep-alive cadence: well inside the emulator's token lifetime (5 minutes by default). */
 const KEEP_ALIVE_MS = 60_000;
@@ -91,4 +93,24 @@ export function UserMenu({ name, email }: { name: string | null; email: string |
       </div>
     </details>
   );
+}
+
+/**
+ * Switch between the personal space and each organization. Clerk's switcher
+ * activates the organization in the session and goes to its URL; ours links
+ * to the URLs (the middleware's organizationSyncOptions activates it). Either
+ * way the URL decides the space, and our Membership rows decide access.
+ */
+export function SpaceSwitcher({ spaces }: { spaces: Space[] }) {
+  if (getClerkConfig().mode === 'clerk') {
+    return (
+      <OrganizationSwitcher
+        afterSelectOrganizationUrl="/orgs/:slug"
+        afterSelectPersonalUrl="/dashboard"
+        afterCreateOrganizationUrl="/orgs/:slug"
+        afterLeaveOrganizationUrl="/dashboard"
+      />
+    );
+  }
+  return <SpaceMenu spaces={spaces} />;
 }

@@ -24,6 +24,17 @@ export interface ClerkConfig {
 }
 
 export const SIGN_IN_PATH = '/sign-in';
+
+/**
+ * Spaces by URL (docs/decisions/013): on a document request, Clerk's
+ * middleware makes the session's active organization the one the URL names
+ * (through the handshake), or the personal account on its pages. Creating an
+ * organization is at /organizations/new, outside these patterns.
+ */
+export const ORGANIZATION_SYNC_OPTIONS = {
+  organizationPatterns: ['/orgs/:slug', '/orgs/:slug/(.*)'],
+  personalAccountPatterns: ['/dashboard', '/dashboard/(.*)', '/posts', '/posts/(.*)'],
+};
 export const SIGN_UP_PATH = '/sign-up';
 
 let cached: ClerkConfig | undefined;
@@ -60,6 +71,7 @@ export function clerkMiddlewareOptions() {
     authorizedParties: config.authorizedParties,
     signInUrl: config.signInUrl,
     signUpUrl: config.signUpUrl,
+    organizationSyncOptions: ORGANIZATION_SYNC_OPTIONS,
     // The sign-out form posts to the emulator in local mode, and only there.
     contentSecurityPolicy: contentSecurityPolicy({ formActionOrigins: config.emulatorUrl ? [new URL(config.emulatorUrl).origin] : [] }),
     // A plain-http proxyUrl sends the SDK's handshake to the emulator (FACTS.md).
