@@ -1,0 +1,50 @@
+/**
+ * Server actions over HTTP, as a browser's form sends them (or an attacker
+ * replaying one): the action's id from the build's manifest, the arguments
+ * encoded as React's `encodeReply` encodes `(previousState, formData)`, the
+ * session's cookies and our Origin.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from '../../scripts/lib/paths';
+import type { CookieJar } from './cookie-jar';
+
+interface ManifestEntry {
+  exportedName?: string;
+  filename?: string;
+  workers: Record<string, unknown>;
+}
+
+let manifest: Record<string, ManifestEntry> | undefined;
+
+/** The id of `exportedName` in `file` (relative to the root, e.g. `app/orgs/actions.ts`) in the production build. */
+export function actionId(file: string, exportedName: string): string {
+  manifest ??= (JSON.parse(readFileSync(path.join(ROOT, '.next', 'server', 'server-reference-manifest.json'), 'utf8')) as { node: Record<string, ManifestEntry> }).node;
+  const found = Object.entries(manifest).find(([, entry]) => entry.exportedName === exportedName && entry.filename?.replace(/^\.\//, '') === file);
+  if (!found) throw new Error(`no server action ${exportedName} of ${file} in the build`);
+  return found[0];
+}
+
+export interface ActionAnswer {
+  status: number;
+  /** The RSC payload: the action's state (messages), or the page it renders. */
+  text: string;
+  /** Where the action redirected, if it did. */
+  redirect: string | null;
+}
+
+/** Post `fields` to the action from `page` (a path of the app) with `jar`'s session. */
+export async function callAction(appUrl: string, jar: CookieJar, action: { file: string; name: string }, fields: Record<string, string>, page = '/dashboard'): Promise<ActionAnswer> {
+  const body = new FormData();
+  for (const [key, value] of Object.entries(fields)) body.append(`_1_${key}`, value);
+  body.append('0', JSON.stringify([{ status: 'idle' }, '$K1']));
+  const response = await fetch(`${appUrl}${page}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: jar.header(), origin: appUrl, accept: 'text/x-component', 'next-action': actionId(action.file, action.name) },
+    body,
+    signal: AbortSignal.timeout(30_000),
+  });
+  const redirect = response.headers.get('x-action-redirect');
+  return { status: response.status, text: await response.text(), redirect: redirect ? redirect.split(';')[0]! : null };
+}
