@@ -5,82 +5,41 @@
  * an admin deletes a member's post; removing the member cuts their access on
  * their next request, before the webhook lands.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot, signUpInBrowser, watchForErrors } from '../helpers/browser';
+import { describe, expect, it } from 'vitest';
+import { screenshot } from '../helpers/browser';
 import { prisma } from '../helpers/prisma';
-import { startStack, type Stack } from '../helpers/stack';
+import { browserJourneys, publish } from '../helpers/journeys';
 
-let stack: Stack;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const errors: string[] = [];
-/** Console errors a journey causes on purpose (a 404 it asks for), each matched once. */
-const expectedErrors: RegExp[] = [];
-
-beforeAll(async () => {
-  [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
-afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close();
-  const unexpected = errors.splice(0).filter((error) => {
-    const index = expectedErrors.findIndex((pattern) => pattern.test(error));
-    if (index >= 0) expectedErrors.splice(index, 1);
-    return index < 0;
-  });
-  expect(unexpected).toEqual([]);
-  expect(expectedErrors.splice(0), 'expected console errors that never came').toEqual([]);
-});
-
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  const found = watchForErrors(context);
-  context.on('close', () => errors.push(...found));
-  return context.newPage();
-}
-
-const signUp = (page: Page, first: string, last: string) => signUpInBrowser(page, stack.app.url, stack.emulator.url, first, last);
-
-async function publish(page: Page, title: string, content: string) {
-  await page.getByLabel('Title').fill(title);
-  await page.getByLabel('Content').fill(content);
-  await page.getByRole('button', { name: 'Publish' }).click();
-  await page.getByRole('status').filter({ hasText: 'Post published.' }).waitFor();
-}
+const journeys = browserJourneys();
 
 /** A 404 the journey asks for: the browser logs it as a console error. */
 function expect404(path: string) {
-  expectedErrors.push(new RegExp(`status of 404 \\(Not Found\\) \\(${stack.app.url}${path.replaceAll('/', '\\/')}\\)`));
+  journeys.expectError(new RegExp(`status of 404 \\(Not Found\\) \\(${journeys.stack.app.url}${path.replaceAll('/', '\\/')}\\)`));
 }
 
 describe('a team workspace', () => {
   it('is created, shared with a second person by email, private to its members, moderated by its admin, and closed to a removed member at once', async () => {
     const slug = `engines-${Date.now().toString(36)}`;
-    const admin = await newPage();
-    await signUp(admin, 'Ada', 'Lovelace');
-    const member = await newPage();
-    const memberEmail = await signUp(member, 'Grace', 'Hopper');
+    const admin = await journeys.newPage();
+    await journeys.signUp(admin, 'Ada', 'Lovelace');
+    const member = await journeys.newPage();
+    const memberEmail = await journeys.signUp(member, 'Grace', 'Hopper');
 
     // Create an organization from the header's space switcher.
     await admin.getByTestId('space-switcher').click();
     await admin.getByRole('link', { name: '+ New organization' }).click();
-    await admin.waitForURL(`${stack.app.url}/organizations/new`);
+    await admin.waitForURL(`${journeys.stack.app.url}/organizations/new`);
     await admin.getByLabel('Name').fill('Analytical Engines');
     await admin.getByLabel('Address (optional)').fill(slug);
     await admin.getByRole('button', { name: 'Create organization' }).click();
-    await admin.waitForURL(`${stack.app.url}/orgs/${slug}?created=1`);
+    await admin.waitForURL(`${journeys.stack.app.url}/orgs/${slug}?created=1`);
     await admin.getByRole('status').filter({ hasText: 'Organization created.' }).waitFor();
     expect(await admin.getByTestId('organization-role').textContent()).toBe('Admin');
     await publish(admin, 'Welcome to the team', 'Posts here are for members only.');
 
     // Add the second person by email.
     await admin.getByRole('navigation', { name: 'Organization' }).getByRole('link', { name: 'Members' }).click();
-    await admin.waitForURL(`${stack.app.url}/orgs/${slug}/members`);
+    await admin.waitForURL(`${journeys.stack.app.url}/orgs/${slug}/members`);
     await admin.getByLabel('Email address').fill(memberEmail);
     await admin.getByRole('button', { name: 'Add member' }).click();
     await admin.getByRole('status').filter({ hasText: `${memberEmail} is now a member.` }).waitFor();
@@ -88,10 +47,10 @@ describe('a team workspace', () => {
     await screenshot(admin, 'organization-members');
 
     // The member switches to it from the header and sees its posts.
-    await member.goto(`${stack.app.url}/dashboard`);
+    await member.goto(`${journeys.stack.app.url}/dashboard`);
     await member.getByTestId('space-switcher').click();
     await member.getByRole('link', { name: 'Analytical Engines' }).click();
-    await member.waitForURL(`${stack.app.url}/orgs/${slug}`);
+    await member.waitForURL(`${journeys.stack.app.url}/orgs/${slug}`);
     await member.getByTestId('post-list').getByRole('link', { name: 'Welcome to the team' }).waitFor();
     expect(await member.getByTestId('space-switcher').textContent()).toContain('Analytical Engines');
     expect(await member.getByTestId('organization-role').textContent()).toBe('Member');
@@ -100,32 +59,32 @@ describe('a team workspace', () => {
 
     // A non-member gets a 404 on every page of it, and sees none of its posts.
     const post = await prisma().post.findFirstOrThrow({ where: { title: 'Notes from Grace' } });
-    const outsider = await newPage();
-    await signUp(outsider, 'Mallory', 'Outsider');
+    const outsider = await journeys.newPage();
+    await journeys.signUp(outsider, 'Mallory', 'Outsider');
     for (const path of [`/orgs/${slug}`, `/orgs/${slug}/members`, `/orgs/${slug}/posts/${post.id}`]) {
       expect404(path);
-      const response = await outsider.goto(`${stack.app.url}${path}`);
+      const response = await outsider.goto(`${journeys.stack.app.url}${path}`);
       expect(response?.status(), path).toBe(404);
       await outsider.getByRole('heading', { name: 'Not found' }).waitFor();
       expect(await outsider.content(), path).not.toContain('Notes from Grace');
     }
-    await outsider.goto(`${stack.app.url}/posts`);
+    await outsider.goto(`${journeys.stack.app.url}/posts`);
     await outsider.getByRole('heading', { name: 'All posts' }).waitFor();
     await expect.poll(() => outsider.getByText('Welcome to the team').count()).toBe(0);
 
     // The admin deletes the member's post.
-    await admin.goto(`${stack.app.url}/orgs/${slug}/posts/${post.id}`);
+    await admin.goto(`${journeys.stack.app.url}/orgs/${slug}/posts/${post.id}`);
     await expect.poll(() => admin.getByRole('link', { name: 'Edit' }).count()).toBe(0);
     await admin.getByRole('button', { name: 'Delete' }).click();
     await admin.getByRole('button', { name: 'Yes, delete' }).click();
-    await admin.waitForURL(`${stack.app.url}/orgs/${slug}?deleted=1`);
+    await admin.waitForURL(`${journeys.stack.app.url}/orgs/${slug}?deleted=1`);
     await admin.getByRole('status').filter({ hasText: 'Post deleted.' }).waitFor();
     expect(await prisma().post.count({ where: { id: post.id } })).toBe(0);
 
     // Removing the member cuts their access on their next request, with the webhook still held back.
-    await stack.control.configureWebhooks({ hold: true });
+    await journeys.stack.control.configureWebhooks({ hold: true });
     try {
-      await admin.goto(`${stack.app.url}/orgs/${slug}/members`);
+      await admin.goto(`${journeys.stack.app.url}/orgs/${slug}/members`);
       const row = admin.getByTestId('member-list').getByRole('listitem').filter({ hasText: memberEmail });
       await row.getByRole('button', { name: 'Remove' }).click();
       await row.getByRole('button', { name: 'Yes, remove' }).click();
@@ -137,14 +96,14 @@ describe('a team workspace', () => {
       expect(after?.status()).toBe(404);
       await member.getByRole('heading', { name: 'Not found' }).waitFor();
       expect(await member.content()).not.toContain('Welcome to the team');
-      await member.goto(`${stack.app.url}/dashboard`);
+      await member.goto(`${journeys.stack.app.url}/dashboard`);
       await member.getByTestId('space-switcher').click();
       await expect.poll(() => member.getByRole('link', { name: 'Analytical Engines' }).count()).toBe(0);
     } finally {
-      await stack.control.configureWebhooks({ hold: false });
-      await stack.control.releaseWebhooks();
+      await journeys.stack.control.configureWebhooks({ hold: false });
+      await journeys.stack.control.releaseWebhooks();
     }
-    await stack.control.settleWebhooks();
+    await journeys.stack.control.settleWebhooks();
     expect(await prisma().membership.count({ where: { organization: { slug }, user: { email: memberEmail } } })).toBe(0);
   });
 });

@@ -3,50 +3,23 @@
  * posts from creation to deletion, validation, other people's posts, the
  * account page, and deleting an account.
  */
-import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { Prisma } from '@/generated/prisma/client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { POST_CONTENT_MAX, POST_TITLE_MAX } from '@/modules/posts/src/interfaces/post.schema';
-import { launchBrowser, screenshot, signUpInBrowser, watchForErrors } from '../helpers/browser';
+import { screenshot } from '../helpers/browser';
 import { withinOneDatabaseMinute } from '../helpers/clock';
 import { prisma } from '../helpers/prisma';
-import { startStack, type Stack } from '../helpers/stack';
+import { browserJourneys, publish } from '../helpers/journeys';
+import type { Stack } from '../helpers/stack';
 
+const journeys = browserJourneys();
 let stack: Stack;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const errors: string[] = [];
-/** Console errors a journey causes on purpose (a 404 it asks for), each matched once. */
-const expectedErrors: RegExp[] = [];
-
-beforeAll(async () => {
-  [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+beforeAll(() => {
+  stack = journeys.stack;
 });
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
-afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close();
-  // Every journey runs under the CSP with zero violations and no console error but those it causes on purpose.
-  const unexpected = errors.splice(0).filter((error) => {
-    const index = expectedErrors.findIndex((pattern) => pattern.test(error));
-    if (index >= 0) expectedErrors.splice(index, 1);
-    return index < 0;
-  });
-  expect(unexpected).toEqual([]);
-  expect(expectedErrors.splice(0), 'expected console errors that never came').toEqual([]);
-});
-
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  const found = watchForErrors(context);
-  context.on('close', () => errors.push(...found));
-  return context.newPage();
-}
-
-const signUp = (page: Page, first: string, last: string) => signUpInBrowser(page, stack.app.url, stack.emulator.url, first, last);
+const newPage = () => journeys.newPage();
+const signUp = (page: Page, first: string, last: string) => journeys.signUp(page, first, last);
 
 /** The last server-action POST a page sends, as an attacker with a proxy would capture it. */
 function captureActions(page: Page): () => Request {
@@ -67,13 +40,6 @@ function replayAction(from: Page, request: Request, edit: (body: string) => stri
     headers: { 'next-action': headers['next-action']!, 'content-type': headers['content-type']!, origin, accept: 'text/x-component' },
     data: Buffer.from(edit(request.postDataBuffer()!.toString('latin1')), 'latin1'),
   });
-}
-
-async function publish(page: Page, title: string, content: string) {
-  await page.getByLabel('Title').fill(title);
-  await page.getByLabel('Content').fill(content);
-  await page.getByRole('button', { name: 'Publish' }).click();
-  await page.getByRole('status').filter({ hasText: 'Post published.' }).waitFor();
 }
 
 describe('a person writing posts', () => {
@@ -210,7 +176,7 @@ describe('someone else\'s post', () => {
 
     const intruder = await newPage();
     await signUp(intruder, 'Mallory', 'Intruder');
-    expectedErrors.push(new RegExp(`status of 404 \\(Not Found\\) \\(${stack.app.url}/posts/${post.id}/edit\\)`));
+    journeys.expectError(new RegExp(`status of 404 \\(Not Found\\) \\(${stack.app.url}/posts/${post.id}/edit\\)`));
     const edit = await intruder.goto(`${stack.app.url}/posts/${post.id}/edit`);
     expect(edit?.status()).toBe(404);
     await intruder.goto(`${stack.app.url}/posts/${post.id}`);
