@@ -3,6 +3,7 @@
 import { useActionState } from 'react';
 import type { ActionState } from '@/modules/cores/actions/action-state';
 import { FormMessage, SubmitButton, TextField } from '@/modules/cores/ui/form-parts';
+import { TypedConfirmationForm } from '@/modules/cores/ui/typed-confirmation-form';
 import { DELETE_CONFIRMATION } from '../src/interfaces/account.limits';
 
 type Action = (state: ActionState, formData: FormData) => Promise<ActionState>;
@@ -27,25 +28,5 @@ export function NameForm({ action, firstName, lastName }: { action: Action; firs
 }
 
 export function DeleteAccountForm({ action }: { action: Action }) {
-  const [state, formAction, pending] = useActionState(action, { status: 'idle' } as ActionState);
-  const errors = state.status === 'error' ? state.fieldErrors : undefined;
-  return (
-    <form action={formAction} className="flex flex-col gap-3" noValidate>
-      {state.status === 'error' && state.formError ? <FormMessage tone="error">{state.formError}</FormMessage> : null}
-      <TextField
-        id="confirmation"
-        name="confirmation"
-        label={
-          <>
-            Type <strong>{DELETE_CONFIRMATION}</strong> to confirm
-          </>
-        }
-        autoComplete="off"
-        errors={errors?.confirmation}
-      />
-      <div>
-        <SubmitButton pending={pending} label="Delete my account" pendingLabel="Deleting…" tone="danger" />
-      </div>
-    </form>
-  );
+  return <TypedConfirmationForm action={action} words={DELETE_CONFIRMATION} submitLabel="Delete my account" />;
 }

@@ -8,6 +8,7 @@
 import { useActionState, useState } from 'react';
 import type { ActionState } from '@/modules/cores/actions/action-state';
 import { FormMessage, inputClass, SubmitButton, TextField } from '@/modules/cores/ui/form-parts';
+import { TypedConfirmationForm } from '@/modules/cores/ui/typed-confirmation-form';
 import { ORGANIZATION_NAME_MAX, ORGANIZATION_ROLES, ORGANIZATION_SLUG_MAX } from '../src/interfaces/organization.limits';
 
 type Action = (state: ActionState, formData: FormData) => Promise<ActionState>;
@@ -141,26 +142,5 @@ export function LeaveOrganizationForm({ action, organizationId }: { action: Acti
 }
 
 export function DeleteOrganizationForm({ action, organizationId, slug }: { action: Action; organizationId: string; slug: string }) {
-  const [state, formAction, pending] = useAction(action);
-  const errors = state.status === 'error' ? state.fieldErrors : undefined;
-  return (
-    <form action={formAction} className="flex flex-col gap-3" noValidate>
-      <input type="hidden" name="organizationId" value={organizationId} />
-      <Messages state={state} />
-      <TextField
-        id="delete-confirmation"
-        name="confirmation"
-        label={
-          <>
-            Type <strong>{slug}</strong> to confirm
-          </>
-        }
-        autoComplete="off"
-        errors={errors?.confirmation}
-      />
-      <div>
-        <SubmitButton pending={pending} label="Delete organization" pendingLabel="Deleting…" tone="danger" />
-      </div>
-    </form>
-  );
+  return <TypedConfirmationForm action={action} words={slug} submitLabel="Delete organization" hidden={{ organizationId }} />;
 }
