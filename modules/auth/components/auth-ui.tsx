@@ -11,7 +11,9 @@ import { redirect } from 'next/navigation';
 import type { ReactNode } from 'react';
 import { getClerkConfig, SIGN_IN_PATH, SIGN_UP_PATH } from '../src/services/clerk-config';
 import { SessionKeepAlive } from './session-keep-alive';
-import { type Space, SpaceMenu } from './space-menu';
+import { SpaceMenu } from './space-menu';
+import { getLogger } from '@/modules/cores/logger/logger';
+import { listSpaces } from '@/modules/organizations/src/services/organization-access.service';
 
 /** Keep-alive cadence: well inside the emulator's token lifetime (5 minutes by default). */
 const KEEP_ALIVE_MS = 60_000;
@@ -98,10 +100,12 @@ export function UserMenu({ name, email }: { name: string | null; email: string |
 /**
  * Switch between the personal space and each organization. Clerk's switcher
  * activates the organization in the session and goes to its URL; ours links
- * to the URLs (the middleware's organizationSyncOptions activates it). Either
- * way the URL decides the space, and our Membership rows decide access.
+ * to the URLs (the middleware's organizationSyncOptions activates it), and
+ * lists the user's organizations from our rows (one indexed query; Clerk's
+ * needs none of ours). Either way the URL decides the space, and our
+ * Membership rows decide access.
  */
-export function SpaceSwitcher({ spaces }: { spaces: Space[] }) {
+export async function SpaceSwitcher({ userId }: { userId: string }) {
   if (getClerkConfig().mode === 'clerk') {
     return (
       <OrganizationSwitcher
@@ -112,5 +116,10 @@ export function SpaceSwitcher({ spaces }: { spaces: Space[] }) {
       />
     );
   }
+  const spaces = await listSpaces(userId).catch((error: unknown) => {
+    // The header must not take a page down: the page itself reports a database problem.
+    getLogger().warn({ err: error }, 'header could not list the user\'s organizations');
+    return [];
+  });
   return <SpaceMenu spaces={spaces} />;
 }

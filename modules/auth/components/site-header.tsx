@@ -3,14 +3,12 @@ import { getLogger } from '@/modules/cores/logger/logger';
 import { SIGN_IN_PATH, SIGN_UP_PATH } from '../src/services/clerk-config';
 import { hasRealEmail } from '../src/services/clerk-user';
 import { getSignedInUser } from '../src/services/require-user';
-import { listSpaces } from '@/modules/organizations/src/services/organization-access.service';
 import { SpaceSwitcher, UserMenu } from './auth-ui';
 
-/** The signed-in user's row, provisioned once per request if needed (shared with the page), and their organizations. */
+/** The signed-in user's row, provisioned once per request if needed (shared with the page). */
 async function headerUser() {
   try {
-    const user = await getSignedInUser();
-    return user ? { ...user, spaces: await listSpaces(user.id) } : null;
+    return await getSignedInUser();
   } catch (error) {
     // The header must not take a page down: the page itself reports the problem.
     getLogger().warn({ err: error }, 'header could not load the signed-in user');
@@ -30,7 +28,7 @@ export async function SiteHeader() {
           </Link>
           {user ? (
             <>
-              <SpaceSwitcher spaces={user.spaces} />
+              <SpaceSwitcher userId={user.id} />
               <Link href="/dashboard" className="text-sm font-medium text-slate-700 hover:text-slate-900">
                 Dashboard
               </Link>

@@ -25,6 +25,9 @@ export const NOT_A_MEMBER = 'That organization does not exist, or you are not a 
 export const NO_SUCH_MEMBER = 'That person is not a member of this organization.';
 export const LAST_ADMIN = 'An organization needs at least one admin: make someone else an admin first.';
 
+/** Clerk no longer has the membership (removed elsewhere; our copy follows when its webhook lands). */
+const GONE_IN_CLERK = { messages: { resource_not_found: 'That person is no longer a member in Clerk: reload the page in a moment.' } };
+
 const isRowId = (value: string) => /^[A-Za-z0-9_-]{1,64}$/.test(value);
 
 interface OrganizationRef {
@@ -103,13 +106,16 @@ export async function changeRole(admin: User, organizationId: string, membership
   const member = await memberOf(organization.id, membershipId);
   if (member.role === role) return;
   await keepAnAdmin(organization.id, member.role);
-  const membership = await clerk(() => getClerkClient().organizations.updateOrganizationMembership({ organizationId: organization.clerkId, userId: member.user.clerkId, role }));
+  const membership = await clerk(
+    () => getClerkClient().organizations.updateOrganizationMembership({ organizationId: organization.clerkId, userId: member.user.clerkId, role }),
+    GONE_IN_CLERK,
+  );
   await syncMembershipFromClerk(membership.raw);
 }
 
 /** Clerk's deletion of a membership, applied at once. */
 async function endMembership(organization: OrganizationRef, userClerkId: string): Promise<void> {
-  const removed = await clerk(() => getClerkClient().organizations.deleteOrganizationMembership({ organizationId: organization.clerkId, userId: userClerkId }));
+  const removed = await clerk(() => getClerkClient().organizations.deleteOrganizationMembership({ organizationId: organization.clerkId, userId: userClerkId }), GONE_IN_CLERK);
   await syncMembershipDeletion(removed.raw);
 }
 
