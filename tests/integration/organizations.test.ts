@@ -243,6 +243,21 @@ describe('creating an organization', () => {
     expect(blank.text).toContain('Enter a name.');
     expect(await calls()).toBe(before);
   });
+
+  it('answers Clerk\'s outage or rate limit with a message, never a 500, and changes nothing', async () => {
+    const creator = await person('Ada');
+    const organization = await team(creator);
+    const known = await person('Known');
+    await stack.control.serverErrors(1, 503);
+    const down = await callAction(stack.app.url, creator.jar, action('createOrganizationAction'), { name: 'Down', slug: `down-${suffix()}` });
+    expect(down.status).toBeLessThan(500);
+    expect(down.text).toContain('Clerk could not be reached, so nothing changed.');
+    await stack.control.rateLimit(1, 7);
+    const busy = await callAction(stack.app.url, creator.jar, action('addMemberAction'), { organizationId: organization.id, email: known.email, role: 'org:member' });
+    expect(busy.status).toBeLessThan(500);
+    expect(busy.text).toContain('Clerk is busy, so nothing changed. Try again in 7 seconds.');
+    expect(await prisma().membership.count({ where: { organizationId: organization.id } })).toBe(1);
+  });
 });
 
 describe('managing members', () => {
