@@ -4,13 +4,18 @@ import { getDashboard } from '@/modules/dashboard/src/services/dashboard.service
 import { decodeCursor, encodeCursor } from '@/modules/cores/pagination';
 import { POST_CONTENT_MAX, POST_TITLE_MAX, postInputSchema } from '@/modules/posts/src/interfaces/post.schema';
 import {
+  createOrganizationPost,
   createPost,
+  deleteOrganizationPost,
   deletePost,
+  findOrganizationPost,
   findOwnPost,
   findPost,
   listFeed,
+  listOrganizationPosts,
   listUserPosts,
   PostNotFoundError,
+  updateOrganizationPost,
   updatePost,
 } from '@/modules/posts/src/services/posts.service';
 import { createUser } from '../helpers/factories';
@@ -190,5 +195,61 @@ describe('the dashboard', () => {
     expect(dashboard.profile).toEqual({ name: 'Ada Lovelace', email: 'ada-dash@example.com', memberSince: user.createdAt });
     expect(dashboard.posts.items.map((post) => post.title)).toEqual(Array.from({ length: 10 }, (_, i) => `Post ${11 - i}`));
     expect(dashboard.posts.nextCursor).not.toBeNull();
+  });
+});
+
+describe('an organization\'s posts', () => {
+  /** An organization with an admin and a member, and someone outside it. */
+  async function team() {
+    const [admin, member, outsider] = await Promise.all([createUser(), createUser(), createUser()]);
+    const suffix = admin.id.slice(-8);
+    const organization = await prisma().organization.create({ data: { clerkId: `org_${suffix}`, name: 'Team', slug: `team-${suffix}`, clerkUpdatedAt: new Date() } });
+    const membership = (userId: string, role: string) =>
+      prisma().membership.create({ data: { clerkId: `orgmem_${userId}`, organizationId: organization.id, userId, role, clerkCreatedAt: new Date(), clerkUpdatedAt: new Date() } });
+    await membership(admin.id, 'org:admin');
+    const memberRow = await membership(member.id, 'org:member');
+    return { admin, member, outsider, organization, memberRow };
+  }
+
+  it('are written and read by members only, and stay out of the personal feed, pages and lists', async () => {
+    const { member, outsider, organization } = await team();
+    const post = await createOrganizationPost(member.id, organization.id, { title: 'Team news', content: 'x' });
+    await expect(createOrganizationPost(outsider.id, organization.id, { title: 'Planted', content: 'x' })).rejects.toBeInstanceOf(PostNotFoundError);
+    expect(await prisma().post.count({ where: { organizationId: organization.id } })).toBe(1);
+
+    expect(await findOrganizationPost(member.id, organization.id, post.id)).toMatchObject({ title: 'Team news', userId: member.id });
+    expect(await findOrganizationPost(outsider.id, organization.id, post.id)).toBeNull();
+    expect((await listOrganizationPosts(member.id, organization.id)).items.map((item) => item.id)).toEqual([post.id]);
+    expect((await listOrganizationPosts(outsider.id, organization.id)).items).toEqual([]);
+
+    expect(await findPost(post.id)).toBeNull();
+    expect(await findOwnPost(member.id, post.id)).toBeNull();
+    expect((await listUserPosts(member.id)).items).toEqual([]);
+    expect((await listFeed()).items.map((item) => item.id)).not.toContain(post.id);
+    await expect(updatePost(member.id, post.id, { title: 'Via personal', content: 'x' })).rejects.toBeInstanceOf(PostNotFoundError);
+    await expect(deletePost(member.id, post.id)).rejects.toBeInstanceOf(PostNotFoundError);
+  });
+
+  it('are edited by their author only, and deleted by their author or an admin, while a member', async () => {
+    const { admin, member, outsider, organization, memberRow } = await team();
+    const post = await createOrganizationPost(member.id, organization.id, { title: 'Draft', content: 'x' });
+    await expect(updateOrganizationPost(admin.id, organization.id, post.id, { title: 'By the admin', content: 'x' })).rejects.toBeInstanceOf(PostNotFoundError);
+    expect(await findOrganizationPost(admin.id, organization.id, post.id, { own: true })).toBeNull();
+    await updateOrganizationPost(member.id, organization.id, post.id, { title: 'Final', content: 'y' });
+    expect(await findOrganizationPost(member.id, organization.id, post.id, { own: true })).toMatchObject({ title: 'Final' });
+
+    const adminPost = await createOrganizationPost(admin.id, organization.id, { title: 'Admin\'s', content: 'x' });
+    await expect(deleteOrganizationPost(member.id, organization.id, adminPost.id)).rejects.toBeInstanceOf(PostNotFoundError);
+    await expect(deleteOrganizationPost(outsider.id, organization.id, post.id)).rejects.toBeInstanceOf(PostNotFoundError);
+    await deleteOrganizationPost(admin.id, organization.id, post.id);
+    expect(await prisma().post.count({ where: { id: post.id } })).toBe(0);
+
+    // A former member keeps authorship but loses every right over the post.
+    const left = await createOrganizationPost(member.id, organization.id, { title: 'Before leaving', content: 'x' });
+    await prisma().membership.delete({ where: { id: memberRow.id } });
+    await expect(updateOrganizationPost(member.id, organization.id, left.id, { title: 'After', content: 'x' })).rejects.toBeInstanceOf(PostNotFoundError);
+    await expect(deleteOrganizationPost(member.id, organization.id, left.id)).rejects.toBeInstanceOf(PostNotFoundError);
+    expect(await findOrganizationPost(member.id, organization.id, left.id)).toBeNull();
+    expect(await prisma().post.count({ where: { id: left.id } })).toBe(1);
   });
 });
