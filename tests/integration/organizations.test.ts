@@ -359,6 +359,19 @@ describe('removals and deletions take effect on the next request, before any web
     expect(await prisma().membership.count({ where: { organizationId: organization.id, userId: member.id } })).toBe(0);
   });
 
+  it('removing a member Clerk already removed (its webhook not here yet) ends our row at once too', async () => {
+    const admin = await person('Ada');
+    const member = await person('Grace');
+    const organization = await team(admin, [member]);
+    await holdWebhooks();
+    await stack.control.removeMembership(organization.clerk.id, member.clerk.id);
+    const membership = await prisma().membership.findFirstOrThrow({ where: { organizationId: organization.id, userId: member.id } });
+    expect((await callAction(stack.app.url, admin.jar, action('removeMemberAction'), { organizationId: organization.id, membershipId: membership.id })).text).toContain('Removed.');
+    expect(await prisma().membership.count({ where: { id: membership.id } })).toBe(0);
+    expect(await prisma().deletedClerkMembership.count({ where: { clerkId: membership.clerkId } })).toBe(1);
+    expect((await fetchPage(`/orgs/${organization.slug}`, member.jar)).status).toBe(404);
+  });
+
   it('a member who leaves loses access at once', async () => {
     const admin = await person('Ada');
     const member = await person('Grace');

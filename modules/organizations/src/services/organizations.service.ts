@@ -14,7 +14,13 @@
 import { getClerkClient } from '@/modules/auth/src/services/clerk-client';
 import { clerkErrorCode, describeClerkFailure } from '@/modules/auth/src/services/clerk-errors';
 import { hasRealEmail } from '@/modules/auth/src/services/clerk-user';
-import { syncMembershipDeletion, syncMembershipFromClerk, syncOrganizationDeletion, syncOrganizationFromClerk } from '@/modules/auth/src/services/organization-sync.service';
+import {
+  syncMembershipDeletion,
+  syncMembershipEnd,
+  syncMembershipFromClerk,
+  syncOrganizationDeletion,
+  syncOrganizationFromClerk,
+} from '@/modules/auth/src/services/organization-sync.service';
 import { ActionError } from '@/modules/cores/actions/action-state';
 import { getPrisma } from '@/modules/cores/db/prisma';
 import type { User } from '@/generated/prisma/client';
@@ -50,7 +56,7 @@ async function asAdmin(user: User, organizationId: string): Promise<Organization
 /** Another membership of the same organization, with its user's Clerk id. */
 async function memberOf(organizationId: string, membershipId: string) {
   const row = isRowId(membershipId)
-    ? await getPrisma().membership.findFirst({ where: { id: membershipId, organizationId }, select: { id: true, role: true, user: { select: { clerkId: true } } } })
+    ? await getPrisma().membership.findFirst({ where: { id: membershipId, organizationId }, select: { id: true, clerkId: true, role: true, user: { select: { clerkId: true } } } })
     : null;
   if (!row) throw new ActionError(NO_SUCH_MEMBER);
   return row;
@@ -113,9 +119,20 @@ export async function changeRole(admin: User, organizationId: string, membership
   await syncMembershipFromClerk(membership.raw);
 }
 
-/** Clerk's deletion of a membership, applied at once. */
-async function endMembership(organization: OrganizationRef, userClerkId: string): Promise<void> {
-  const removed = await clerk(() => getClerkClient().organizations.deleteOrganizationMembership({ organizationId: organization.clerkId, userId: userClerkId }), GONE_IN_CLERK);
+/**
+ * Clerk's deletion of a membership, applied at once. When Clerk no longer has
+ * it (removed elsewhere, its webhook not here yet), it is gone all the same:
+ * our row ends now too, which is what was asked.
+ */
+async function endMembership(organization: OrganizationRef, membership: { clerkId: string; userClerkId: string }): Promise<void> {
+  let removed;
+  try {
+    removed = await getClerkClient().organizations.deleteOrganizationMembership({ organizationId: organization.clerkId, userId: membership.userClerkId });
+  } catch (error) {
+    if (clerkErrorCode(error) !== 'resource_not_found') throw describeClerkFailure(error);
+    await syncMembershipEnd(membership.clerkId, organization.clerkId, membership.userClerkId);
+    return;
+  }
   await syncMembershipDeletion(removed.raw);
 }
 
@@ -123,16 +140,16 @@ export async function removeMember(admin: User, organizationId: string, membersh
   const organization = await asAdmin(admin, organizationId);
   const member = await memberOf(organization.id, membershipId);
   await keepAnAdmin(organization.id, member.role);
-  await endMembership(organization, member.user.clerkId);
+  await endMembership(organization, { clerkId: member.clerkId, userClerkId: member.user.clerkId });
 }
 
 export async function leaveOrganization(user: User, organizationId: string): Promise<void> {
   const row = isRowId(organizationId)
-    ? await getPrisma().membership.findFirst({ where: { userId: user.id, organizationId }, select: { role: true, organization: { select: organizationRef } } })
+    ? await getPrisma().membership.findFirst({ where: { userId: user.id, organizationId }, select: { clerkId: true, role: true, organization: { select: organizationRef } } })
     : null;
   if (!row) throw new ActionError(NOT_A_MEMBER);
   await keepAnAdmin(row.organization.id, row.role, 'You are its only admin: make someone else an admin before you leave, or delete the organization.');
-  await endMembership(row.organization, user.clerkId);
+  await endMembership(row.organization, { clerkId: row.clerkId, userClerkId: user.clerkId });
 }
 
 /** Delete the organization in Clerk and here, with its memberships and posts; `confirmation` must be its slug. */
