@@ -81,12 +81,13 @@ export interface SpaceLink {
   role: string;
 }
 
-/** The organizations the user is a member of, by name, for the header's space switcher: one query, no Backend API call. */
-export async function listSpaces(userId: string): Promise<SpaceLink[]> {
-  const rows = await getPrisma().membership.findMany({
-    where: { userId },
-    select: { role: true, organization: { select: { name: true, slug: true } } },
-    orderBy: { organization: { name: 'asc' } },
-  });
-  return rows.map((row) => ({ name: row.organization.name, slug: row.organization.slug, role: row.role }));
+/**
+ * The organizations the user is a member of, by name, for the header's space
+ * switcher: one statement (a join; Prisma would read the relation in a second
+ * one), no Backend API call.
+ */
+export function listSpaces(userId: string): Promise<SpaceLink[]> {
+  return getPrisma().$queryRaw<SpaceLink[]>`
+    SELECT o."name", o."slug", m."role" FROM "Membership" m JOIN "Organization" o ON o."id" = m."organizationId"
+    WHERE m."userId" = ${userId} ORDER BY o."name", o."slug"`;
 }
