@@ -13,6 +13,7 @@ const config = {
     'modules/auth/src/services/user-sync.service.ts',
     'modules/auth/src/services/sync-statement.ts',
     'modules/auth/src/services/clerk-changes.ts',
+    'modules/auth/src/services/organization-sync.service.ts',
     'modules/auth/src/services/clerk-webhook.service.ts',
     'modules/auth/src/services/clerk-instance.service.ts',
     'modules/auth/src/services/webhook-verification.ts',

@@ -14,6 +14,8 @@ export default defineConfig({
     include: [
       'modules/**/*.test.ts',
       'tests/integration/authed-action.test.ts',
+      'tests/integration/organization-sync.test.ts',
+      'tests/integration/organization-sync.property.test.ts',
       'tests/integration/personal-data.test.ts',
       'tests/integration/posts.test.ts',
       'tests/integration/reconcile.test.ts',

@@ -270,7 +270,34 @@ describe('from the Backend API (what the product applies at once after its own c
     expect(await syncOrganizationFromClerk(created.raw)).toBe('deleted');
   });
 
-  it('refuses data it cannot store, naming the field', async () => {
+  it('refuses data it cannot store, naming the field and why', async () => {
     await expect(syncOrganizationFromClerk({ ...newClerkOrganization(), name: 'bad\u0000name' })).rejects.toThrow('Clerk organization data cannot be stored: name contains control characters');
+    await expect(syncOrganizationFromClerk({ ...newClerkOrganization(), name: '   ' })).rejects.toThrow('Clerk organization data cannot be stored: name is blank');
+    await expect(syncOrganizationFromClerk({ ...newClerkOrganization(), slug: '' })).rejects.toThrow('Clerk organization data cannot be stored: slug is blank');
+    const user = newClerkUser({}, T);
+    await expect(syncMembershipFromClerk({ ...newMembership(newClerkOrganization(), user), role: 'owner' })).rejects.toThrow('Clerk membership data cannot be stored: role is not an organization role');
+    await expect(syncMembershipDeletion({ ...newMembership(newClerkOrganization(), user), role: 'owner' })).rejects.toThrow('Clerk membership data cannot be stored: role');
+  });
+
+  it('stores names and slugs as Clerk has them, without surrounding blanks', async () => {
+    const org = newClerkOrganization({ name: '  Acme  ', slug: ` ${slug('acme')} ` }, T);
+    expect(await syncOrganizationFromClerk(org)).toBe('applied');
+    expect(await organization(org.id)).toMatchObject({ name: 'Acme', slug: org.slug.trim() });
+  });
+
+  it('applies a newer membership of a user we hold with no Backend API call', async () => {
+    const clerk = app.clerkClient!;
+    const admin = await control.createUser({ email: `held-${slug('a')}@example.com` });
+    const created = await clerk.organizations.createOrganization({ name: 'Held', slug: slug('held'), createdBy: admin.id });
+    const [first] = (await clerk.organizations.getOrganizationMembershipList({ organizationId: created.id })).data;
+    expect(await syncMembershipFromClerk(first!.raw)).toBe('applied');
+    const member = await control.createUser({ email: `held-${slug('m')}@example.com` });
+    await clerk.organizations.createOrganizationMembership({ organizationId: created.id, userId: member.id, role: 'org:member' });
+    await syncMembershipFromClerk((await clerk.organizations.getOrganizationMembershipList({ organizationId: created.id, userId: [member.id] })).data[0]!.raw);
+    const promoted = await clerk.organizations.updateOrganizationMembership({ organizationId: created.id, userId: member.id, role: 'org:admin' });
+    const before = (await control.backendApiCalls()).byRoute['GET /v1/users/:id'] ?? 0;
+    expect(await syncMembershipFromClerk(promoted.raw)).toBe('applied');
+    expect((await control.backendApiCalls()).byRoute['GET /v1/users/:id'] ?? 0).toBe(before);
+    expect((await membershipsOf(created.id)).find((m) => m.user.clerkId === member.id)?.role).toBe('org:admin');
   });
 });

@@ -159,6 +159,7 @@ describe('parseHandledEvent', () => {
     const organization = { id: 'org_1', name: 'Acme', slug: 'acme', updated_at: 1, members_count: 3, private_metadata: { secret: 1 } };
     expect(parseHandledEvent('organization.updated', organization)).toEqual({ type: 'organization.updated', data: { id: 'org_1', name: 'Acme', slug: 'acme', updated_at: 1 } });
     expect(() => parseHandledEvent('organization.created', { ...organization, slug: ' ' })).toThrow('malformed organization.created payload');
+    expect(() => parseHandledEvent('organization.created', { ...organization, name: ' \t' })).toThrow('malformed organization.created payload');
     expect(parseHandledEvent('organization.deleted', { object: 'organization', id: 'org_1', slug: 'acme', deleted: true })).toEqual({
       type: 'organization.deleted',
       data: { id: 'org_1', deleted: true },
@@ -176,6 +177,10 @@ describe('parseHandledEvent', () => {
       data: { id: 'orgmem_1', role: 'org:admin', created_at: 1, updated_at: 2, organization: { id: 'org_1', name: 'Acme', slug: 'acme', updated_at: 1 }, public_user_data: { user_id: 'user_1' } },
     });
     expect(() => parseHandledEvent('organizationMembership.created', { ...membership, role: 'admin' })).toThrow('malformed');
+    // Anchored at both ends: nothing before the prefix, nothing after the key.
+    expect(() => parseHandledEvent('organizationMembership.created', { ...membership, role: 'xorg:admin' })).toThrow('malformed');
+    expect(() => parseHandledEvent('organizationMembership.created', { ...membership, role: 'org:admin; DROP TABLE' })).toThrow('malformed');
+    expect(parseHandledEvent('organizationMembership.created', { ...membership, role: 'org:billing_manager' })?.data).toMatchObject({ role: 'org:billing_manager' });
     expect(() => parseHandledEvent('organizationMembership.created', { ...membership, public_user_data: {} })).toThrow('malformed');
   });
 });
