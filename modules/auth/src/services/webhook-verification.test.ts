@@ -5,7 +5,7 @@
  * emulator's builders.
  */
 import { Webhook } from 'standardwebhooks';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { delivery, newClerkUser, rawDelivery, signedHeaders, TEST_SIGNING_SECRET } from '@/tests/helpers/webhooks';
 import { WEBHOOK_MAX_BODY_BYTES, WebhookRejection } from '../interfaces/webhook';
 import { parseHandledEvent, verifyClerkWebhook } from './webhook-verification';
@@ -86,6 +86,37 @@ describe('verifyClerkWebhook', () => {
     const garbled = signed(body);
     garbled.set('svix-timestamp', 'soon');
     expect(rejection(() => verifyClerkWebhook(body, garbled, TEST_SIGNING_SECRET)).reason).toBe('invalid svix-timestamp header');
+  });
+
+  describe('the timestamp tolerance', () => {
+    // The clock stands still, so "now" is exact to the second.
+    const NOW = Date.UTC(2026, 10, 1, 12, 0, 0);
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    /** The outcome of a delivery signed `offsetSeconds` from now (negative: in the past). */
+    const signedAt = (offsetSeconds: number) => {
+      vi.useFakeTimers({ toFake: ['Date'], now: NOW });
+      const body = envelope({});
+      const headers = signed(body, { timestamp: new Date(NOW + offsetSeconds * 1000) });
+      try {
+        return verifyClerkWebhook(body, headers, TEST_SIGNING_SECRET).type;
+      } catch (error) {
+        if (error instanceof WebhookRejection) return error.reason;
+        throw error;
+      }
+    };
+
+    it('is 5 minutes into the past: 300 s old passes, 301 s old does not', () => {
+      expect(signedAt(-300)).toBe('email.created');
+      expect(signedAt(-301)).toBe('timestamp too old');
+    });
+
+    it('is 5 minutes into the future: 300 s ahead passes, 301 s ahead does not', () => {
+      expect(signedAt(300)).toBe('email.created');
+      expect(signedAt(301)).toBe('timestamp too new');
+    });
   });
 
   it('records a signed body that is not JSON, or not a Clerk event, as signed by Clerk', () => {
