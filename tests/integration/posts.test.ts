@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { getDashboard } from '@/modules/dashboard/src/services/dashboard.service';
 import { decodeCursor, encodeCursor } from '@/modules/cores/pagination';
-import { POST_CONTENT_MAX, POST_TITLE_MAX, postInputSchema } from '@/modules/posts/src/interfaces/post.schema';
+import { postInputSchema } from '@/modules/posts/src/interfaces/post.schema';
 import {
   createOrganizationPost,
   createPost,
@@ -27,19 +27,27 @@ async function postsAt(userId: string, count: number, start = Date.UTC(2026, 0, 
 }
 
 describe('the post schema', () => {
-  it('trims and accepts text within the limits', () => {
+  it('trims and accepts titles of 1 to 200 characters and posts of 1 to 20,000, measured after trimming', () => {
     expect(postInputSchema.parse({ title: '  Hello  ', content: '\n World \n' })).toEqual({ title: 'Hello', content: 'World' });
-    expect(postInputSchema.safeParse({ title: 'x'.repeat(POST_TITLE_MAX), content: 'y'.repeat(POST_CONTENT_MAX) }).success).toBe(true);
+    expect(postInputSchema.safeParse({ title: 'x', content: 'y' }).success).toBe(true);
+    const longest = { title: ` ${'x'.repeat(200)} `, content: `\n${'y'.repeat(20_000)}\n` };
+    expect(postInputSchema.parse(longest)).toEqual({ title: 'x'.repeat(200), content: 'y'.repeat(20_000) });
   });
 
-  it('refuses empty, blank and oversized fields, saying which', () => {
+  it('refuses a title of 201 characters and a post of 20,001, saying the limit', () => {
+    const long = postInputSchema.safeParse({ title: 'x'.repeat(201), content: 'y'.repeat(20_001) });
+    expect(long.success || long.error.issues.map((issue) => [issue.path[0], issue.message])).toEqual([
+      ['title', 'Keep the title to 200 characters or fewer.'],
+      ['content', 'Keep the post to 20,000 characters or fewer.'],
+    ]);
+  });
+
+  it('refuses empty and blank fields, saying which', () => {
     const blank = postInputSchema.safeParse({ title: '   ', content: '' });
     expect(blank.success || blank.error.issues.map((issue) => [issue.path[0], issue.message])).toEqual([
       ['title', 'Enter a title.'],
       ['content', 'Write something.'],
     ]);
-    const long = postInputSchema.safeParse({ title: 'x'.repeat(POST_TITLE_MAX + 1), content: 'y'.repeat(POST_CONTENT_MAX + 1) });
-    expect(long.success || long.error.issues.map((issue) => issue.path[0])).toEqual(['title', 'content']);
   });
 
   it('refuses control characters beside their field, keeping line breaks and tabs in the content', () => {
