@@ -221,6 +221,53 @@ describe('memberships', () => {
     expect(await membershipsOf(org.id)).toEqual([]);
   });
 
+  it("a user's deletion erases the payloads and errors of their membership deliveries, keeping the rows filed under their Clerk id (docs/decisions/008)", async () => {
+    const user = newClerkUser({ firstName: 'Private', lastName: 'Person' }, T);
+    const org = newClerkOrganization({ name: 'Erasure Ltd' }, T);
+    const membership = newMembership(org, user, 'org:member', T + 1);
+    // A membership before its user, while Clerk is down: it fails, its error and payload kept for replay.
+    const failed = membershipDelivery('organizationMembership.created', membership);
+    await control.serverErrors(1, 503, 'GET /v1/users/:id');
+    await expect(receive(failed)).rejects.toThrow();
+    const created = delivery('user.created', user);
+    const updated = membershipDelivery('organizationMembership.updated', changedMembership(membership, 'org:admin', T + 2));
+    const deleted = delivery('user.deleted', user, T + 30);
+    expect(await outcomes([created, updated])).toEqual(['applied', 'applied']);
+    const ledger = async () =>
+      Object.fromEntries(
+        (await prisma().webhookDelivery.findMany({ where: { clerkUserId: user.id }, select: { svixId: true, type: true, outcome: true, payload: true, error: true } })).map(
+          ({ svixId, ...row }) => [svixId, row],
+        ),
+      );
+    const before = await ledger();
+    const reduced = (role: string, updatedAt: number) => ({
+      id: membership.id,
+      role,
+      created_at: membership.created_at,
+      updated_at: updatedAt,
+      organization: { id: org.id, name: 'Erasure Ltd', slug: org.slug, updated_at: org.updated_at },
+      public_user_data: { user_id: user.id },
+    });
+    expect(before[failed.svixId]).toEqual({
+      type: 'organizationMembership.created',
+      outcome: 'failed',
+      error: 'Service Unavailable',
+      payload: { type: 'organizationMembership.created', data: reduced('org:member', T + 1) },
+    });
+    expect(before[updated.svixId]).toEqual({ type: 'organizationMembership.updated', outcome: 'applied', error: null, payload: { type: 'organizationMembership.updated', data: reduced('org:admin', T + 2) } });
+
+    expect((await receive(deleted)).outcome).toBe('applied');
+
+    // Every row stays, under the user's Clerk id, naming no one: no payload, no error; user.deleted keeps its id only.
+    expect(await ledger()).toEqual({
+      [created.svixId]: { type: 'user.created', outcome: 'applied', payload: null, error: null },
+      [failed.svixId]: { type: 'organizationMembership.created', outcome: 'failed', payload: null, error: null },
+      [updated.svixId]: { type: 'organizationMembership.updated', outcome: 'applied', payload: null, error: null },
+      [deleted.svixId]: { type: 'user.deleted', outcome: 'applied', payload: { type: 'user.deleted', data: { id: user.id, deleted: true } }, error: null },
+    });
+    expect(await membershipsOf(org.id)).toEqual([]);
+  });
+
   it('keeps of a membership event only what the sync reads: no names or identifier of the user', async () => {
     const user = newClerkUser({ firstName: 'Private', lastName: 'Person' }, T);
     const d = membershipDelivery('organizationMembership.created', newMembership(newClerkOrganization({}, T), user, 'org:member', T + 1));
