@@ -157,7 +157,9 @@ describe('webhooks', () => {
     emulator.webhooks.configure({ hold: true, reorder: true, seed: 7 });
     const created = [];
     for (let i = 0; i < 6; i++) created.push(await clerk().users.createUser({ emailAddress: [`held${i}@example.com`] }));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Nothing is scheduled or in flight (settled at once), each one is held, never tried, and none arrived.
+    await settle();
+    expect(emulator.webhooks.deliveries.map((delivery) => [delivery.status, delivery.attempts])).toEqual(Array(6).fill(['held', 0]));
     expect(receiver.received).toHaveLength(0);
 
     emulator.webhooks.configure({ hold: false, duplicates: 1 });
