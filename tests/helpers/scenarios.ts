@@ -67,8 +67,9 @@ export async function concurrentDeliveries({ app, send, db }: { app: RunningApp;
  * The database goes away mid-stream: every delivery meanwhile is a 503 with
  * Retry-After (never a 500: Svix must retry, and operators must see an
  * outage, not a bug), and redelivery afterwards ends in the right state.
+ * Returns the deliveries sent while the database was down.
  */
-export async function outageAndRedelivery({ send, database }: { send: Send; database: OwnDatabase }): Promise<void> {
+export async function outageAndRedelivery({ send, database }: { send: Send; database: OwnDatabase }): Promise<{ during: Delivery[] }> {
   const base = Date.now() - 60_000;
   const users = Array.from({ length: 6 }, (_, i) => newClerkUser({ firstName: `User${i}` }, base + i));
   const before = users.slice(0, 3).map((user) => delivery('user.created', user));
@@ -102,4 +103,5 @@ export async function outageAndRedelivery({ send, database }: { send: Send; data
   expect(retries.filter((status) => status !== 503)).toEqual([]);
   const names = await withAdminClient(database.url(), (client) => client.query<{ name: string }>('SELECT name FROM "User" ORDER BY name'));
   expect(names.rows.map((row) => row.name)).toEqual(['User0 Renamed', 'User2 Lovelace', 'User3 Lovelace', 'User4 Lovelace', 'User5 Lovelace']);
+  return { during };
 }
