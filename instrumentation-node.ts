@@ -1,6 +1,6 @@
 import { getClerkConfig } from '@/modules/auth/src/services/clerk-config';
 import { pruneExpiredData } from '@/modules/auth/src/services/data-retention.service';
-import { EnvError, getAppEnv } from '@/modules/cores/env/env';
+import { type AppEnv, EnvError, getAppEnv, type RetentionSettings } from '@/modules/cores/env/env';
 import { getLogger } from '@/modules/cores/logger/logger';
 
 /**
@@ -26,24 +26,43 @@ export function verifyEnvironmentAtStartup(): void {
   }
 }
 
+/** The clock the schedule runs on: the process's own, unless a test gives another. */
+export interface PruneTimers {
+  /** Call `run` once after `ms`; never keeps the process alive. */
+  after(ms: number, run: () => void): void;
+  /** A number in [0, 1): the jitter. */
+  random(): number;
+}
+
+const processTimers: PruneTimers = {
+  after: (ms, run) => void setTimeout(run, ms).unref(),
+  random: Math.random,
+};
+
 /**
- * Each instance prunes expired data now and then (docs/decisions/008), a
- * little after start and at a jittered interval so that instances spread
- * out. Hosts without long-lived processes run `npm run data:prune` instead.
+ * Each instance prunes expired data now and then (docs/decisions/008): the
+ * first run 30 to 90 s after start, then every interval ± 10%, so that
+ * instances spread out; a failed run is logged and the next one tries again.
+ * Hosts without long-lived processes run `npm run data:prune` instead
+ * (DATA_PRUNE_INTERVAL_MINUTES=0: nothing scheduled).
  */
-export function schedulePruning(): void {
-  const env = getAppEnv();
-  const intervalMs = env.DATA_PRUNE_INTERVAL_MINUTES * 60_000;
+export function schedulePruning(
+  settings: Pick<AppEnv, 'DATA_PRUNE_INTERVAL_MINUTES'> & RetentionSettings = getAppEnv(),
+  timers: PruneTimers = processTimers,
+): void {
+  const intervalMs = settings.DATA_PRUNE_INTERVAL_MINUTES * 60_000;
   if (intervalMs === 0) return;
   const log = getLogger().child({ component: 'data-prune' });
   const run = async () => {
     try {
-      const summary = await pruneExpiredData(env);
+      const summary = await pruneExpiredData(settings);
       if (Object.values(summary).some((count) => count > 0)) log.info(summary, 'pruned expired data');
     } catch (error) {
       log.warn({ err: error }, 'pruning expired data failed; the next run tries again');
     }
   };
-  const next = () => setTimeout(() => void run().finally(next), intervalMs * (0.9 + Math.random() * 0.2)).unref();
-  setTimeout(() => void run().finally(next), 60_000 * (0.5 + Math.random())).unref();
+  const next = () => timers.after(intervalMs * (0.9 + timers.random() * 0.2), () => void run().finally(next));
+  const firstMs = 60_000 * (0.5 + timers.random());
+  timers.after(firstMs, () => void run().finally(next));
+  log.info({ firstRunInSeconds: Math.round(firstMs / 1000), intervalMinutes: settings.DATA_PRUNE_INTERVAL_MINUTES }, 'data pruning scheduled');
 }

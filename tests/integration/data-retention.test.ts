@@ -1,12 +1,16 @@
 /**
  * Pruning (docs/decisions/008): what `npm run data:prune` and the app's
- * schedule remove, and what they keep, on real PostgreSQL.
+ * schedule remove, and what they keep, on real PostgreSQL; and the schedule
+ * itself (`schedulePruning`, which each `next start` runs from its
+ * `register()`), on a clock the test turns by hand.
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { pruneExpiredData, RECONCILE_RUN_STALE_SECONDS } from '@/modules/auth/src/services/data-retention.service';
+import { type PruneTimers, schedulePruning } from '../../instrumentation-node';
 import { ROOT } from '../../scripts/lib/paths';
+import { memoryLogger } from '../helpers/memory-logger';
 import { prisma } from '../helpers/prisma';
 
 const DAY = 86_400_000;
@@ -88,4 +92,100 @@ describe('pruning expired data', () => {
     );
     expect((await prisma().webhookDelivery.findMany({ select: { svixId: true } })).map((row) => row.svixId)).toEqual(['msg_fresh']);
   }, 60_000);
+});
+
+describe('each instance\'s schedule', () => {
+  const log = memoryLogger<{ level: number; msg: string; component?: string; err?: { message: string } } & Record<string, unknown>>();
+  const settings = (minutes: number) => ({ DATA_PRUNE_INTERVAL_MINUTES: minutes, WEBHOOK_PAYLOAD_RETENTION_DAYS: 7, WEBHOOK_LEDGER_RETENTION_DAYS: 30 });
+
+  /** A clock turned by hand: the timers asked for, in order, and the jitter it answers (0.5 once `jitter` runs out). */
+  function handClock(jitter: number[] = []) {
+    const timers: { ms: number; run: () => void }[] = [];
+    const clock: PruneTimers = { after: (ms, run) => void timers.push({ ms, run }), random: () => jitter.shift() ?? 0.5 };
+    return {
+      clock,
+      /** To the millisecond (the jitter is floating point). */
+      delays: () => timers.map((timer) => Math.round(timer.ms)),
+      /** Fire timer `index`, and wait for the run to end, which is when it asks for the next timer. */
+      async fire(index: number) {
+        timers[index]!.run();
+        await expect.poll(() => timers.length, { timeout: 10_000 }).toBe(index + 2);
+      },
+    };
+  }
+  const scheduled = () => log.lines().filter((line) => line.msg === 'data pruning scheduled');
+
+  it('runs first 30 to 90 s after start, then every 54 to 66 minutes (60 ± 10%)', async () => {
+    const lowest = handClock([0, 0]);
+    schedulePruning(settings(60), lowest.clock);
+    await lowest.fire(0);
+    expect(lowest.delays()).toEqual([30_000, 3_240_000]);
+    const middle = handClock([0.5, 0.5]);
+    schedulePruning(settings(60), middle.clock);
+    await middle.fire(0);
+    expect(middle.delays()).toEqual([60_000, 3_600_000]);
+    const highest = handClock([0.999, 0.999]);
+    schedulePruning(settings(60), highest.clock);
+    await highest.fire(0);
+    expect(highest.delays()).toEqual([89_940, 3_959_280]);
+    // The interval is the setting's: 10 minutes, 9 to 11.
+    const ten = handClock([0.5, 0, 0.999]);
+    schedulePruning(settings(10), ten.clock);
+    await ten.fire(0);
+    await ten.fire(1);
+    expect(ten.delays()).toEqual([60_000, 540_000, 659_880]);
+    expect(scheduled().map(({ firstRunInSeconds, intervalMinutes, component }) => ({ firstRunInSeconds, intervalMinutes, component }))).toEqual([
+      { firstRunInSeconds: 30, intervalMinutes: 60, component: 'data-prune' },
+      { firstRunInSeconds: 60, intervalMinutes: 60, component: 'data-prune' },
+      { firstRunInSeconds: 90, intervalMinutes: 60, component: 'data-prune' },
+      { firstRunInSeconds: 60, intervalMinutes: 10, component: 'data-prune' },
+    ]);
+  });
+
+  it('with the process\'s own jitter, stays within those bounds', async () => {
+    const delays: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const clock = handClock();
+      schedulePruning(settings(60), { ...clock.clock, random: Math.random });
+      await clock.fire(0);
+      delays.push(...clock.delays());
+    }
+    const [firsts, nexts] = [delays.filter((_, i) => i % 2 === 0), delays.filter((_, i) => i % 2 === 1)];
+    for (const ms of firsts) expect(ms >= 30_000 && ms <= 90_000, `first run after ${ms} ms`).toBe(true);
+    for (const ms of nexts) expect(ms >= 3_240_000 && ms <= 3_960_000, `next run after ${ms} ms`).toBe(true);
+  });
+
+  it('schedules nothing with DATA_PRUNE_INTERVAL_MINUTES=0', () => {
+    const clock = handClock();
+    schedulePruning(settings(0), clock.clock);
+    expect(clock.delays()).toEqual([]);
+    expect(scheduled()).toEqual([]);
+  });
+
+  it('prunes the database when it runs, and a failed run is logged and the next one prunes', async () => {
+    const clock = handClock();
+    schedulePruning(settings(60), clock.clock);
+    await ledgerRow('msg_month_old', 31 * DAY);
+    await clock.fire(0);
+    expect(await prisma().webhookDelivery.count({ where: { svixId: 'msg_month_old' } })).toBe(0);
+    expect(log.lines().filter((line) => line.msg === 'pruned expired data')).toEqual([
+      expect.objectContaining({ level: 30, component: 'data-prune', payloadsDropped: 1, deliveriesDeleted: 1, rateLimitWindowsDeleted: 0, reconcileRunsDeleted: 0 }),
+    ]);
+
+    await ledgerRow('msg_two_months_old', 61 * DAY);
+    await prisma().$executeRawUnsafe('ALTER TABLE "WebhookDelivery" RENAME TO "WebhookDelivery_gone"');
+    try {
+      await clock.fire(1);
+    } finally {
+      await prisma().$executeRawUnsafe('ALTER TABLE "WebhookDelivery_gone" RENAME TO "WebhookDelivery"');
+    }
+    expect(log.lines().filter((line) => line.level === 40)).toEqual([
+      expect.objectContaining({ component: 'data-prune', msg: 'pruning expired data failed; the next run tries again', err: expect.objectContaining({ message: expect.stringContaining('WebhookDelivery') }) }),
+    ]);
+    expect(await prisma().webhookDelivery.count({ where: { svixId: 'msg_two_months_old' } })).toBe(1);
+    // The next one, an interval later, finds the database whole again.
+    expect(clock.delays()[2]).toBe(3_600_000);
+    await clock.fire(2);
+    expect(await prisma().webhookDelivery.count({ where: { svixId: 'msg_two_months_old' } })).toBe(0);
+  });
 });

@@ -5,8 +5,6 @@
  * memory. The same endpoint over HTTP, against `next start`:
  * webhook-endpoint.test.ts, webhook-fuzz.test.ts, webhook-failures.test.ts.
  */
-import { Writable } from 'node:stream';
-import pino, { type Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PrismaClient } from '@/generated/prisma/client';
 import { WEBHOOK_MAX_BODY_BYTES } from '@/modules/auth/src/interfaces/webhook';
@@ -14,12 +12,12 @@ import { processClerkWebhook } from '@/modules/auth/src/services/clerk-webhook.s
 import { verifyClerkWebhook } from '@/modules/auth/src/services/webhook-verification';
 import { handleClerkWebhookRequest } from '@/modules/auth/src/services/webhook-endpoint';
 import { createPrismaClient } from '@/modules/cores/db/prisma';
-import { serializeError } from '@/modules/cores/logger/redact';
+import { memoryLogger } from '../helpers/memory-logger';
 import { prisma } from '../helpers/prisma';
 import { type Delivery, delivery, newClerkUser, rawDelivery, signedHeaders, TEST_SIGNING_SECRET } from '../helpers/webhooks';
 
 const URL_ = 'http://localhost/api/webhooks/clerk';
-const app = globalThis as unknown as { logger?: Logger; prisma?: PrismaClient };
+const app = globalThis as unknown as { prisma?: PrismaClient };
 
 interface LogLine {
   level: number;
@@ -34,22 +32,8 @@ interface LogLine {
   reason?: string;
   err?: { type?: string; message?: string };
 }
-let lines: LogLine[];
-
-beforeEach(() => {
-  lines = [];
-  const memory = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as LogLine);
-      done();
-    },
-  });
-  // The app's logger, as getLogger() builds it, writing to memory.
-  app.logger = pino({ level: 'info', base: { service: 'app' }, serializers: { err: serializeError } }, memory);
-});
-afterEach(() => {
-  delete app.logger;
-});
+// The app's logger writing to memory.
+const log = memoryLogger<LogLine>();
 
 const handle = (request: Request) => handleClerkWebhookRequest(request, { signingSecret: TEST_SIGNING_SECRET });
 const signed = (d: Pick<Delivery, 'svixId' | 'body'>, body: BodyInit = d.body, headers: Record<string, string> = {}) =>
@@ -78,15 +62,15 @@ describe('handleClerkWebhookRequest', () => {
     const response = await handle(signed(d));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ outcome: 'applied' });
-    expect(lines).toEqual([
+    expect(log.lines()).toEqual([
       { level: 30, time: expect.any(Number), service: 'app', component: 'clerk-webhook', msg: 'webhook delivery', svixId: d.svixId, type: 'user.created', clerkUserId: user.id, outcome: 'applied', status: 200, ms: expect.any(Number) },
     ]);
-    expect(JSON.stringify(lines)).not.toMatch(/Lovelace|@example\.com/);
+    expect(JSON.stringify(log.lines())).not.toMatch(/Lovelace|@example\.com/);
 
     // The same svix-id again: 200, nothing applied twice.
     const again = await handle(signed(d));
     expect(await again.json()).toEqual({ outcome: 'duplicate' });
-    expect(lines[1]).toMatchObject({ level: 30, outcome: 'duplicate', status: 200, clerkUserId: user.id });
+    expect(log.lines()[1]).toMatchObject({ level: 30, outcome: 'duplicate', status: 200, clerkUserId: user.id });
     expect(await prisma().user.count({ where: { clerkId: user.id } })).toBe(1);
   });
 
@@ -94,7 +78,7 @@ describe('handleClerkWebhookRequest', () => {
     const d = rawDelivery({ type: 'session.created', object: 'event', data: { id: 'sess_1' }, timestamp: Date.now(), instance_id: 'ins_test' });
     const response = await handle(signed(d));
     expect(await response.json()).toEqual({ outcome: 'ignored' });
-    expect(lines).toEqual([expect.objectContaining({ level: 30, type: 'session.created', clerkUserId: null, outcome: 'ignored', status: 200 })]);
+    expect(log.lines()).toEqual([expect.objectContaining({ level: 30, type: 'session.created', clerkUserId: null, outcome: 'ignored', status: 200 })]);
   });
 
   describe('the size limit', () => {
@@ -105,7 +89,7 @@ describe('handleClerkWebhookRequest', () => {
       expect(response.headers.get('connection')).toBe('close');
       expect(await response.json()).toEqual({ error: `body over ${WEBHOOK_MAX_BODY_BYTES} bytes` });
       expect(read()).toBeLessThanOrEqual(64 * 1024);
-      expect(lines).toEqual([expect.objectContaining({ level: 40, msg: 'webhook delivery refused', outcome: 'rejected', status: 413, reason: `body over ${WEBHOOK_MAX_BODY_BYTES} bytes`, svixId: null, type: null })]);
+      expect(log.lines()).toEqual([expect.objectContaining({ level: 40, msg: 'webhook delivery refused', outcome: 'rejected', status: 413, reason: `body over ${WEBHOOK_MAX_BODY_BYTES} bytes`, svixId: null, type: null })]);
     });
 
     it('refuses a streamed body as soon as it passes the limit, without reading the rest', async () => {
@@ -155,7 +139,7 @@ describe('handleClerkWebhookRequest', () => {
     expect(await response.json()).toEqual({ error: 'invalid signature' });
     expect(response.headers.get('connection')).toBeNull();
     expect(await ledger(d.svixId)).toBeNull();
-    expect(lines).toEqual([expect.objectContaining({ level: 40, msg: 'webhook delivery refused', svixId: d.svixId, type: null, outcome: 'rejected', status: 400, reason: 'invalid signature' })]);
+    expect(log.lines()).toEqual([expect.objectContaining({ level: 40, msg: 'webhook delivery refused', svixId: d.svixId, type: null, outcome: 'rejected', status: 400, reason: 'invalid signature' })]);
   });
 
   it('refuses a request with no body with 400', async () => {
@@ -171,7 +155,7 @@ describe('handleClerkWebhookRequest', () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ error: 'malformed user.created payload' });
     expect(await ledger(d.svixId)).toMatchObject({ type: 'user.created', outcome: 'rejected', error: 'malformed user.created payload', processedAt: expect.any(Date) });
-    expect(lines).toEqual([expect.objectContaining({ level: 40, svixId: d.svixId, type: 'user.created', outcome: 'rejected', status: 400 })]);
+    expect(log.lines()).toEqual([expect.objectContaining({ level: 40, svixId: d.svixId, type: 'user.created', outcome: 'rejected', status: 400 })]);
   });
 
   describe('when the database fails', () => {
@@ -193,7 +177,7 @@ describe('handleClerkWebhookRequest', () => {
       expect(response.status).toBe(503);
       expect(response.headers.get('retry-after')).toBe('5');
       expect(await response.json()).toEqual({ error: 'database unavailable, retry later' });
-      expect(lines).toEqual([expect.objectContaining({ level: 50, msg: 'webhook delivery failed', svixId: d.svixId, type: 'user.created', outcome: 'failed', status: 503, err: expect.objectContaining({ message: expect.any(String) }) })]);
+      expect(log.lines()).toEqual([expect.objectContaining({ level: 50, msg: 'webhook delivery failed', svixId: d.svixId, type: 'user.created', outcome: 'failed', status: 503, err: expect.objectContaining({ message: expect.any(String) }) })]);
     });
 
     it('answers 500 (Svix retries) for any other failure, with no detail in the answer, and records it as failed', async () => {
@@ -204,7 +188,7 @@ describe('handleClerkWebhookRequest', () => {
         expect(response.status).toBe(500);
         expect(response.headers.get('retry-after')).toBeNull();
         expect(await response.json()).toEqual({ error: 'internal error, retry later' });
-        expect(lines).toEqual([expect.objectContaining({ level: 50, status: 500, outcome: 'failed', svixId: d.svixId, err: expect.objectContaining({ message: expect.stringMatching(/User/) }) })]);
+        expect(log.lines()).toEqual([expect.objectContaining({ level: 50, status: 500, outcome: 'failed', svixId: d.svixId, err: expect.objectContaining({ message: expect.stringMatching(/User/) }) })]);
         expect(await ledger(d.svixId)).toMatchObject({ outcome: 'failed', processedAt: null });
       } finally {
         await prisma().$executeRawUnsafe('ALTER TABLE "UserGone" RENAME TO "User"');
@@ -259,7 +243,7 @@ describe('the delivery ledger', () => {
     const stranger = `ins_stranger_${Date.now()}`;
     const d = delivery('user.created', newClerkUser(), undefined, stranger);
     expect((await handle(signed(d))).status).toBe(200);
-    expect(lines.filter((line) => line.component === 'clerk-instance')).toEqual([
+    expect(log.lines().filter((line) => line.component === 'clerk-instance')).toEqual([
       expect.objectContaining({
         level: 40,
         instanceId: stranger,
