@@ -17,12 +17,35 @@ interface ManifestEntry {
 
 let manifest: Record<string, ManifestEntry> | undefined;
 
+function buildManifest(): Record<string, ManifestEntry> {
+  manifest ??= (JSON.parse(readFileSync(path.join(ROOT, '.next', 'server', 'server-reference-manifest.json'), 'utf8')) as { node: Record<string, ManifestEntry> }).node;
+  return manifest;
+}
+
+export interface BuiltAction {
+  id: string;
+  /** Relative to the root, e.g. `app/orgs/actions.ts`, or in `node_modules/` for a library's. */
+  file: string;
+  name: string;
+  /** The pages whose forms may call it, as the build lists them (`app/account/page`). */
+  pages: string[];
+}
+
+/** Every server action in the production build. */
+export function builtActions(): BuiltAction[] {
+  return Object.entries(buildManifest()).map(([id, entry]) => ({
+    id,
+    file: entry.filename?.replace(/^\.\//, '') ?? '',
+    name: entry.exportedName ?? '',
+    pages: Object.keys(entry.workers),
+  }));
+}
+
 /** The id of `exportedName` in `file` (relative to the root, e.g. `app/orgs/actions.ts`) in the production build. */
 export function actionId(file: string, exportedName: string): string {
-  manifest ??= (JSON.parse(readFileSync(path.join(ROOT, '.next', 'server', 'server-reference-manifest.json'), 'utf8')) as { node: Record<string, ManifestEntry> }).node;
-  const found = Object.entries(manifest).find(([, entry]) => entry.exportedName === exportedName && entry.filename?.replace(/^\.\//, '') === file);
+  const found = builtActions().find((action) => action.name === exportedName && action.file === file);
   if (!found) throw new Error(`no server action ${exportedName} of ${file} in the build`);
-  return found[0];
+  return found.id;
 }
 
 export interface ActionAnswer {
@@ -33,15 +56,15 @@ export interface ActionAnswer {
   redirect: string | null;
 }
 
-/** Post `fields` to the action from `page` (a path of the app) with `jar`'s session. */
-export async function callAction(appUrl: string, jar: CookieJar, action: { file: string; name: string }, fields: Record<string, string>, page = '/dashboard'): Promise<ActionAnswer> {
+/** Post `fields` to the action (by file and name, or by id) from `page` (a path of the app) with `jar`'s session. */
+export async function callAction(appUrl: string, jar: CookieJar, action: { file: string; name: string } | { id: string }, fields: Record<string, string>, page = '/dashboard'): Promise<ActionAnswer> {
   const body = new FormData();
   for (const [key, value] of Object.entries(fields)) body.append(`_1_${key}`, value);
   body.append('0', JSON.stringify([{ status: 'idle' }, '$K1']));
   const response = await fetch(`${appUrl}${page}`, {
     method: 'POST',
     redirect: 'manual',
-    headers: { cookie: jar.header(), origin: appUrl, accept: 'text/x-component', 'next-action': actionId(action.file, action.name) },
+    headers: { cookie: jar.header(), origin: appUrl, accept: 'text/x-component', 'next-action': 'id' in action ? action.id : actionId(action.file, action.name) },
     body,
     signal: AbortSignal.timeout(30_000),
   });

@@ -1,14 +1,20 @@
 /**
  * Every route under app/ checks the session itself (Clerk's resource-based
- * checks: the proxy protects nothing), every page carries the security
- * headers and a Content-Security-Policy with a fresh nonce, and paths that
- * look like files are clean 404s. Against `next start` and the emulator.
+ * checks: the proxy protects nothing), proven by behaviour against the
+ * production build: every protected page sends the signed-out visitor to
+ * sign-in, every server action of the build refuses them and writes nothing,
+ * every route handler not listed as public answers them without doing
+ * anything. Every page also carries the security headers and a
+ * Content-Security-Policy with a fresh nonce, and paths that look like files
+ * are clean 404s. Against `next start` and the emulator.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/lib/paths';
 import { CookieJar, navigate } from '../helpers/cookie-jar';
+import { prisma } from '../helpers/prisma';
+import { builtActions, callAction } from '../helpers/server-actions';
 import { startStack, type Stack } from '../helpers/stack';
 
 const APP_DIR = path.join(ROOT, 'app');
@@ -27,6 +33,16 @@ const PUBLIC: Record<string, string> = {
   'api/webhooks/clerk/route.ts': 'Clerk\'s webhook: authenticated by its signature',
   'api/bench/empty/route.ts': 'the bench\'s empty handler: 404 unless BENCH_ROUTES=1, and it touches nothing',
   'bench/seed-dashboard/page.tsx': 'the bench\'s copy of the tutorial page: 404 unless BENCH_ROUTES=1, then it checks the session the tutorial\'s way',
+  // The build's file-based metadata routes.
+  'favicon.ico': 'an icon',
+  'icon.svg': 'an icon',
+  'apple-icon.png': 'an icon',
+};
+
+/** Server actions in the build that answer anyone: Clerk's SDK's own, each with the reason. */
+const PUBLIC_ACTIONS: Record<string, string> = {
+  'node_modules/@clerk/nextjs/dist/esm/app-router/server-actions.js#invalidateCacheAction': 'Clerk\'s: deletes a cookie of its own, touches nothing of ours',
+  'node_modules/@clerk/nextjs/dist/esm/app-router/keyless-actions.js#deleteKeylessAction': 'Clerk\'s: acts only in keyless development mode, never in a production build',
 };
 
 const ROUTE_FILE = /^(page|layout|route|template|default|not-found|error|actions)\.tsx?$/;
@@ -39,35 +55,50 @@ function routeFiles(dir = APP_DIR): string[] {
   });
 }
 
-/** The URL of a page file, with a sample value for each dynamic segment. */
+/** The URL of a route, with a sample value for each dynamic segment. */
 function urlOf(file: string): string {
   const segments = path.dirname(file).split(path.sep).filter((segment) => segment !== '.' && !/^\(.*\)$/.test(segment));
   return `/${segments.map((segment) => (segment.startsWith('[') ? 'cabc123' : segment)).join('/')}`;
 }
 
+/** The route handlers of the production build, as their source files under app/ (`api/health/route.ts`; `favicon.ico` for metadata). */
+function builtRouteHandlers(): string[] {
+  const manifest = JSON.parse(readFileSync(path.join(ROOT, '.next', 'server', 'app-paths-manifest.json'), 'utf8')) as Record<string, string>;
+  return Object.keys(manifest)
+    .filter((route) => route.endsWith('/route'))
+    .map((route) => {
+      const dir = route.slice(1, -'/route'.length);
+      return ['route.ts', 'route.tsx'].map((name) => path.join(dir, name)).find((file) => existsSync(path.join(APP_DIR, file))) ?? dir;
+    });
+}
+
+const actionKey = (action: { file: string; name: string }) => `${action.file}#${action.name}`;
+
+/** Every row of every table of ours, as one digest per table: what "writes nothing" compares. */
+async function databaseDigest(): Promise<Record<string, string>> {
+  const tables = await prisma().$queryRaw<{ name: string }[]>`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`;
+  const digest: Record<string, string> = {};
+  for (const { name } of tables) {
+    const [row] = await prisma().$queryRawUnsafe<{ md5: string }[]>(`SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS md5 FROM "${name}" t`);
+    digest[name] = row!.md5;
+  }
+  return digest;
+}
+
 describe('every route checks the session itself', () => {
   const files = routeFiles();
+  const actions = builtActions();
+  const handlers = builtRouteHandlers();
 
-  it('finds the app\'s routes, and every public one still exists', () => {
+  it('finds the app\'s routes, actions and handlers, and every public one still exists', () => {
     expect(files).toEqual(expect.arrayContaining(['dashboard/page.tsx', 'posts/actions.ts', 'account/actions.ts', 'posts/[id]/edit/page.tsx']));
-    for (const file of Object.keys(PUBLIC)) expect(files).toContain(file);
-  });
-
-  it.each(files.filter((file) => !(file in PUBLIC)))('%s checks it', (file) => {
-    const source = readFileSync(path.join(APP_DIR, file), 'utf8');
-    if (file.endsWith('actions.ts')) {
-      // Server actions: every export goes through the one wrapper (session, user row, schema, rate limit).
-      expect(source).toMatch(/^'use server';/);
-      const exports = [...source.matchAll(/^export (const|async function|function) (\w+)/gm)];
-      expect(exports.length).toBeGreaterThan(0);
-      for (const [line, kind, name] of exports) {
-        expect(kind, `${name} in ${file}`).toBe('const');
-        expect(source, `${name} in ${file}`).toMatch(new RegExp(`export const ${name} = authedAction\\(`));
-        void line;
-      }
-    } else {
-      expect(source, `${file} must call requireUser() (or be listed as public, with a reason)`).toMatch(/await requireUser\(\)/);
-    }
+    for (const file of Object.keys(PUBLIC)) expect([...files, ...handlers]).toContain(file);
+    expect(actions.map(actionKey)).toEqual(
+      expect.arrayContaining(['app/posts/actions.ts#createPostAction', 'app/account/actions.ts#deleteAccountAction', 'app/orgs/actions.ts#removeMemberAction', ...Object.keys(PUBLIC_ACTIONS)]),
+    );
+    expect(handlers).toEqual(expect.arrayContaining(['api/health/route.ts', 'api/webhooks/clerk/route.ts', 'favicon.ico']));
+    // Every actions file of app/ has its actions in the build.
+    for (const file of files.filter((f) => f.endsWith('actions.ts'))) expect(actions.map((action) => action.file)).toContain(`app/${file}`);
   });
 
   describe('over HTTP, signed out', () => {
@@ -84,6 +115,43 @@ describe('every route checks the session itself', () => {
       expect(response.status).toBe(307);
       const location = new URL(response.headers.get('location')!);
       expect(`${location.origin}${location.pathname}`).toBe(`${stack.app.url}/sign-in`);
+    });
+
+    it.each(actions.filter((action) => !(actionKey(action) in PUBLIC_ACTIONS)).map((action) => [actionKey(action), action] as const))(
+      'server action %s sends the caller to sign-in and writes nothing',
+      async (_key, action) => {
+        const before = await databaseDigest();
+        // From a page whose form calls it, with fields a form would send.
+        const answer = await callAction(stack.app.url, new CookieJar(), { id: action.id }, { title: 'Signed out', content: 'x', postId: 'cabc123', organizationId: 'cabc123', name: 'x', confirmation: 'x' }, urlOf(action.pages[0]!.replace(/^app\//, '') + '.tsx'));
+        expect(answer.status, answer.text).toBeLessThan(500);
+        expect(answer.redirect, answer.text).not.toBeNull();
+        expect(new URL(answer.redirect!, stack.app.url).pathname).toBe('/sign-in');
+        expect(await databaseDigest()).toEqual(before);
+      },
+    );
+
+    it.each(Object.keys(PUBLIC_ACTIONS))('Clerk\'s server action %s answers the signed out and writes nothing', async (key) => {
+      const action = actions.find((candidate) => actionKey(candidate) === key)!;
+      const before = await databaseDigest();
+      const answer = await callAction(stack.app.url, new CookieJar(), { id: action.id }, {}, '/');
+      expect(answer.status, answer.text).toBeLessThan(500);
+      expect(await databaseDigest()).toEqual(before);
+    });
+
+    it('route handlers not listed as public answer the signed out without doing anything', async () => {
+      const guarded = handlers.filter((file) => !(file in PUBLIC));
+      for (const file of guarded) {
+        for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
+          const before = await databaseDigest();
+          const response = await fetch(`${stack.app.url}${urlOf(file)}`, { method, redirect: 'manual', body: method === 'GET' ? undefined : '{}', headers: { 'content-type': 'application/json' } });
+          const location = response.headers.get('location');
+          const refused = [401, 403, 404, 405].includes(response.status) || (response.status === 307 && new URL(location!, stack.app.url).pathname === '/sign-in');
+          expect(refused, `${method} ${file}: ${response.status}`).toBe(true);
+          expect(await databaseDigest(), `${method} ${file}`).toEqual(before);
+        }
+      }
+      // Today every handler is public, each for its reason above.
+      expect(guarded).toEqual([]);
     });
 
     it('answers asset-like paths and probes with a 404, never a 500', async () => {
