@@ -42,12 +42,12 @@ export class CookieJar {
   }
 }
 
-/** A GET the way a browser navigates: a document request, redirects not followed. */
-export async function navigate(url: string, jar: CookieJar): Promise<Response> {
+/** A GET the way a browser navigates: a document request, redirects not followed (`timeoutMs`: more for a page `next dev` compiles first). */
+export async function navigate(url: string, jar: CookieJar, timeoutMs = 15_000): Promise<Response> {
   const response = await fetch(url, {
     redirect: 'manual',
     headers: { cookie: jar.header(), accept: 'text/html', 'sec-fetch-dest': 'document', 'sec-fetch-mode': 'navigate' },
-    signal: AbortSignal.timeout(15_000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   jar.apply(response.headers.getSetCookie());
   return response;

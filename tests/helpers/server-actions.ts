@@ -15,11 +15,15 @@ interface ManifestEntry {
   workers: Record<string, unknown>;
 }
 
-let manifest: Record<string, ManifestEntry> | undefined;
+const PRODUCTION_BUILD = path.join(ROOT, '.next');
+const manifests = new Map<string, Record<string, ManifestEntry>>();
 
-function buildManifest(): Record<string, ManifestEntry> {
-  manifest ??= (JSON.parse(readFileSync(path.join(ROOT, '.next', 'server', 'server-reference-manifest.json'), 'utf8')) as { node: Record<string, ManifestEntry> }).node;
-  return manifest;
+/** The build's manifest, read once (a `next dev` server's grows as pages compile: read it fresh). */
+function buildManifest(buildDir: string, fresh: boolean): Record<string, ManifestEntry> {
+  if (fresh || !manifests.has(buildDir)) {
+    manifests.set(buildDir, (JSON.parse(readFileSync(path.join(buildDir, 'server', 'server-reference-manifest.json'), 'utf8')) as { node: Record<string, ManifestEntry> }).node);
+  }
+  return manifests.get(buildDir)!;
 }
 
 export interface BuiltAction {
@@ -31,9 +35,9 @@ export interface BuiltAction {
   pages: string[];
 }
 
-/** Every server action in the production build. */
-export function builtActions(): BuiltAction[] {
-  return Object.entries(buildManifest()).map(([id, entry]) => ({
+/** Every server action in the production build (or in `buildDir`, e.g. a `next dev` server's `.next/dev`). */
+export function builtActions(buildDir = PRODUCTION_BUILD): BuiltAction[] {
+  return Object.entries(buildManifest(buildDir, buildDir !== PRODUCTION_BUILD)).map(([id, entry]) => ({
     id,
     file: entry.filename?.replace(/^\.\//, '') ?? '',
     name: entry.exportedName ?? '',
@@ -42,8 +46,8 @@ export function builtActions(): BuiltAction[] {
 }
 
 /** The id of `exportedName` in `file` (relative to the root, e.g. `app/orgs/actions.ts`) in the production build. */
-export function actionId(file: string, exportedName: string): string {
-  const found = builtActions().find((action) => action.name === exportedName && action.file === file);
+export function actionId(file: string, exportedName: string, buildDir = PRODUCTION_BUILD): string {
+  const found = builtActions(buildDir).find((action) => action.name === exportedName && action.file === file);
   if (!found) throw new Error(`no server action ${exportedName} of ${file} in the build`);
   return found.id;
 }

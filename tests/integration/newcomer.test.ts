@@ -3,7 +3,8 @@
  * checkout (its own .data, nothing set in the environment but ports): `npm
  * run dev` on other ports than the defaults, a second one, a bad variable, a
  * busy port, the other commands finding the running stack by themselves,
- * nothing running, and `npm run start:local`.
+ * the data and the users found again after a restart, nothing running, and
+ * `npm run start:local`.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,6 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, makeTempClusterDir } from '../../scripts/lib/postgres-cluster';
 import { ROOT } from '../../scripts/lib/paths';
 import { stopProcess } from '../../scripts/lib/processes';
+import { CookieJar, navigate } from '../helpers/cookie-jar';
+import { withAdminClient } from '../helpers/databases';
+import { actionId, callAction } from '../helpers/server-actions';
 
 let checkout: string;
 const running: ChildProcess[] = [];
@@ -145,6 +149,62 @@ describe('a newcomer', () => {
     expect(await reachable(`${url}/api/health`)).toBeNull();
     expect(await reachable(`http://localhost:${emulatorPort}/`)).toBeNull();
   }, 240_000);
+
+  it('finds its data and its users again after Ctrl-C and a new npm run dev', async () => {
+    const [port, emulatorPort, databasePort] = [await freePort(), await freePort(), await freePort()];
+    const ports = { PORT: String(port), CLERK_EMULATOR_PORT: String(emulatorPort), EMBEDDED_POSTGRES_PORT: String(databasePort) };
+    const url = `http://localhost:${port}`;
+    const emulatorUrl = `http://localhost:${emulatorPort}`;
+    const databaseUrl = `postgresql://postgres:postgres@127.0.0.1:${databasePort}/postgres`;
+    const devRun = async () => {
+      const dev = start('npm run dev', ports);
+      await expect.poll(dev.output, { timeout: 120_000, interval: 250 }).toContain(`App       ${url}`);
+      return dev;
+    };
+    /** The emulator's own form, as a browser posts it: its cookies for the app, or the page it answered. */
+    const emulatorForm = async (page: '/sign-up' | '/sign-in', fields: Record<string, string>) => {
+      const response = await fetch(`${emulatorUrl}${page}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { origin: emulatorUrl, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ...fields, redirect_url: `${url}/dashboard` }),
+      });
+      return { status: response.status, jar: new CookieJar(response.headers.getSetCookie()), location: response.headers.get('location') };
+    };
+    const rows = () =>
+      withAdminClient(databaseUrl, async (client) => ({
+        users: (await client.query<{ clerkId: string; email: string; name: string }>('SELECT "clerkId", email, name FROM "User"')).rows,
+        posts: (await client.query<{ title: string; content: string }>('SELECT title, content FROM "Post"')).rows,
+      }));
+
+    // The first run: someone signs up and publishes a post.
+    const first = await devRun();
+    const signUp = await emulatorForm('/sign-up', { email: 'returning@example.com', first_name: 'Ada', last_name: 'Returns' });
+    expect(signUp.location).toBe(`${url}/dashboard`);
+    const dashboard = await navigate(`${url}/dashboard`, signUp.jar, 120_000);
+    expect(dashboard.status).toBe(200);
+    expect(await dashboard.text()).toContain('Ada Returns');
+    const buildDir = path.join(checkout, '.next', 'dev');
+    const publish = await callAction(url, signUp.jar, { id: actionId('app/posts/actions.ts', 'createPostAction', buildDir) }, { title: 'Still here', content: 'after a restart' });
+    expect(publish.text).toContain('Post published.');
+    const before = await rows();
+    expect(before.posts).toEqual([{ title: 'Still here', content: 'after a restart' }]);
+    expect(before.users).toEqual([{ clerkId: expect.stringMatching(/^user_/), email: 'returning@example.com', name: 'Ada Returns' }]);
+    await interrupt(first);
+
+    // The second: the same rows, and the emulator still knows the person, who signs in again and finds the post.
+    const second = await devRun();
+    expect(await rows()).toEqual(before);
+    const signIn = await emulatorForm('/sign-in', { email: 'returning@example.com' });
+    expect(signIn.location).toBe(`${url}/dashboard`);
+    const again = await navigate(`${url}/dashboard`, signIn.jar, 120_000);
+    expect(again.status).toBe(200);
+    const html = await again.text();
+    expect(html).toContain('Ada Returns');
+    expect(html).toContain('Still here');
+    expect(await rows()).toEqual(before);
+    await interrupt(second);
+  }, 300_000);
 
   it('is told at once when nothing runs and no keys are set', async () => {
     const reconcile = await finished('npm run users:reconcile -- --dry-run');
