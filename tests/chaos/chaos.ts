@@ -7,9 +7,14 @@
  * middle. Dropped and failed
  * deliveries are redelivered at the end, as Svix's recovery would. With
  * --pgbouncer the apps reach the database through a real PgBouncer in
- * transaction mode, as most production apps do. The run passes when our users,
- * organizations and memberships equal the emulator's truth and no delivery was answered 500 (an
- * outage is a 503); it prints how many 5xx it saw, why, and for how long.
+ * transaction mode, as most production apps do. The database stays down until
+ * the outage has refused deliveries (and, through PgBouncer, until its 08P01
+ * has reached an app), so that no run passes without meeting one. The run
+ * passes when our users, organizations and memberships equal the emulator's
+ * truth, the outage refused deliveries (503, never 500) and only while it
+ * lasted, with --pgbouncer PgBouncer's 08P01 reached the apps, and every
+ * refused delivery, by svix-id, was processed afterwards; it prints how many
+ * 5xx it saw, why, and for how long.
  */
 import { parseArgs } from 'node:util';
 import { createClerkClient, type UserJSON } from '@clerk/backend';
@@ -31,6 +36,11 @@ const CONCURRENCY = 16;
 const DEADLINE_MS = values.full ? 20 * 60_000 : 5 * 60_000;
 /** After the database is back: the pooler's login retry and in-flight retries may still see it down this long. */
 const OUTAGE_GRACE_MS = 5_000;
+/** The database stays down at least this long, and until the outage has refused deliveries (at most OUTAGE_MAX_MS). */
+const OUTAGE_MIN_MS = 2_000;
+const OUTAGE_MAX_MS = 30_000;
+/** What PgBouncer answers while the database is down (FACTS.md), as the app logs it. */
+const PGBOUNCER_LOGIN_FAILING = 'Code: `08P01`. Message: `server login has been failing, try again later (server_login_retry)`';
 
 let seed = Number(values.seed);
 const random = () => {
@@ -143,7 +153,17 @@ try {
   const outageFrom = Date.now();
   await database.stop();
   const secondHalf = inBatches(updates.slice(half), CONCURRENCY, change);
-  await sleep(2_000);
+  // Down until the outage has been met: deliveries refused (and, through the pooler, its 08P01 seen by an app).
+  const outageMet = async () => {
+    const { failures } = (await control('GET', '/_control/webhooks/stats')) as { failures: { at: number; status: number | 'network' }[] };
+    const refused = failures.some((failure) => failure.at >= outageFrom && failure.status === 503);
+    return refused && (!pooler || apps.some((app) => app.output().includes(PGBOUNCER_LOGIN_FAILING)));
+  };
+  await sleep(OUTAGE_MIN_MS);
+  while (!(await outageMet())) {
+    if (Date.now() - outageFrom > OUTAGE_MAX_MS) break;
+    await sleep(100);
+  }
   await database.restart();
   const outageTo = Date.now();
   console.log(`chaos: PostgreSQL back after ${outageTo - outageFrom} ms`);
@@ -221,6 +241,7 @@ try {
   console.log(`chaos: deliveries by status ${JSON.stringify(stats.byStatus)}; HTTP answers ${JSON.stringify(responses)}`);
   console.log(`chaos: ${errors} 5xx or failed connections, over ${window} (the database restart)`);
   const reasons = new Map<string, number>();
+  let pgbouncerRefusals = 0;
   for (const app of apps) {
     for (const line of app.output().split('\n')) {
       if (!line.startsWith('{') || !line.includes('"status":5')) continue;
@@ -228,6 +249,7 @@ try {
       // Prisma's messages start with a blank line and the call that failed: the cause is the last line that says something.
       const said = (entry.err?.message ?? '').split('\n').map((part) => part.trim()).filter(Boolean).pop();
       const reason = `${entry.status} ${(said ?? entry.err?.code ?? entry.err?.type ?? 'no error logged').slice(0, 120)}`;
+      if (entry.status === 503 && (entry.err?.message ?? '').includes(PGBOUNCER_LOGIN_FAILING)) pgbouncerRefusals++;
       reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
     }
   }
@@ -237,13 +259,32 @@ try {
   for (const mismatch of mismatches.slice(0, 20)) console.log(`  ${mismatch}`);
   const internalErrors = responses['500'] ?? 0;
   if (internalErrors > 0) console.log(`chaos: ${internalErrors} deliveries answered 500: an outage must be a 503`);
-  // A 5xx is an outage only while there is one.
-  const failures = stats.failures as { at: number; status: number | 'network' }[];
+  // A 5xx is an outage only while there is one, and the outage must have refused deliveries.
+  const failures = stats.failures as { at: number; status: number | 'network'; svixId: string }[];
   const outside = failures.filter((failure) => failure.at < outageFrom || failure.at > outageTo + OUTAGE_GRACE_MS);
   if (outside.length > 0) console.log(`chaos: ${outside.length} 5xx outside the outage: ${JSON.stringify(outside.slice(0, 5))}`);
+  const duringOutage = failures.filter((failure) => failure.at >= outageFrom && failure.at <= outageTo + OUTAGE_GRACE_MS);
+  const refusedIds = new Set(duringOutage.map((failure) => failure.svixId));
+  const answered503 = duringOutage.filter((failure) => failure.status === 503).length;
+  console.log(`chaos: the outage refused ${refusedIds.size} deliveries (${answered503} answers 503)${pooler ? `, ${pgbouncerRefusals} of them with PgBouncer's 08P01` : ''}`);
+  if (answered503 === 0) console.log('chaos: the outage refused no delivery with a 503: the run proved nothing about it');
+  if (pooler && pgbouncerRefusals === 0) console.log('chaos: no 08P01 from PgBouncer reached the apps');
+  // Every refused delivery was processed afterwards (Svix's retries, or the redelivery of those that gave up).
+  const processedIds = new Set(ledger.rows.filter((row) => row.processed).map((row) => row.svixId));
+  const refusedUnprocessed = [...refusedIds].filter((id) => !processedIds.has(id));
+  if (refusedUnprocessed.length > 0) console.log(`chaos: ${refusedUnprocessed.length} refused deliveries never processed: ${refusedUnprocessed.slice(0, 10).join(', ')}`);
   if (unprocessed.length > 0) console.log(`chaos: ${unprocessed.length} deliveries left unprocessed: ${unprocessed.slice(0, 10).join(', ')}`);
   if (missingFromLedger > 0) console.log(`chaos: ${missingFromLedger} deliveries never reached the ledger`);
-  const ok = mismatches.length === 0 && tombstones === deleted.size && internalErrors === 0 && outside.length === 0 && unprocessed.length === 0 && missingFromLedger === 0;
+  const ok =
+    mismatches.length === 0 &&
+    tombstones === deleted.size &&
+    internalErrors === 0 &&
+    outside.length === 0 &&
+    unprocessed.length === 0 &&
+    missingFromLedger === 0 &&
+    answered503 > 0 &&
+    (!pooler || pgbouncerRefusals > 0) &&
+    refusedUnprocessed.length === 0;
   exitCode = ok ? 0 : 1;
   console.log(exitCode === 0 ? 'chaos: PASS, final state equals Clerk\'s truth' : 'chaos: FAIL');
 } finally {

@@ -149,6 +149,13 @@ describe('webhooks', () => {
     expect(ids.size).toBe(1);
     expect(receiver.received).toHaveLength(4);
     expect(emulator.webhooks.deliveries[0]).toMatchObject({ attempts: 4, lastStatus: 200 });
+    // Each refused attempt is in the stats, under its svix-id.
+    const svixId = receiver.received[0]!.headers['svix-id'];
+    expect(emulator.webhooks.stats.failures.map(({ status, svixId: id }) => [status, id])).toEqual([
+      [500, svixId],
+      [500, svixId],
+      [500, svixId],
+    ]);
     expect(emulator.webhooks.deliveries[0]).toMatchObject({ status: 'delivered' });
     for (const delivery of receiver.received) await expect(verified(delivery)).resolves.toMatchObject({ type: 'user.created' });
   });

@@ -119,8 +119,8 @@ export interface DeliveryStats {
   responses: Record<string, number>;
   first5xxAt: number | null;
   last5xxAt: number | null;
-  /** When each 5xx (or unanswered attempt) happened, with its status: to tell an outage from a bug. */
-  failures: { at: number; status: number | 'network' }[];
+  /** When each 5xx (or unanswered attempt) happened, with its status and svix-id: to tell an outage from a bug, and to follow each refused delivery. */
+  failures: { at: number; status: number | 'network'; svixId: string }[];
 }
 
 export class WebhookDispatcher {
@@ -162,13 +162,13 @@ export class WebhookDispatcher {
     return { ...this.settings, endpoint: this.endpoints.join(',') || null };
   }
 
-  private record(status: number | 'network'): void {
+  private record(status: number | 'network', delivery: Delivery): void {
     this.stats.responses[status] = (this.stats.responses[status] ?? 0) + 1;
     if (status === 'network' || status >= 500) {
       const now = Date.now();
       this.stats.first5xxAt ??= now;
       this.stats.last5xxAt = now;
-      this.stats.failures.push({ at: now, status });
+      this.stats.failures.push({ at: now, status, svixId: delivery.id });
     }
   }
 
@@ -306,13 +306,13 @@ export class WebhookDispatcher {
       });
       await response.arrayBuffer().catch(() => undefined);
       ok = response.ok;
-      this.record(response.status);
+      this.record(response.status, delivery);
       if (primary) {
         delivery.lastStatus = response.status;
         delivery.lastError = ok ? null : `HTTP ${response.status}`;
       }
     } catch (error) {
-      this.record('network');
+      this.record('network', delivery);
       if (primary) {
         delivery.lastStatus = null;
         delivery.lastError = error instanceof Error ? error.message : String(error);
