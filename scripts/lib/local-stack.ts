@@ -16,6 +16,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { getToolEnv } from '../../modules/cores/env/env';
 import { startEmulatorProcess } from './clerk-emulator-process';
+import { devServerActionsKey } from './dev-server-actions-key';
 import { forgetDevStack, recordDevStack, runningDevStack, type DevStack } from './dev-stack';
 import { openLocalDatabase, redactUrl } from './local-database';
 import { DATA_DIR, ROOT } from './paths';
@@ -141,10 +142,13 @@ export async function runLocalStack(command: StackCommand): Promise<void> {
   // Node runs Next's own CLI directly (no npx in between) so signals reach it.
   const nextCli = path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
   const production = command === 'npm run start:local';
+  // One key for every `next dev` of this checkout, so that a restart, on any ports, finds .next/dev's cache valid
+  // (scripts/lib/dev-server-actions-key.ts); `next start` keeps the key its build was made with.
+  const devKey = production || env.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY ? {} : { NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: await devServerActionsKey() };
   const app = spawn(process.execPath, [nextCli, production ? 'start' : 'dev', '--port', String(env.PORT)], {
     cwd: ROOT,
     stdio: 'inherit',
-    env: { ...process.env, ...clerkEnv, APP_URL: appUrl, DATABASE_URL: database.url, ...(production ? { NODE_ENV: 'production' } : {}) },
+    env: { ...process.env, ...devKey, ...clerkEnv, APP_URL: appUrl, DATABASE_URL: database.url, ...(production ? { NODE_ENV: 'production' } : {}) },
   });
   children.push({ stop: () => stopProcess(app) });
   // The app ending on its own (a crash) ends the rest too.

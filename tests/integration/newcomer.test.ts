@@ -3,17 +3,20 @@
  * checkout (its own .data, nothing set in the environment but ports): `npm
  * run dev` on other ports than the defaults, a second one, a bad variable, a
  * busy port, the other commands finding the running stack by themselves,
- * nothing running, and `npm run start:local`.
+ * switching ports and back with a browser open on the first page, nothing
+ * running, and `npm run start:local`.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, makeTempClusterDir } from '../../scripts/lib/postgres-cluster';
 import { ROOT } from '../../scripts/lib/paths';
 import { stopProcess } from '../../scripts/lib/processes';
+import { browserTestsRun, launchBrowser, watchForErrors } from '../helpers/browser';
 
 let checkout: string;
 const running: ChildProcess[] = [];
@@ -69,6 +72,70 @@ async function interrupt(run: Run): Promise<void> {
   process.kill(-run.child.pid!, 'SIGINT');
   await run.exited;
   await expect.poll(run.output, { timeout: 30_000 }).toContain('Stopped everything.');
+}
+
+type Ports = Record<'PORT' | 'CLERK_EMULATOR_PORT' | 'EMBEDDED_POSTGRES_PORT', string>;
+
+/**
+ * What the page hears and says on `next dev`'s HMR socket. `handshaken` is
+ * true once the server's first messages (its session, the build state) have
+ * arrived and the page has subscribed to its chunk lists: the moment a page
+ * the server thinks stale is told to reload.
+ */
+function watchHmr(page: Page): { received: string[]; sent: string[]; handshaken(): boolean } {
+  const received: string[] = [];
+  const sent: string[] = [];
+  const kind = (payload: string | Buffer) => {
+    if (typeof payload !== 'string') return null; // binary: React's debug channel
+    try {
+      const message = JSON.parse(payload) as { type?: string; event?: string };
+      return message.type ?? message.event ?? null;
+    } catch {
+      return `unreadable: ${payload.slice(0, 80)}`;
+    }
+  };
+  page.on('websocket', (socket) => {
+    if (!socket.url().includes('/_next/hmr')) return;
+    const record = (into: string[]) => ({ payload }: { payload: string | Buffer }) => {
+      const type = kind(payload);
+      if (type) into.push(type);
+    };
+    socket.on('framereceived', record(received));
+    socket.on('framesent', record(sent));
+  });
+  const handshaken = () => received.includes('turbopack-connected') && received.includes('sync') && sent.includes('turbopack-subscribe');
+  return { received, sent, handshaken };
+}
+
+/**
+ * A newcomer's first page after `npm run dev` on `ports`: it loads, its HMR
+ * connection comes up, and one click on Sign in must take them to the
+ * emulator's sign-in page. A reload of the first page shows as a second
+ * document for it, or as the click going nowhere.
+ */
+async function firstPageAfterStart(browser: Browser, ports: Ports) {
+  const dev = start('npm run dev', ports);
+  const appUrl = `http://localhost:${ports.PORT}`;
+  const emulatorUrl = `http://localhost:${ports.CLERK_EMULATOR_PORT}`;
+  await expect.poll(dev.output, { timeout: 120_000, interval: 250 }).toContain(`App       ${appUrl}`);
+  const context = await browser.newContext();
+  const errors = watchForErrors(context);
+  const page = await context.newPage();
+  const documents: string[] = [];
+  page.on('request', (request) => {
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) documents.push(request.url());
+  });
+  const hmr = watchHmr(page);
+  const response = await page.goto(appUrl, { timeout: 120_000 });
+  const html = await response!.text();
+  await expect.poll(hmr.handshaken, { timeout: 60_000 }).toBe(true);
+  await page.getByRole('link', { name: 'Sign in' }).click();
+  await page.waitForURL(`${emulatorUrl}/sign-in**`, { timeout: 120_000 });
+  await context.close();
+  await interrupt(dev);
+  // The page's own scripts, as its HTML names them (content-hashed: a recompiled module is a new name).
+  const scripts = [...new Set(html.match(/\/_next\/static\/chunks\/[^"'\\\s]+?\.js/g))].sort();
+  return { appUrl, documents, hmr, errors, scripts };
 }
 
 const reachable = (url: string) => fetch(url, { signal: AbortSignal.timeout(60_000) }).then((response) => response.status, () => null);
@@ -145,6 +212,30 @@ describe('a newcomer', () => {
     expect(await reachable(`${url}/api/health`)).toBeNull();
     expect(await reachable(`http://localhost:${emulatorPort}/`)).toBeNull();
   }, 240_000);
+
+  it.runIf(browserTestsRun)('switches npm run dev to other ports and back: the first page loads once and comes from the dev cache', async () => {
+    const ports = async (): Promise<Ports> => ({ PORT: String(await freePort()), CLERK_EMULATOR_PORT: String(await freePort()), EMBEDDED_POSTGRES_PORT: String(await freePort()) });
+    const [first, other] = [await ports(), await ports()];
+    const browser = await launchBrowser();
+    try {
+      // Every port other, then back on one of them (the app's) with the other two kept.
+      const visits = [];
+      for (const run of [first, other, { ...other, PORT: first.PORT }]) visits.push(await firstPageAfterStart(browser, run));
+      for (const visit of visits) {
+        expect(visit.documents.filter((url) => url.startsWith(visit.appUrl))).toEqual([`${visit.appUrl}/`]);
+        expect(visit.hmr.received).not.toContain('reloadPage');
+        expect(visit.hmr.sent).not.toContain('client-reload-page');
+        expect(visit.hmr.sent).not.toContain('client-full-reload');
+        expect(visit.errors).toEqual([]);
+      }
+      // Nothing was compiled again for the new ports: the browser runs the very same scripts.
+      expect(visits[0]!.scripts.length).toBeGreaterThan(5);
+      expect(visits[1]!.scripts).toEqual(visits[0]!.scripts);
+      expect(visits[2]!.scripts).toEqual(visits[0]!.scripts);
+    } finally {
+      await browser.close();
+    }
+  }, 300_000);
 
   it('is told at once when nothing runs and no keys are set', async () => {
     const reconcile = await finished('npm run users:reconcile -- --dry-run');

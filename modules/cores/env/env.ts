@@ -133,6 +133,8 @@ const toolSchema = z.object({
   CLERK_EMULATOR_PORT: z.coerce.number().int().min(1).max(65535).default(3001),
   /** Lifetime of the emulator's session tokens (docs/decisions/004). */
   CLERK_EMULATOR_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
+  /** When set, `npm run dev` gives `next dev` this key instead of the checkout's own (docs/decisions/018). */
+  NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: z.string().optional(),
 });
 
 export type AppEnv = z.infer<typeof appSchema>;
