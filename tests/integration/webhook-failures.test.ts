@@ -36,12 +36,12 @@ describe('npm run webhooks:replay', () => {
     const { verifyClerkWebhook } = await import('@/modules/auth/src/services/webhook-verification');
     const webhook = verifyClerkWebhook(d.body, new Headers(signedHeaders(d)), TEST_SIGNING_SECRET);
 
-    // A broken deployment: the tombstone table is missing, so processing fails and is rolled back.
-    await prisma().$executeRawUnsafe('ALTER TABLE "DeletedClerkUser" RENAME TO "DeletedClerkUser_broken"');
+    // A broken deployment: the users' table is missing, so processing fails and is rolled back.
+    await prisma().$executeRawUnsafe('ALTER TABLE "User" RENAME TO "User_broken"');
     try {
       await expect(processClerkWebhook(webhook)).rejects.toThrow();
     } finally {
-      await prisma().$executeRawUnsafe('ALTER TABLE "DeletedClerkUser_broken" RENAME TO "DeletedClerkUser"');
+      await prisma().$executeRawUnsafe('ALTER TABLE "User_broken" RENAME TO "User"');
     }
     expect(await prisma().webhookDelivery.findUnique({ where: { svixId: d.svixId } })).toMatchObject({ outcome: 'failed', processedAt: null, error: expect.any(String) });
     expect(await prisma().user.count({ where: { clerkId: user.id } })).toBe(0);

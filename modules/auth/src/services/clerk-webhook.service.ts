@@ -79,16 +79,15 @@ async function deliver(webhook: VerifiedWebhook, change: ClerkChange | null, cle
 /**
  * Best effort, outside the rolled-back transaction: with the database down,
  * the log line remains. Never overwrites a delivery another copy has
- * processed meanwhile.
+ * processed meanwhile, and keeps neither payload nor error text once the user
+ * is deleted, even by a deletion committed while this failure is recorded
+ * (`clerk_record_delivery_failure` waits for the user's lock).
  */
 async function recordFailure(webhook: VerifiedWebhook, clerkUserId: string | null, payload: string | null, error: unknown): Promise<void> {
   const message = redactPersonalData(error instanceof Error ? error.message : String(error)).slice(0, 2000);
   try {
     await getPrisma().$executeRaw`
-      INSERT INTO "WebhookDelivery" ("svixId", "type", "clerkUserId", "eventAt", "receivedAt", "outcome", "error", "payload")
-      VALUES (${webhook.svixId}, ${webhook.type}, ${clerkUserId}, ${webhook.eventAt}, ${utcNow}, 'failed', ${message}, ${payload}::jsonb)
-      ON CONFLICT ("svixId") DO UPDATE SET "outcome" = 'failed', "error" = EXCLUDED."error"
-      WHERE "WebhookDelivery"."processedAt" IS NULL`;
+      SELECT clerk_record_delivery_failure(${webhook.svixId}, ${webhook.type}, ${clerkUserId}, ${webhook.eventAt}::timestamp(3), ${message}, ${payload}::jsonb)`;
   } catch {
     // The database is what failed; the caller logs and answers 5xx.
   }

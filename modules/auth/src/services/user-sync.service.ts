@@ -76,8 +76,10 @@ export function syncUserDeletion(clerkId: string, deletedAt: Date): Promise<{ ou
  * Many users at once, every one through the same function as
  * `applyUserVersion`, in one statement: with `getPrisma()` it is its own
  * transaction, atomic for the whole batch. Users are applied in Clerk id
- * order, so that two batches take their locks in one order; a deadlock with
- * a webhook moving an address aborts the statement, for the caller to retry.
+ * order, byte by byte as organization batches sort them, so that two
+ * batches take their locks in one order (docs/decisions/015); a deadlock
+ * with a webhook moving an address aborts the statement, for the caller to
+ * retry.
  * Answers in the order given.
  */
 export async function applyUserVersionOutcomes(client: Pick<Tx, '$queryRaw'>, users: ClerkUserData[]): Promise<VersionOutcome[]> {
@@ -100,7 +102,7 @@ export async function applyUserVersionOutcomes(client: Pick<Tx, '$queryRaw'>, us
       SELECT * FROM unnest(${columns.ids}::text[], ${columns.emails}::text[], ${columns.names}::text[], ${columns.firstNames}::text[],
                            ${columns.lastNames}::text[], ${columns.versions}::timestamptz[], ${columns.rowIds}::text[])
         AS t(clerk_id, email, name, first_name, last_name, version, row_id)
-      ORDER BY clerk_id
+      ORDER BY clerk_id COLLATE "C"
     ) AS u
     CROSS JOIN LATERAL clerk_apply_user_version(u.clerk_id, u.email, u.name, u.first_name, u.last_name, (u.version AT TIME ZONE 'UTC')::timestamp(3), u.row_id) AS v`;
   const byId = new Map(rows.map((row) => [row.clerkId, { outcome: row.outcome, created: row.created }]));
