@@ -10,6 +10,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, importSPKI, type JWK } from 'jose';
 import { EMULATOR_FRONTEND_API_HOST, EMULATOR_SECRET_KEY_PREFIX } from '../../../modules/cores/env/clerk-emulator-identity';
+import { isUsableWebhookSecret, WEBHOOK_SECRET_MIN_BYTES } from '../../../modules/cores/env/webhook-signing-secret';
 import { randomToken } from './ids';
 
 /**
@@ -45,7 +46,7 @@ async function createSecrets(): Promise<EmulatorSecrets> {
     privateKeyPem: await exportPKCS8(privateKey),
     publicKeyPem: await exportSPKI(publicKey),
     secretKey: `${EMULATOR_SECRET_KEY_PREFIX}${randomToken(24)}`,
-    webhookSecret: `whsec_${randomBytes(24).toString('base64')}`,
+    webhookSecret: `whsec_${randomBytes(WEBHOOK_SECRET_MIN_BYTES).toString('base64')}`,
   };
 }
 
@@ -55,6 +56,10 @@ export async function loadKeys(dataDir: string | null): Promise<EmulatorKeys> {
   const file = dataDir ? path.join(dataDir, 'keys.json') : null;
   if (file && existsSync(file)) {
     secrets = JSON.parse(await readFile(file, 'utf8')) as EmulatorSecrets;
+    // The app refuses a weak secret at start: say so here, where it comes from.
+    if (!isUsableWebhookSecret(secrets.webhookSecret)) {
+      throw new Error(`The webhook signing secret in ${file} is not whsec_ and the base64 of ${WEBHOOK_SECRET_MIN_BYTES} bytes or more: delete that file, and the emulator makes new keys.`);
+    }
   } else {
     secrets = await createSecrets();
     if (dataDir && file) {
