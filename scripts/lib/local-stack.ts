@@ -162,7 +162,8 @@ export async function runLocalStack(command: StackCommand): Promise<void> {
       '',
       `  App       ${appUrl}${production ? '   (the production build, next start)' : ''}`,
       ...clerkLines,
-      `  Database  ${redactUrl(database.url)}${database.embedded ? '  (embedded, data in .data/postgres)' : ''}`,
+      // The embedded one's password too, on the terminal of whoever started it: what psql needs (it is in .data, 0600).
+      `  Database  ${database.embedded ? `${database.url}  (embedded, data in .data/postgres)` : redactUrl(database.url)}`,
       '',
       '  Ctrl-C stops everything.',
       '',
