@@ -88,6 +88,8 @@ describe('the delivery ledger', () => {
         last_name: 'Lovelace',
         username: null,
       },
+      // Which Clerk instance sent it, for replay's instance check (docs/decisions/014): it names no one.
+      instance_id: 'ins_test',
     });
   });
 

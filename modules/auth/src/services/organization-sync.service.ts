@@ -43,7 +43,7 @@ export async function syncMembershipFromClerk(membership: unknown): Promise<Sync
   const change: ClerkChange = { object: 'membership', action: 'version', data };
   const outcome = await syncChange(change);
   if (outcome !== 'missing_user') return outcome;
-  await provisionMissingUser(data.public_user_data.user_id);
+  await provisionMissingUser(data.public_user_data.user_id, { kind: 'backend-api' });
   const again = await syncChange(change);
   if (again === 'missing_user') throw new Error(`user ${data.public_user_data.user_id} could not be provisioned`);
   return again;
