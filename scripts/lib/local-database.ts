@@ -11,9 +11,8 @@
  * Its password is random, made at the first initdb and kept in
  * `.data/postgres-password` (0600); a cluster made by an older version, with
  * the well-known password `postgres`, is moved to a random one at its next
- * start. `.data` and its secrets are kept private at every start (0600 files,
- * 0700 directories; as root `.data` itself stays traversable, 0711, because
- * the server runs as the `postgres` OS user and must reach `.data/postgres`).
+ * start. `.data` and its secrets are kept private at every start
+ * (scripts/lib/local-data.ts).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
@@ -21,8 +20,9 @@ import { chmod, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises
 import path from 'node:path';
 import pg from 'pg';
 import { getToolEnv } from '../../modules/cores/env/env';
-import { keepPrivate, writePrivateFile } from '../../modules/cores/private-files';
+import { writePrivateFile } from '../../modules/cores/private-files';
 import { runningDevStack } from './dev-stack';
+import { keepLocalDataPrivate } from './local-data';
 import {
   CLUSTER_USER,
   clusterUrl,
@@ -31,7 +31,6 @@ import {
   type RunningCluster,
   runningServer,
   serverCanReach,
-  serverIdentity,
   startCluster,
   stopOrphan,
 } from './postgres-cluster';
@@ -43,12 +42,6 @@ const OWNER_FILE = path.join(DATA_DIR, 'postgres.owner');
 export const PASSWORD_FILE = path.join(DATA_DIR, 'postgres-password');
 /** What every embedded cluster had before passwords were random. */
 const LEGACY_PASSWORD = 'postgres';
-
-/** `.data` private: its files 0600, the emulator's directory with its files too; `.data` itself 0700, or 0711 as root (see above). */
-export async function keepLocalDataPrivate(dataDir = DATA_DIR): Promise<void> {
-  await keepPrivate(dataDir, serverIdentity().uid === undefined ? 0o700 : 0o711);
-  if (existsSync(path.join(dataDir, 'clerk-emulator'))) await keepPrivate(path.join(dataDir, 'clerk-emulator'));
-}
 
 const storedPassword = (file: string) => readFile(file, 'utf8').then((text) => text.trim() || null, () => null);
 

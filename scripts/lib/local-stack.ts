@@ -17,6 +17,7 @@ import path from 'node:path';
 import { getToolEnv } from '../../modules/cores/env/env';
 import { startEmulatorProcess } from './clerk-emulator-process';
 import { forgetDevStack, recordDevStack, runningDevStack, type DevStack } from './dev-stack';
+import { keepLocalDataPrivate } from './local-data';
 import { openLocalDatabase, redactUrl } from './local-database';
 import { DATA_DIR, ROOT } from './paths';
 import { stopProcess } from './processes';
@@ -79,6 +80,8 @@ export async function runLocalStack(command: StackCommand): Promise<void> {
         `Set CLERK_EMULATOR_PORT to a free port, e.g. CLERK_EMULATOR_PORT=${env.CLERK_EMULATOR_PORT + 100} ${command}.`,
     );
   }
+  // Also with DATABASE_URL set, when no embedded database (whose start does it too) runs.
+  await keepLocalDataPrivate();
   if (command === 'npm run start:local' && !buildIsFresh()) {
     console.log('The production build is missing or older than the sources: npm run build first.');
     runBuild();

@@ -12,7 +12,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startEmulatorProcess } from '../../scripts/lib/clerk-emulator-process';
-import { keepLocalDataPrivate, startEmbeddedCluster } from '../../scripts/lib/local-database';
+import { keepLocalDataPrivate } from '../../scripts/lib/local-data';
+import { startEmbeddedCluster } from '../../scripts/lib/local-database';
 import { clusterUrl, makeTempClusterDir, serverIdentity, startCluster } from '../../scripts/lib/postgres-cluster';
 import { EmulatorControl } from '../helpers/emulator-control';
 
