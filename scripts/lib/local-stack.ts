@@ -18,6 +18,7 @@ import { getToolEnv } from '../../modules/cores/env/env';
 import { startEmulatorProcess } from './clerk-emulator-process';
 import { devServerActionsKey } from './dev-server-actions-key';
 import { forgetDevStack, recordDevStack, runningDevStack, type DevStack } from './dev-stack';
+import { keepLocalDataPrivate } from './local-data';
 import { openLocalDatabase, redactUrl } from './local-database';
 import { DATA_DIR, ROOT } from './paths';
 import { stopProcess } from './processes';
@@ -80,6 +81,8 @@ export async function runLocalStack(command: StackCommand): Promise<void> {
         `Set CLERK_EMULATOR_PORT to a free port, e.g. CLERK_EMULATOR_PORT=${env.CLERK_EMULATOR_PORT + 100} ${command}.`,
     );
   }
+  // Also with DATABASE_URL set, when no embedded database (whose start does it too) runs.
+  await keepLocalDataPrivate();
   if (command === 'npm run start:local' && !buildIsFresh()) {
     console.log('The production build is missing or older than the sources: npm run build first.');
     runBuild();
@@ -166,7 +169,8 @@ export async function runLocalStack(command: StackCommand): Promise<void> {
       '',
       `  App       ${appUrl}${production ? '   (the production build, next start)' : ''}`,
       ...clerkLines,
-      `  Database  ${redactUrl(database.url)}${database.embedded ? '  (embedded, data in .data/postgres)' : ''}`,
+      // The embedded one's password too, on the terminal of whoever started it: what psql needs (it is in .data, 0600).
+      `  Database  ${database.embedded ? `${database.url}  (embedded, data in .data/postgres)` : redactUrl(database.url)}`,
       '',
       '  Ctrl-C stops everything.',
       '',

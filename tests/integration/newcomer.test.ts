@@ -8,12 +8,14 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, makeTempClusterDir } from '../../scripts/lib/postgres-cluster';
+import pg from 'pg';
+import { startEmbeddedCluster } from '../../scripts/lib/local-database';
+import { freePort, makeTempClusterDir, serverIdentity } from '../../scripts/lib/postgres-cluster';
 import { ROOT } from '../../scripts/lib/paths';
 import { stopProcess } from '../../scripts/lib/processes';
 import { browserTestsRun, launchBrowser, watchForErrors } from '../helpers/browser';
@@ -138,6 +140,17 @@ async function firstPageAfterStart(browser: Browser, ports: Ports) {
   return { appUrl, documents, hmr, errors, scripts };
 }
 
+const modeOf = async (file: string) => (await stat(file)).mode & 0o777;
+/** .data's secrets, readable by their owner only (.data itself enterable by the `postgres` user as root, not listable). */
+async function expectPrivateData(): Promise<void> {
+  const data = path.join(checkout, '.data');
+  expect(await modeOf(data)).toBe(serverIdentity().uid === undefined ? 0o700 : 0o711);
+  for (const file of ['dev-stack.json', 'postgres-password']) if (existsSync(path.join(data, file))) expect(await modeOf(path.join(data, file)), file).toBe(0o600);
+  expect(await modeOf(path.join(data, 'clerk-emulator'))).toBe(0o700);
+  for (const file of await readdir(path.join(data, 'clerk-emulator'))) expect(await modeOf(path.join(data, 'clerk-emulator', file)), file).toBe(0o600);
+}
+const password = async () => (await readFile(path.join(checkout, '.data', 'postgres-password'), 'utf8')).trim();
+
 const reachable = (url: string) => fetch(url, { signal: AbortSignal.timeout(60_000) }).then((response) => response.status, () => null);
 const noStackTrace = (output: string) => expect(output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
 
@@ -179,7 +192,10 @@ describe('a newcomer', () => {
     // The banner comes once everything listens.
     expect(await reachable(`${url}/api/health`)).toBe(200);
     expect(dev.output()).toContain(`Clerk     local emulator at http://localhost:${emulatorPort}`);
-    expect(dev.output()).toContain(`Database  postgresql://postgres:postgres@127.0.0.1:${databasePort}/postgres`);
+    // Its own random password, which the banner gives the one who started it (psql needs it) and .data keeps.
+    expect(await password()).toMatch(/^[0-9a-f]{48}$/);
+    expect(dev.output()).toContain(`Database  postgresql://postgres:${await password()}@127.0.0.1:${databasePort}/postgres  (embedded, data in .data/postgres)`);
+    await expectPrivateData();
 
     // A second one says so and leaves the first alone.
     const second = await finished('npm run dev', ports);
@@ -199,6 +215,8 @@ describe('a newcomer', () => {
     const replay = await finished('npm run webhooks:replay -- --failed');
     expect(replay.output).toMatch(/Replaying from the database of the running npm run dev \(pid \d+\)/);
     expect(replay.code).toBe(0);
+    // What they print for people hides the password.
+    for (const output of [reconcile.output, prune.output, replay.output]) expect(output).not.toContain(await password());
 
     // The pages compile and serve, and nothing is deprecated or broken (Clerk's deprecations speak when the proxy loads).
     expect(await reachable(`${url}/`)).toBe(200);
@@ -236,6 +254,31 @@ describe('a newcomer', () => {
       await browser.close();
     }
   }, 300_000);
+
+  it('finds a checkout of an older version made private at the next command: files 0600, the database\'s old password replaced', async () => {
+    // What an older version left: the fixed password `postgres`, no password file, everything readable by all.
+    const data = path.join(checkout, '.data');
+    const cluster = await startEmbeddedCluster({ dataDir: path.join(data, 'postgres'), passwordFile: path.join(data, 'postgres-password') });
+    const client = new pg.Client({ connectionString: cluster.url() });
+    await client.connect();
+    await client.query(`ALTER ROLE postgres PASSWORD 'postgres'`);
+    await client.end();
+    await cluster.stop();
+    await rm(path.join(data, 'postgres-password'));
+    await chmod(data, 0o755);
+    await chmod(path.join(data, 'clerk-emulator'), 0o755);
+    for (const file of await readdir(path.join(data, 'clerk-emulator'))) await chmod(path.join(data, 'clerk-emulator', file), 0o644);
+
+    const migrate = await finished('npm run db:migrate');
+    expect(migrate.output).toContain('The embedded PostgreSQL had the well-known password of older versions: it now has a random one, kept in');
+    expect(migrate.code).toBe(0);
+    expect(await password()).toMatch(/^[0-9a-f]{48}$/);
+    await expectPrivateData();
+    // And the next command just uses it.
+    const again = await finished('npm run db:migrate');
+    expect(again.output).not.toContain('well-known password');
+    expect(again.code).toBe(0);
+  }, 120_000);
 
   it('is told at once when nothing runs and no keys are set', async () => {
     const reconcile = await finished('npm run users:reconcile -- --dry-run');
