@@ -6,9 +6,8 @@
  * fetched, once), the header's list, and every management call with its
  * refusals. The same behaviour over HTTP is in organizations.test.ts.
  */
-import { type ClerkClient, createClerkClient } from '@clerk/backend';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { User } from '@/generated/prisma/client';
 import { syncUserFromClerk } from '@/modules/auth/src/services/user-sync.service';
 import { ActionError } from '@/modules/cores/actions/action-state';
@@ -22,30 +21,17 @@ import {
   listMembers,
   removeMember,
 } from '@/modules/organizations/src/services/organizations.service';
-import { startEmulator, type RunningEmulator } from '../../tools/clerk-emulator/src/server';
-import { EmulatorControl } from '../helpers/emulator-control';
+import { emulatorAsAppsClerk } from '../helpers/app-emulator';
 import { createPost } from '../helpers/factories';
 import { prisma } from '../helpers/prisma';
 
-const app = globalThis as unknown as { clerkClient?: ClerkClient };
-let emulator: RunningEmulator;
-let control: EmulatorControl;
-beforeAll(async () => {
-  emulator = await startEmulator({ dataDir: null, appUrl: 'http://localhost:3000', webhookUrl: null, tokenTtlSeconds: 60 });
-  control = new EmulatorControl(emulator.url, emulator.keys.secretKey, emulator.controlToken);
-  app.clerkClient = createClerkClient({ secretKey: emulator.keys.secretKey, apiUrl: emulator.url });
-});
-afterAll(async () => {
-  delete app.clerkClient;
-  await emulator?.close();
-});
-beforeEach(() => control.reset());
+const emulated = emulatorAsAppsClerk();
 
 const suffix = () => randomUUID().slice(0, 8);
 
 /** A Clerk user and our row of them. */
 async function person(firstName: string): Promise<User> {
-  const clerkUser = await control.createUser({ email: `${firstName.toLowerCase()}-${suffix()}@example.com`, firstName, lastName: 'Tester' });
+  const clerkUser = await emulated.control.createUser({ email: `${firstName.toLowerCase()}-${suffix()}@example.com`, firstName, lastName: 'Tester' });
   return (await syncUserFromClerk(clerkUser)).user!;
 }
 
@@ -54,6 +40,16 @@ async function team(admin: User, name = `Team ${suffix()}`) {
   const slug = await createOrganization(admin, { name, slug: `team-${suffix()}` });
   const row = await prisma().organization.findUniqueOrThrow({ where: { slug } });
   return row;
+}
+
+/** An organization with `admin` as its admin and a member added through the service, and that member's row. */
+async function teamWithMember(role: 'org:member' | 'org:admin' = 'org:member') {
+  const admin = await person('Ada');
+  const member = await person('Mel');
+  const organization = await team(admin);
+  await addMember(admin, organization.id, { email: member.email, role });
+  const membership = await prisma().membership.findFirstOrThrow({ where: { organizationId: organization.id, userId: member.id } });
+  return { admin, member, organization, membership };
 }
 
 const noClaim = async (): Promise<OrganizationClaim> => ({});
@@ -67,7 +63,7 @@ const rejection = (promise: Promise<unknown>) =>
       return { message: error.message, field: error.field };
     },
   );
-const callsTo = async (route: string) => (await control.backendApiCalls()).byRoute[route] ?? 0;
+const callsTo = async (route: string) => (await emulated.control.backendApiCalls()).byRoute[route] ?? 0;
 const roleIn = async (organizationId: string, user: User) => (await prisma().membership.findFirst({ where: { organizationId, userId: user.id } }))?.role ?? null;
 
 describe('findOrganizationSpace', () => {
@@ -125,9 +121,9 @@ describe('findOrganizationSpace', () => {
     const late = await person('Lee');
     const organization = await team(admin);
     for (const claim of [{ orgId: organization.clerkId, orgSlug: organization.slug }, { orgId: organization.clerkId, orgSlug: 'another-slug' }]) {
-      await control.addMembership(organization.clerkId, late.clerkId, 'org:member', false);
+      await emulated.control.addMembership(organization.clerkId, late.clerkId, 'org:member', false);
       // Others joined in Clerk before and after: only late's own membership may be taken.
-      await control.addMembership(organization.clerkId, (await person('Other')).clerkId, 'org:admin', false);
+      await emulated.control.addMembership(organization.clerkId, (await person('Other')).clerkId, 'org:admin', false);
       const before = await callsTo('GET /v1/organizations/:id/memberships');
       const space = await findOrganizationSpace(late, organization.slug, async () => claim);
       expect(space).toMatchObject({ organization: { id: organization.id }, membership: { role: 'org:member' }, isAdmin: false });
@@ -144,11 +140,11 @@ describe('findOrganizationSpace', () => {
     const late = await person('Lee');
     const organization = await team(admin);
     const other = await team(admin);
-    await control.addMembership(organization.clerkId, late.clerkId, 'org:member', false);
+    await emulated.control.addMembership(organization.clerkId, late.clerkId, 'org:member', false);
     for (const claim of [{}, { orgId: null, orgSlug: organization.slug }, { orgId: other.clerkId, orgSlug: other.slug }, { orgId: 'org_unknown', orgSlug: 'unknown' }]) {
-      const before = (await control.backendApiCalls()).total;
+      const before = (await emulated.control.backendApiCalls()).total;
       expect(await findOrganizationSpace(late, organization.slug, async () => claim), JSON.stringify(claim)).toBeNull();
-      expect((await control.backendApiCalls()).total).toBe(before);
+      expect((await emulated.control.backendApiCalls()).total).toBe(before);
     }
     // A slug no organization of ours has, whatever the claim names.
     expect(await findOrganizationSpace(late, 'no-such-organization', async () => ({ orgId: organization.clerkId, orgSlug: organization.slug }))).toBeNull();
@@ -161,9 +157,9 @@ describe('findOrganizationSpace', () => {
     const organization = await team(admin);
     const claim = async () => ({ orgId: organization.clerkId, orgSlug: organization.slug });
     expect(await findOrganizationSpace(stranger, organization.slug, claim)).toBeNull();
-    await control.deleteOrganization(organization.clerkId);
+    await emulated.control.deleteOrganization(organization.clerkId);
     expect(await findOrganizationSpace(stranger, organization.slug, claim)).toBeNull();
-    await control.serverErrors(1, 503);
+    await emulated.control.serverErrors(1, 503);
     await expect(findOrganizationSpace(stranger, organization.slug, claim)).rejects.toMatchObject({ status: 503 });
     expect(await roleIn(organization.id, stranger)).toBeNull();
   });
@@ -196,7 +192,7 @@ describe('createOrganization', () => {
     const row = await prisma().organization.findUniqueOrThrow({ where: { slug } });
     expect(row.name).toBe('Difference Engines');
     expect(await roleIn(row.id, ada)).toBe('org:admin');
-    const clerkMembers = await app.clerkClient!.organizations.getOrganizationMembershipList({ organizationId: row.clerkId });
+    const clerkMembers = await emulated.clerk.organizations.getOrganizationMembershipList({ organizationId: row.clerkId });
     expect(clerkMembers.data.map((m) => [m.publicUserData?.userId, m.role])).toEqual([[ada.clerkId, 'org:admin']]);
   });
 
@@ -231,7 +227,7 @@ describe('addMember', () => {
     await addMember(admin, organization.id, { email: known.email, role: 'org:admin' });
     expect(await roleIn(organization.id, known)).toBe('org:admin');
     // Only in Clerk: found through its user list, then stored with the membership.
-    const onlyClerk = await control.createUser({ email: `only-${suffix()}@example.com`, firstName: 'Olly' });
+    const onlyClerk = await emulated.control.createUser({ email: `only-${suffix()}@example.com`, firstName: 'Olly' });
     await addMember(admin, organization.id, { email: onlyClerk.email_addresses[0]!.email_address, role: 'org:member' });
     const row = await prisma().user.findUniqueOrThrow({ where: { clerkId: onlyClerk.id } });
     expect(await roleIn(organization.id, row)).toBe('org:member');
@@ -276,14 +272,10 @@ describe('addMember', () => {
 
 describe('changeRole', () => {
   it('promotes and demotes, in Clerk and here at once', async () => {
-    const admin = await person('Ada');
-    const member = await person('Mel');
-    const organization = await team(admin);
-    await addMember(admin, organization.id, { email: member.email, role: 'org:member' });
-    const membership = await prisma().membership.findFirstOrThrow({ where: { organizationId: organization.id, userId: member.id } });
+    const { admin, member, organization, membership } = await teamWithMember();
     await changeRole(admin, organization.id, membership.id, 'org:admin');
     expect(await roleIn(organization.id, member)).toBe('org:admin');
-    const inClerk = await app.clerkClient!.organizations.getOrganizationMembershipList({ organizationId: organization.clerkId, userId: [member.clerkId] });
+    const inClerk = await emulated.clerk.organizations.getOrganizationMembershipList({ organizationId: organization.clerkId, userId: [member.clerkId] });
     expect(inClerk.data[0]!.role).toBe('org:admin');
     // Now two admins: the first may step down.
     const own = await prisma().membership.findFirstOrThrow({ where: { organizationId: organization.id, userId: admin.id } });
@@ -292,14 +284,10 @@ describe('changeRole', () => {
   });
 
   it('asks Clerk nothing when the role is already the one asked for', async () => {
-    const admin = await person('Ada');
-    const member = await person('Mel');
-    const organization = await team(admin);
-    await addMember(admin, organization.id, { email: member.email, role: 'org:member' });
-    const membership = await prisma().membership.findFirstOrThrow({ where: { organizationId: organization.id, userId: member.id } });
-    const before = (await control.backendApiCalls()).total;
+    const { admin, organization, membership } = await teamWithMember();
+    const before = (await emulated.control.backendApiCalls()).total;
     await changeRole(admin, organization.id, membership.id, 'org:member');
-    expect((await control.backendApiCalls()).total).toBe(before);
+    expect((await emulated.control.backendApiCalls()).total).toBe(before);
   });
 
   it('never takes away the last admin', async () => {
@@ -324,7 +312,7 @@ describe('changeRole', () => {
       expect(await rejection(changeRole(admin, organization.id, membershipId, 'org:admin'))).toEqual({ message: 'That person is not a member of this organization.', field: undefined });
     }
     const membership = await prisma().membership.findFirstOrThrow({ where: { organizationId: organization.id, userId: member.id } });
-    await control.removeMembership(organization.clerkId, member.clerkId);
+    await emulated.control.removeMembership(organization.clerkId, member.clerkId);
     expect(await rejection(changeRole(admin, organization.id, membership.id, 'org:admin'))).toEqual({
       message: 'That person is no longer a member in Clerk: reload the page in a moment.',
       field: undefined,
@@ -334,39 +322,27 @@ describe('changeRole', () => {
 
 describe('removeMember and leaveOrganization', () => {
   it('ends the membership in Clerk and here at once, and the member keeps their account', async () => {
-    const admin = await person('Ada');
-    const member = await person('Mel');
-    const organization = await team(admin);
-    await addMember(admin, organization.id, { email: member.email, role: 'org:member' });
-    const membership = await prisma().membership.findFirstOrThrow({ where: { organizationId: organization.id, userId: member.id } });
+    const { admin, member, organization, membership } = await teamWithMember();
     await removeMember(admin, organization.id, membership.id);
     expect(await roleIn(organization.id, member)).toBeNull();
     expect(await prisma().deletedClerkMembership.count({ where: { clerkId: membership.clerkId } })).toBe(1);
-    expect((await app.clerkClient!.organizations.getOrganizationMembershipList({ organizationId: organization.clerkId })).data).toHaveLength(1);
+    expect((await emulated.clerk.organizations.getOrganizationMembershipList({ organizationId: organization.clerkId })).data).toHaveLength(1);
     expect(await prisma().user.count({ where: { id: member.id } })).toBe(1);
   });
 
   it('ends our row too when Clerk had already removed the member', async () => {
-    const admin = await person('Ada');
-    const member = await person('Mel');
-    const organization = await team(admin);
-    await addMember(admin, organization.id, { email: member.email, role: 'org:member' });
-    const membership = await prisma().membership.findFirstOrThrow({ where: { organizationId: organization.id, userId: member.id } });
-    await control.removeMembership(organization.clerkId, member.clerkId);
+    const { admin, member, organization, membership } = await teamWithMember();
+    await emulated.control.removeMembership(organization.clerkId, member.clerkId);
     await removeMember(admin, organization.id, membership.id);
     expect(await roleIn(organization.id, member)).toBeNull();
     expect(await prisma().deletedClerkMembership.count({ where: { clerkId: membership.clerkId } })).toBe(1);
   });
 
   it('keeps our row, and says so, when Clerk cannot be reached', async () => {
-    const admin = await person('Ada');
-    const member = await person('Mel');
-    const organization = await team(admin);
-    await addMember(admin, organization.id, { email: member.email, role: 'org:member' });
-    const membership = await prisma().membership.findFirstOrThrow({ where: { organizationId: organization.id, userId: member.id } });
-    await control.serverErrors(1, 503);
+    const { admin, member, organization, membership } = await teamWithMember();
+    await emulated.control.serverErrors(1, 503);
     expect(await rejection(removeMember(admin, organization.id, membership.id))).toEqual({ message: 'Clerk could not be reached, so nothing changed. Try again in a moment.', field: undefined });
-    await control.rateLimit(1, 7);
+    await emulated.control.rateLimit(1, 7);
     expect(await rejection(leaveOrganization(member, organization.id))).toEqual({ message: 'Clerk is busy, so nothing changed. Try again in 7 seconds.', field: undefined });
     expect(await roleIn(organization.id, member)).toBe('org:member');
   });
@@ -388,12 +364,8 @@ describe('removeMember and leaveOrganization', () => {
   });
 
   it('ends our row and keeps its tombstone when a member leaves whom Clerk had already removed', async () => {
-    const admin = await person('Ada');
-    const member = await person('Mel');
-    const organization = await team(admin);
-    await addMember(admin, organization.id, { email: member.email, role: 'org:member' });
-    const membership = await prisma().membership.findFirstOrThrow({ where: { organizationId: organization.id, userId: member.id } });
-    await control.removeMembership(organization.clerkId, member.clerkId);
+    const { member, organization, membership } = await teamWithMember();
+    await emulated.control.removeMembership(organization.clerkId, member.clerkId);
     await leaveOrganization(member, organization.id);
     expect(await roleIn(organization.id, member)).toBeNull();
     expect(await prisma().deletedClerkMembership.count({ where: { clerkId: membership.clerkId } })).toBe(1);
@@ -443,17 +415,17 @@ describe('deleteOrganization', () => {
     expect(await prisma().membership.count({ where: { organizationId: organization.id } })).toBe(0);
     expect(await prisma().post.count({ where: { organizationId: organization.id } })).toBe(0);
     expect(await prisma().deletedClerkOrganization.count({ where: { clerkId: organization.clerkId } })).toBe(1);
-    await expect(app.clerkClient!.organizations.getOrganization({ organizationId: organization.clerkId })).rejects.toMatchObject({ status: 404 });
+    await expect(emulated.clerk.organizations.getOrganization({ organizationId: organization.clerkId })).rejects.toMatchObject({ status: 404 });
   });
 
   it('removes it here when Clerk had already deleted it, and keeps it when Clerk cannot be reached', async () => {
     const admin = await person('Ada');
     const gone = await team(admin);
-    await control.deleteOrganization(gone.clerkId);
+    await emulated.control.deleteOrganization(gone.clerkId);
     await deleteOrganization(admin, gone.id, gone.slug);
     expect(await prisma().organization.count({ where: { id: gone.id } })).toBe(0);
     const kept = await team(admin);
-    await control.serverErrors(1, 503);
+    await emulated.control.serverErrors(1, 503);
     expect(await rejection(deleteOrganization(admin, kept.id, kept.slug))).toEqual({ message: 'Clerk could not be reached, so nothing changed. Try again in a moment.', field: undefined });
     expect(await prisma().organization.count({ where: { id: kept.id } })).toBe(1);
   });
