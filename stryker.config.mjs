@@ -1,8 +1,10 @@
 // @ts-check
 /**
- * Mutation testing (`npm run test:mutation`): does the suite fail when the
- * sync, the webhook delivery, the Clerk field mapping, reconcile, the action
- * wrapper or the posts service are broken? Results: docs/mutation-testing.md.
+ * Mutation testing (`npm run test:mutation`, scripts/test-mutation.ts): does
+ * the suite fail when the sync, the webhook delivery, the Clerk field
+ * mapping, reconcile, the action wrapper, the posts service or the
+ * organization access and management services are broken? Results:
+ * docs/mutation-testing.md.
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
 const config = {
@@ -24,6 +26,8 @@ const config = {
     'modules/auth/src/services/reconcile.service.ts',
     'modules/auth/src/services/authed-action.ts',
     'modules/posts/src/services/posts.service.ts',
+    'modules/organizations/src/services/organization-access.service.ts',
+    'modules/organizations/src/services/organizations.service.ts',
   ],
   coverageAnalysis: 'perTest',
   // Two cores: one test runner each.
@@ -33,11 +37,13 @@ const config = {
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  thresholds: { high: 90, low: 85, break: 85 },
-  // Reruns test only the mutants whose code or tests changed; a fresh
-  // clone (or `-- --force`) runs them all.
+  // The whole run must reach 90%; every file 85%, which Stryker cannot
+  // check per file: scripts/test-mutation.ts does, after the run.
+  thresholds: { high: 90, low: 85, break: 90 },
+  // Reruns test only the mutants whose code or tests changed since the
+  // committed report; `-- --force` runs them all.
   incremental: true,
-  incrementalFile: 'reports/mutation/stryker-incremental.json',
+  incrementalFile: 'docs/mutation/stryker-incremental.json',
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
 };

@@ -16,6 +16,7 @@ export default defineConfig({
       'tests/integration/authed-action.test.ts',
       'tests/integration/organization-sync.test.ts',
       'tests/integration/organization-sync.property.test.ts',
+      'tests/integration/organization-services.test.ts',
       'tests/integration/personal-data.test.ts',
       'tests/integration/posts.test.ts',
       'tests/integration/reconcile.test.ts',

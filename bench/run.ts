@@ -32,7 +32,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startEmulatorProcess } from '../scripts/lib/clerk-emulator-process';
 import { ROOT } from '../scripts/lib/paths';
-import { freePort, makeTempClusterDir, startCluster } from '../scripts/lib/postgres-cluster';
+import { freePort, makeTempClusterDir, newClusterPassword, startCluster } from '../scripts/lib/postgres-cluster';
 import { applyMigrations } from '../scripts/lib/schema-engine';
 import { type RunningApp, startApp } from '../tests/helpers/app';
 import { EmulatorControl } from '../tests/helpers/emulator-control';
@@ -115,7 +115,7 @@ const fmt = (s: Spread, digits = 0) => `${s.median.toFixed(digits)} (${s.min.toF
 
 ensureProductionBuild();
 const dir = await makeTempClusterDir('clerk-prisma-bench-');
-const cluster = await startCluster({ dataDir: path.join(dir, 'data'), ephemeral: false, removeOnOrphan: dir, settings: ['shared_preload_libraries=pg_stat_statements', 'max_connections=300'] });
+const cluster = await startCluster({ dataDir: path.join(dir, 'data'), password: newClusterPassword(), ephemeral: false, removeOnOrphan: dir, settings: ['shared_preload_libraries=pg_stat_statements', 'max_connections=300'] });
 const admin = new pg.Client({ connectionString: cluster.url() });
 await admin.connect();
 await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');

@@ -6,7 +6,7 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { makeTempClusterDir, startCluster } from './lib/postgres-cluster';
+import { makeTempClusterDir, newClusterPassword, startCluster } from './lib/postgres-cluster';
 import { diffMigrationsToSchema, MIGRATIONS_DIR, migrationDirectoryName } from './lib/schema-engine';
 
 const name = process.argv[2]?.trim();
@@ -16,7 +16,7 @@ if (!name || !/^[a-z0-9_]+$/i.test(name)) {
 }
 
 const dir = await makeTempClusterDir('migration-shadow-');
-const cluster = await startCluster({ dataDir: path.join(dir, 'data'), ephemeral: true });
+const cluster = await startCluster({ dataDir: path.join(dir, 'data'), password: newClusterPassword(), ephemeral: true });
 try {
   const script = await diffMigrationsToSchema(cluster.url());
   if (!script) {

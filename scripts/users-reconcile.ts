@@ -12,15 +12,11 @@
  * interrupted (Ctrl-C; nothing is left behind).
  */
 import './lib/load-env';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClerkClient } from '@clerk/backend';
-import { getToolEnv } from '../modules/cores/env/env';
-import { runningDevStack } from './lib/dev-stack';
+import { ClerkKeysMissing, scriptClerkKeys } from './lib/clerk-keys';
 import { describeFailure } from './lib/load-env';
 import { openLocalDatabase } from './lib/local-database';
-import { DATA_DIR } from './lib/paths';
 
 function usage(message: string): never {
   console.error(`${message}\nUsage: npm run users:reconcile [-- --dry-run --keep-missing --allow-mass-delete --switch-instance=<instance id>]`);
@@ -42,33 +38,7 @@ try {
   usage(error instanceof Error ? error.message : String(error));
 }
 
-/**
- * Real keys from the environment; else the emulator of the running `npm run
- * dev` (its keys kept in .data), only with that stack's database: never guess
- * keys for a database named by DATABASE_URL, which may be a real one.
- */
-async function clerkConfig(): Promise<{ secretKey: string; apiUrl?: string; description: string }> {
-  const env = getToolEnv();
-  if (env.CLERK_SECRET_KEY) return { secretKey: env.CLERK_SECRET_KEY, apiUrl: env.CLERK_API_URL, description: `the Clerk instance of CLERK_SECRET_KEY${env.CLERK_API_URL ? ` at ${env.CLERK_API_URL}` : ''}` };
-  if (env.DATABASE_URL) {
-    usage('DATABASE_URL is set but CLERK_SECRET_KEY is not: set the secret key of the Clerk instance this database follows (and CLERK_API_URL for an emulator).');
-  }
-  const stack = runningDevStack();
-  if (!stack?.emulator) {
-    usage(
-      stack
-        ? `The running ${stack.command} (pid ${stack.pid}) uses real Clerk keys: set CLERK_SECRET_KEY to reconcile with that instance.`
-        : 'No Clerk keys and no running `npm run dev` for this checkout: set CLERK_SECRET_KEY and DATABASE_URL to reconcile with your Clerk instance, or start `npm run dev` and run this again to reconcile its emulator.',
-    );
-  }
-  const keys = await readFile(path.join(DATA_DIR, 'clerk-emulator', 'keys.json'), 'utf8').then(
-    (text) => JSON.parse(text) as { secretKey: string },
-    () => usage(`The emulator's keys are missing from .data/clerk-emulator although ${stack.command} runs: restart it.`),
-  );
-  return { secretKey: keys.secretKey, apiUrl: stack.emulator.url, description: `the local Clerk emulator of the running ${stack.command} (pid ${stack.pid}) at ${stack.emulator.url}` };
-}
-
-const config = await clerkConfig();
+const config = await scriptClerkKeys('reconcile with').catch((error: unknown) => usage(error instanceof ClerkKeysMissing ? error.message : String(error)));
 const database = await openLocalDatabase();
 process.env.DATABASE_URL = database.url;
 console.log(`Reconciling ${database.description} with ${config.description}.`);

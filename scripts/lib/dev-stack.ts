@@ -5,8 +5,9 @@
  * themselves, and a second `npm run dev` knows it would be one too many.
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { writePrivateFile } from '../../modules/cores/private-files';
 import { isAlive } from './postgres-cluster';
 import { DATA_DIR } from './paths';
 import { startTimeOf } from './watchdog';
@@ -39,7 +40,8 @@ export function runningDevStack(): DevStack | null {
 export async function recordDevStack(stack: Omit<DevStack, 'pid' | 'pidStart' | 'startedAt'>): Promise<void> {
   await mkdir(DATA_DIR, { recursive: true });
   const record: DevStack = { ...stack, pid: process.pid, pidStart: startTimeOf(process.pid), startedAt: new Date().toISOString() };
-  await writeFile(STACK_FILE, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+  // It holds the database's URL, password included.
+  await writePrivateFile(STACK_FILE, `${JSON.stringify(record, null, 2)}\n`);
 }
 
 export async function forgetDevStack(): Promise<void> {

@@ -7,19 +7,94 @@
  * One embedded server per data directory: a script finding the server already
  * run by a live `npm run dev` uses it; a server orphaned by a killed run is
  * stopped and started afresh under the new owner.
+ *
+ * Its password is random, made at the first initdb and kept in
+ * `.data/postgres-password` (0600); a cluster made by an older version, with
+ * the well-known password `postgres`, is moved to a random one at its next
+ * start. `.data` and its secrets are kept private at every start
+ * (scripts/lib/local-data.ts).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import pg from 'pg';
 import { getToolEnv } from '../../modules/cores/env/env';
+import { writePrivateFile } from '../../modules/cores/private-files';
 import { runningDevStack } from './dev-stack';
-import { CLUSTER_PASSWORD, CLUSTER_USER, isAlive, runningServer, serverCanReach, startCluster, stopOrphan } from './postgres-cluster';
+import { keepLocalDataPrivate } from './local-data';
+import {
+  CLUSTER_USER,
+  clusterUrl,
+  isAlive,
+  newClusterPassword,
+  type RunningCluster,
+  runningServer,
+  serverCanReach,
+  startCluster,
+  stopOrphan,
+} from './postgres-cluster';
 import { DATA_DIR, ROOT } from './paths';
 
 export { DATA_DIR };
 export const POSTGRES_DIR = path.join(DATA_DIR, 'postgres');
 const OWNER_FILE = path.join(DATA_DIR, 'postgres.owner');
+export const PASSWORD_FILE = path.join(DATA_DIR, 'postgres-password');
+/** What every embedded cluster had before passwords were random. */
+const LEGACY_PASSWORD = 'postgres';
+
+const storedPassword = (file: string) => readFile(file, 'utf8').then((text) => text.trim() || null, () => null);
+
+/** Whether the cluster takes `url`'s password: false when it refuses it (28P01); any other failure is thrown. */
+async function acceptsPassword(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === '28P01') return false;
+    throw error;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/**
+ * Start the embedded cluster in `dataDir` with the password kept in
+ * `passwordFile` (made on first use); a cluster still on the old fixed
+ * password gets that one instead, once it has started.
+ */
+export async function startEmbeddedCluster(options: { dataDir: string; passwordFile: string; port?: number }): Promise<RunningCluster> {
+  let password = await storedPassword(options.passwordFile);
+  if (!password) {
+    password = newClusterPassword();
+    await writePrivateFile(options.passwordFile, `${password}\n`);
+  }
+  const cluster = await startCluster({ dataDir: options.dataDir, port: options.port, password });
+  try {
+    if (await acceptsPassword(cluster.url())) return cluster;
+    const legacy = new pg.Client({ connectionString: clusterUrl(cluster.port, LEGACY_PASSWORD) });
+    try {
+      await legacy.connect();
+    } catch (error) {
+      if ((error as { code?: string }).code !== '28P01') throw error;
+      throw new Error(
+        `The embedded PostgreSQL in ${options.dataDir} refuses the password kept in ${options.passwordFile}. ` +
+          'Put its password back in that file, or delete the data directory to start with an empty database.',
+      );
+    }
+    try {
+      await legacy.query(`ALTER ROLE ${CLUSTER_USER} PASSWORD ${legacy.escapeLiteral(password)}`);
+    } finally {
+      await legacy.end().catch(() => {});
+    }
+    console.log(`The embedded PostgreSQL had the well-known password of older versions: it now has a random one, kept in ${options.passwordFile}.`);
+    return cluster;
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+}
 
 export interface LocalDatabase {
   url: string;
@@ -59,18 +134,19 @@ export async function openLocalDatabase(): Promise<LocalDatabase> {
     return { url: stack.database.url, embedded: false, description: `the database of the running ${stack.command} (pid ${stack.pid}): ${redactUrl(stack.database.url)}`, close: none };
   }
 
-  await mkdir(DATA_DIR, { recursive: true });
+  await keepLocalDataPrivate();
   const running = await runningServer(POSTGRES_DIR);
   if (running) {
     const owner = Number(await readFile(OWNER_FILE, 'utf8').catch(() => '0'));
     if (owner > 0 && owner !== process.pid && isAlive(owner)) {
-      const url = `postgresql://${CLUSTER_USER}:${CLUSTER_PASSWORD}@127.0.0.1:${running.port}/postgres`;
+      // Its owner started it with the kept password (or, started by an older version, the old one).
+      const url = clusterUrl(running.port, (await storedPassword(PASSWORD_FILE)) ?? LEGACY_PASSWORD);
       return { url, embedded: false, description: `the embedded PostgreSQL in .data/postgres, run by pid ${owner}`, close: none };
     }
     await stopOrphan(POSTGRES_DIR);
   }
 
-  const cluster = await startCluster({ dataDir: await reachableDataDir(), port: env.EMBEDDED_POSTGRES_PORT });
+  const cluster = await startEmbeddedCluster({ dataDir: await reachableDataDir(), passwordFile: PASSWORD_FILE, port: env.EMBEDDED_POSTGRES_PORT });
   if (cluster.port !== env.EMBEDDED_POSTGRES_PORT) {
     console.log(`Port ${env.EMBEDDED_POSTGRES_PORT} (EMBEDDED_POSTGRES_PORT) is taken: the embedded PostgreSQL listens on ${cluster.port} instead.`);
   }
@@ -86,11 +162,11 @@ export async function openLocalDatabase(): Promise<LocalDatabase> {
   };
 }
 
-/** Connection strings are printed for people; hide a password that is not the local default. */
+/** Connection strings are printed for people (and land in CI logs): without their password. */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    if (parsed.password && parsed.password !== CLUSTER_PASSWORD) parsed.password = '****';
+    if (parsed.password) parsed.password = '****';
     return parsed.toString();
   } catch {
     return '(unparseable connection string)';

@@ -16,7 +16,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { getToolEnv } from '../../modules/cores/env/env';
 import { startEmulatorProcess } from './clerk-emulator-process';
+import { devServerActionsKey } from './dev-server-actions-key';
 import { forgetDevStack, recordDevStack, runningDevStack, type DevStack } from './dev-stack';
+import { keepLocalDataPrivate } from './local-data';
 import { openLocalDatabase, redactUrl } from './local-database';
 import { DATA_DIR, ROOT } from './paths';
 import { stopProcess } from './processes';
@@ -79,6 +81,8 @@ export async function runLocalStack(command: StackCommand): Promise<void> {
         `Set CLERK_EMULATOR_PORT to a free port, e.g. CLERK_EMULATOR_PORT=${env.CLERK_EMULATOR_PORT + 100} ${command}.`,
     );
   }
+  // Also with DATABASE_URL set, when no embedded database (whose start does it too) runs.
+  await keepLocalDataPrivate();
   if (command === 'npm run start:local' && !buildIsFresh()) {
     console.log('The production build is missing or older than the sources: npm run build first.');
     runBuild();
@@ -141,10 +145,13 @@ export async function runLocalStack(command: StackCommand): Promise<void> {
   // Node runs Next's own CLI directly (no npx in between) so signals reach it.
   const nextCli = path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
   const production = command === 'npm run start:local';
+  // One key for every `next dev` of this checkout, so that a restart, on any ports, finds .next/dev's cache valid
+  // (scripts/lib/dev-server-actions-key.ts); `next start` keeps the key its build was made with.
+  const devKey = production || env.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY ? {} : { NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: await devServerActionsKey() };
   const app = spawn(process.execPath, [nextCli, production ? 'start' : 'dev', '--port', String(env.PORT)], {
     cwd: ROOT,
     stdio: 'inherit',
-    env: { ...process.env, ...clerkEnv, APP_URL: appUrl, DATABASE_URL: database.url, ...(production ? { NODE_ENV: 'production' } : {}) },
+    env: { ...process.env, ...devKey, ...clerkEnv, APP_URL: appUrl, DATABASE_URL: database.url, ...(production ? { NODE_ENV: 'production' } : {}) },
   });
   children.push({ stop: () => stopProcess(app) });
   // The app ending on its own (a crash) ends the rest too.
@@ -162,7 +169,8 @@ export async function runLocalStack(command: StackCommand): Promise<void> {
       '',
       `  App       ${appUrl}${production ? '   (the production build, next start)' : ''}`,
       ...clerkLines,
-      `  Database  ${redactUrl(database.url)}${database.embedded ? '  (embedded, data in .data/postgres)' : ''}`,
+      // The embedded one's password too, on the terminal of whoever started it: what psql needs (it is in .data, 0600).
+      `  Database  ${database.embedded ? `${database.url}  (embedded, data in .data/postgres)` : redactUrl(database.url)}`,
       '',
       '  Ctrl-C stops everything.',
       '',

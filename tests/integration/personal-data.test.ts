@@ -88,6 +88,8 @@ describe('the delivery ledger', () => {
         last_name: 'Lovelace',
         username: null,
       },
+      // Which Clerk instance sent it, for replay's instance check (docs/decisions/014): it names no one.
+      instance_id: 'ins_test',
     });
   });
 
@@ -116,11 +118,11 @@ describe('the delivery ledger', () => {
     await receive(d);
     const webhook = verifyClerkWebhook(d.body, new Headers(signedHeaders(d)), TEST_SIGNING_SECRET);
     // A copy that fails after claiming (a broken deployment re-processing it): rolled back, and recorded as a failure...
-    await prisma().$executeRawUnsafe('ALTER TABLE "DeletedClerkUser" RENAME TO "DeletedClerkUser_broken"');
+    await prisma().$executeRawUnsafe('ALTER TABLE "User" RENAME TO "User_broken"');
     try {
       await expect(processClerkWebhook(webhook, { force: true })).rejects.toThrow();
     } finally {
-      await prisma().$executeRawUnsafe('ALTER TABLE "DeletedClerkUser_broken" RENAME TO "DeletedClerkUser"');
+      await prisma().$executeRawUnsafe('ALTER TABLE "User_broken" RENAME TO "User"');
     }
     // ...but the delivery was applied and stays applied.
     expect(await prisma().webhookDelivery.findUnique({ where: { svixId: d.svixId } })).toMatchObject({ outcome: 'applied', processedAt: expect.any(Date), error: null });

@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulatorProcess, type EmulatorProcess } from '../../scripts/lib/clerk-emulator-process';
 import { ROOT } from '../../scripts/lib/paths';
 import { type OwnDatabase, startOwnDatabase } from '../helpers/own-database';
 import { prisma } from '../helpers/prisma';
@@ -29,6 +30,16 @@ describe('the database stopped mid-stream', () => {
 });
 
 describe('npm run webhooks:replay', () => {
+  // The Clerk instance the data follows: replay checks the keys against it before anything else.
+  let clerk: EmulatorProcess;
+  beforeAll(async () => {
+    clerk = await startEmulatorProcess({ port: 0, dataDir: null, appUrl: 'http://localhost:1', webhookUrl: null, tokenTtlSeconds: 300, output: 'pipe' });
+  });
+  afterAll(async () => {
+    await clerk?.stop();
+  });
+  const replayEnv = () => ({ ...process.env, DATABASE_URL: process.env.DATABASE_URL, CLERK_SECRET_KEY: clerk.secretKey, CLERK_API_URL: clerk.url });
+
   it('re-processes failed deliveries once the cause is fixed', async () => {
     const user = newClerkUser({ firstName: 'Replayed' });
     const d = delivery('user.created', user);
@@ -36,30 +47,33 @@ describe('npm run webhooks:replay', () => {
     const { verifyClerkWebhook } = await import('@/modules/auth/src/services/webhook-verification');
     const webhook = verifyClerkWebhook(d.body, new Headers(signedHeaders(d)), TEST_SIGNING_SECRET);
 
-    // A broken deployment: the tombstone table is missing, so processing fails and is rolled back.
-    await prisma().$executeRawUnsafe('ALTER TABLE "DeletedClerkUser" RENAME TO "DeletedClerkUser_broken"');
+    // A broken deployment: the users' table is missing, so processing fails and is rolled back.
+    await prisma().$executeRawUnsafe('ALTER TABLE "User" RENAME TO "User_broken"');
     try {
       await expect(processClerkWebhook(webhook)).rejects.toThrow();
     } finally {
-      await prisma().$executeRawUnsafe('ALTER TABLE "DeletedClerkUser_broken" RENAME TO "DeletedClerkUser"');
+      await prisma().$executeRawUnsafe('ALTER TABLE "User_broken" RENAME TO "User"');
     }
     expect(await prisma().webhookDelivery.findUnique({ where: { svixId: d.svixId } })).toMatchObject({ outcome: 'failed', processedAt: null, error: expect.any(String) });
     expect(await prisma().user.count({ where: { clerkId: user.id } })).toBe(0);
 
-    const replay = spawnSync('npm', ['run', '--silent', 'webhooks:replay', '--', '--failed'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL },
-    });
+    const replay = spawnSync('npm', ['run', '--silent', 'webhooks:replay', '--', '--failed'], { cwd: ROOT, encoding: 'utf8', env: replayEnv() });
     expect(replay.stdout).toContain(`${d.svixId} user.created: applied`);
     expect(replay.status).toBe(0);
     expect((await prisma().user.findUnique({ where: { clerkId: user.id } }))?.name).toBe('Replayed Lovelace');
     expect(await prisma().webhookDelivery.findUnique({ where: { svixId: d.svixId } })).toMatchObject({ outcome: 'applied', error: null });
 
     // By svix-id, as the README writes it: processed again (the ordering rules keep that harmless); an unknown id fails.
-    const byId = spawnSync('npm', ['run', '--silent', 'webhooks:replay', '--', d.svixId, 'msg_unknown'], { cwd: ROOT, encoding: 'utf8', env: process.env });
+    const byId = spawnSync('npm', ['run', '--silent', 'webhooks:replay', '--', d.svixId, 'msg_unknown'], { cwd: ROOT, encoding: 'utf8', env: replayEnv() });
     expect(byId.stdout).toContain(`${d.svixId} user.created: stale`);
     expect(byId.stderr).toContain('msg_unknown: no such delivery');
     expect(byId.status).toBe(1);
+
+    // Without Clerk keys, with something to replay: it says what to set, and replays nothing.
+    const { CLERK_SECRET_KEY: _key, CLERK_API_URL: _url, ...withoutKeys } = replayEnv();
+    const keyless = spawnSync('npm', ['run', '--silent', 'webhooks:replay', '--', d.svixId], { cwd: ROOT, encoding: 'utf8', env: withoutKeys });
+    expect(keyless.stderr).toContain('DATABASE_URL is set but CLERK_SECRET_KEY is not: set the secret key of the Clerk instance this database follows');
+    expect(keyless.stdout).not.toContain(`${d.svixId} user.created:`);
+    expect(keyless.status).toBe(2);
   }, 60_000);
 });

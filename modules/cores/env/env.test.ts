@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { EnvError, getToolEnv, parseAppEnv } from './env';
 
@@ -31,7 +33,7 @@ describe('parseAppEnv', () => {
     DATABASE_URL: 'postgresql://app:secret@db.internal:5432/app',
     NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: `pk_live_${realHost}`,
     CLERK_SECRET_KEY: 'sk_live_abc',
-    CLERK_WEBHOOK_SIGNING_SECRET: 'whsec_abc',
+    CLERK_WEBHOOK_SIGNING_SECRET: `whsec_${Buffer.alloc(24, 7).toString('base64')}`,
   };
 
   it('refuses the emulator\'s configuration without the explicit opt-in, saying what to do', () => {
@@ -44,6 +46,48 @@ describe('parseAppEnv', () => {
       expect(parseAppEnv({ ...base, ...emulator, CLERK_EMULATOR_ALLOWED: 'true' }).CLERK_EMULATOR_ALLOWED).toBe(true);
     }
     expect(() => parseAppEnv({ ...base, CLERK_EMULATOR_URL: 'http://localhost:3001', CLERK_EMULATOR_ALLOWED: 'false' })).toThrow(EnvError);
+  });
+
+  it('takes a signing secret only when it decodes to 24 bytes or more, as standardwebhooks decodes it', () => {
+    const secretOf = (bytes: number) => `whsec_${randomBytes(bytes).toString('base64')}`;
+    for (const secret of [secretOf(24), secretOf(32), secretOf(25).replace(/=+$/, '')]) {
+      expect(parseAppEnv({ ...base, CLERK_WEBHOOK_SIGNING_SECRET: secret }).CLERK_WEBHOOK_SIGNING_SECRET).toBe(secret);
+      // What we accept, the library signs and verifies with.
+      const webhook = new Webhook(secret);
+      const at = new Date();
+      expect(webhook.verify('{}', { 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': webhook.sign('msg_1', at, '{}') })).toEqual({});
+    }
+    for (const secret of ['whsec_', 'whsec_abc', 'whsec_AAAA', secretOf(23), `whsec_${'%'.repeat(40)}`, `whsec_ ${secretOf(24).slice(6)}`]) {
+      expect(() => parseAppEnv({ ...base, CLERK_WEBHOOK_SIGNING_SECRET: secret }), secret).toThrow(
+        'Invalid environment: CLERK_WEBHOOK_SIGNING_SECRET is invalid: must be whsec_ followed by the base64 of at least 24 bytes, as Clerk makes it: ' +
+          'copy the signing secret of your webhook endpoint from the Clerk dashboard (Webhooks), or run `npm run dev`, which sets the emulator\'s',
+      );
+    }
+    expect(() => parseAppEnv({ ...base, CLERK_WEBHOOK_SIGNING_SECRET: Buffer.alloc(24).toString('base64') })).toThrow(/CLERK_WEBHOOK_SIGNING_SECRET is invalid: must be whsec_ followed by/);
+  });
+
+  it('refuses the emulator\'s configuration in production unless APP_URL and CLERK_API_URL are both loopback, whatever the opt-in says', () => {
+    const emulator = { NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: `pk_live_${emulatorHost}`, CLERK_SECRET_KEY: 'sk_live_emulator_abc', CLERK_EMULATOR_URL: 'http://localhost:3001', CLERK_EMULATOR_ALLOWED: 'true' };
+    const local = { ...base, ...emulator, NODE_ENV: 'production', APP_URL: 'http://localhost:3000', CLERK_API_URL: 'http://localhost:3001' };
+    expect(parseAppEnv(local)).toMatchObject({ APP_URL: 'http://localhost:3000', CLERK_API_URL: 'http://localhost:3001', CLERK_EMULATOR_ALLOWED: true });
+    expect(parseAppEnv({ ...local, APP_URL: 'http://127.0.0.1:3000', CLERK_API_URL: 'http://[::1]:3001' }).CLERK_EMULATOR_ALLOWED).toBe(true);
+    const refusal = (url: string, variable: string) =>
+      `Invalid environment: This is the local Clerk emulator's configuration (NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY is the emulator's; CLERK_SECRET_KEY is the emulator's), ` +
+      `and ${variable} is ${url}: in production the emulator's configuration runs only on this machine, with APP_URL and CLERK_API_URL on localhost, ` +
+      'whatever CLERK_EMULATOR_ALLOWED says. To serve people, set your Clerk instance\'s keys (see docs/deploy.md) and unset CLERK_EMULATOR_URL and CLERK_EMULATOR_ALLOWED; ' +
+      'to try the production build on your machine, run `npm run start:local`.';
+    const { CLERK_EMULATOR_URL: _url, ...keysOnly } = local;
+    expect(() => parseAppEnv({ ...keysOnly, APP_URL: 'https://app.example.com' })).toThrow(refusal('https://app.example.com', 'APP_URL'));
+    expect(() => parseAppEnv({ ...keysOnly, CLERK_API_URL: 'https://api.clerk.com' })).toThrow(refusal('https://api.clerk.com', 'CLERK_API_URL'));
+    // CLERK_API_URL unset is Clerk's own API.
+    const { CLERK_API_URL: _api, ...noApi } = keysOnly;
+    expect(() => parseAppEnv(noApi)).toThrow(refusal('https://api.clerk.com', 'CLERK_API_URL'));
+    // The emulator's URL alone, with real keys, is a marker too.
+    expect(() => parseAppEnv({ ...base, NODE_ENV: 'production', APP_URL: 'https://app.example.com', CLERK_API_URL: 'http://localhost:3001', CLERK_EMULATOR_URL: 'http://localhost:3001', CLERK_EMULATOR_ALLOWED: 'true' })).toThrow(
+      /This is the local Clerk emulator's configuration \(CLERK_EMULATOR_URL is set\), and APP_URL is https:\/\/app\.example\.com: in production/,
+    );
+    // Outside production the opt-in is enough, as for the tests and npm run dev.
+    expect(parseAppEnv({ ...keysOnly, NODE_ENV: 'development', APP_URL: 'https://app.example.com' }).CLERK_EMULATOR_ALLOWED).toBe(true);
   });
 
   it('requires APP_URL in production, over https but for localhost', () => {

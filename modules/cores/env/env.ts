@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { EMULATOR_FRONTEND_API_HOST, EMULATOR_SECRET_KEY_PREFIX, frontendApiHostOf } from './clerk-emulator-identity';
+import { isUsableWebhookSecret, WEBHOOK_SECRET_MIN_BYTES, WEBHOOK_SECRET_PREFIX } from './webhook-signing-secret';
 
 const postgresUrl = z
   .string()
@@ -56,7 +57,12 @@ const appFields = z
     // Clerk. The SDK reads these same names itself; we validate them here.
     NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: prefixed('pk_', 'Clerk publishable key'),
     CLERK_SECRET_KEY: prefixed('sk_', 'Clerk secret key'),
-    CLERK_WEBHOOK_SIGNING_SECRET: prefixed('whsec_', 'webhook signing secret'),
+    CLERK_WEBHOOK_SIGNING_SECRET: z
+      .string()
+      .trim()
+      .refine(isUsableWebhookSecret, {
+        message: `must be ${WEBHOOK_SECRET_PREFIX} followed by the base64 of at least ${WEBHOOK_SECRET_MIN_BYTES} bytes, as Clerk makes it`,
+      }),
     CLERK_API_URL: httpUrl.default('https://api.clerk.com'),
     /** PEM public key: verify session tokens with no network (the SDK does not read it by itself). */
     CLERK_JWT_KEY: z
@@ -91,6 +97,25 @@ const appSchema = appFields
           `This is the local Clerk emulator's configuration (${markers.join('; ')}), which must never serve real users. ` +
           'For production, set your Clerk instance\'s keys (see docs/deploy.md) and unset CLERK_EMULATOR_URL. ' +
           'To run locally, use `npm run dev`; to try the production build on your machine, set CLERK_EMULATOR_ALLOWED=true.',
+        params: { complete: true },
+      });
+    }
+    // The opt-in exists for this machine (npm run start:local, the tests): served from anywhere else, the emulator's keys would sign anyone in.
+    const remote = (
+      [
+        ['APP_URL', env.APP_URL],
+        ['CLERK_API_URL', env.CLERK_API_URL],
+      ] as const
+    ).find(([, url]) => url !== undefined && !isLoopback(url));
+    if (markers.length > 0 && env.CLERK_EMULATOR_ALLOWED && env.NODE_ENV === 'production' && remote) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [remote[0]],
+        message:
+          `This is the local Clerk emulator's configuration (${markers.join('; ')}), and ${remote[0]} is ${remote[1]}: ` +
+          'in production the emulator\'s configuration runs only on this machine, with APP_URL and CLERK_API_URL on localhost, whatever CLERK_EMULATOR_ALLOWED says. ' +
+          'To serve people, set your Clerk instance\'s keys (see docs/deploy.md) and unset CLERK_EMULATOR_URL and CLERK_EMULATOR_ALLOWED; ' +
+          'to try the production build on your machine, run `npm run start:local`.',
         params: { complete: true },
       });
     }
@@ -133,6 +158,8 @@ const toolSchema = z.object({
   CLERK_EMULATOR_PORT: z.coerce.number().int().min(1).max(65535).default(3001),
   /** Lifetime of the emulator's session tokens (docs/decisions/004). */
   CLERK_EMULATOR_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
+  /** When set, `npm run dev` gives `next dev` this key instead of the checkout's own (docs/decisions/018). */
+  NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: z.string().optional(),
 });
 
 export type AppEnv = z.infer<typeof appSchema>;

@@ -15,8 +15,9 @@
  * It holds the secret keys of a Clerk instance, so it defends itself like a
  * local development server should: it answers only to its own host names (no
  * DNS rebinding), refuses state-changing requests from other origins (no
- * cross-site form posts), and its control API needs a token made anew on
- * every run and handed only to the process that started it.
+ * cross-site form posts; sign-out only on a POST; a cross-site handshake
+ * does not switch the organization), and its control API needs a token made
+ * anew on every run and handed only to the process that started it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -314,8 +315,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       const { cookies } = await mintSession(user, parseCookies(request)[COOKIES.client]);
       return redirect(response, redirectUrl, cookies);
     }
-    if (route === 'POST /sign-out' || route === 'GET /sign-out') {
-      const params = method === 'POST' ? await readParams(request) : Object.fromEntries(url.searchParams);
+    // A GET would let any page sign its visitors out (a link, an image); the app's sign-out is a form that posts.
+    if (route === 'GET /sign-out') throw new ApiError(405, [{ code: 'method_not_allowed', message: 'method not allowed', long_message: 'Sign out with a POST.' }], { Allow: 'POST' });
+    if (route === 'POST /sign-out') {
+      const params = await readParams(request);
       const clientId = parseCookies(request)[COOKIES.client];
       if (clientId) store.endSessionsOfClient(clientId);
       return redirect(response, safeRedirect(stringParam(params, 'redirect_url')), signedOutCookies());
@@ -328,7 +331,17 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       let directives: string[];
       if (session) {
         const organization = url.searchParams.get('organization_id');
-        if (organization !== null) activateOrganization(session, organization);
+        // Switching is the one change a GET makes here, so another site must not make it (a link or a
+        // script sending the browser to ?organization_id=…). Such a handshake still refreshes the session,
+        // without switching, rather than a 403: a link from elsewhere to /orgs/<slug> reaches us
+        // cross-site too (every hop of a navigation begun on another site is), and must still open the
+        // page. The SDK, resolving this handshake, serves the page with the session's organization as it
+        // was; it asks again at the next navigation to such a page, begun on the app's own page (so
+        // same-site: it switches then), and were that refused too, its `__clerk_redirect_count` cookie
+        // stops it after three tries (@clerk/backend's handshakeRedirectLoopCounter): no loop. The app
+        // decides access by its Membership rows, not by this claim (docs/decisions/013). `same-site` is
+        // the app (localhost on another port), `none` an address typed in, no header a non-browser.
+        if (organization !== null && request.headers['sec-fetch-site'] !== 'cross-site') activateOrganization(session, organization);
         const now = Math.floor(Date.now() / 1000);
         const token = await tokenFor(session, now);
         const clientUat = Number(parseCookies(request)[COOKIES.clientUat]) || now;

@@ -6,9 +6,10 @@
  * webhooks come from.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { EmailAddressJSON, OrganizationJSON, UserJSON } from '@clerk/backend';
+import { writePrivateFile } from '../../../modules/cores/private-files';
 import { ApiError, formError, notFound } from './errors';
 import { clerkId, randomToken } from './ids';
 import {
@@ -551,7 +552,8 @@ export class Store {
       lastActiveOrganizations: [...this.lastActiveOrganization],
     };
     const temporary = path.join(path.dirname(this.file), `.${path.basename(this.file)}.tmp`);
-    await writeFile(temporary, JSON.stringify(snapshot));
+    // Sessions' refresh tokens and people's emails: the owner's alone (keys.ts made the directory so too).
+    await writePrivateFile(temporary, JSON.stringify(snapshot));
     await rename(temporary, this.file);
   }
 

@@ -17,6 +17,11 @@ export function getClerkClient(): ClerkClient {
   return holder.clerkClient;
 }
 
+/** Use `client` from now on: for the scripts, which find their Clerk keys their own way (scripts/lib/clerk-keys.ts). */
+export function setClerkClient(client: ClerkClient): void {
+  holder.clerkClient = client;
+}
+
 /**
  * The Backend API could not answer now: no response at all (the client
  * reports a network error with no status), 429, or a 5xx. Worth a retry

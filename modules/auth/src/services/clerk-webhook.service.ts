@@ -32,8 +32,22 @@ export interface DeliveryResult {
   clerkObjectId?: string;
 }
 
-/** What the ledger keeps of an event: the reduced event, or nothing for a type we do not handle. */
-const storedPayloadOf = (event: HandledEvent | null): string | null => (event ? JSON.stringify(event) : null);
+/**
+ * What the ledger keeps of an event: the reduced event and the instance it
+ * came from (replay checks it as the webhook did), or nothing for a type we
+ * do not handle.
+ */
+function storedPayloadOf(webhook: VerifiedWebhook): string | null {
+  if (!webhook.event) return null;
+  const stored: HandledEvent & { instance_id?: string } = webhook.instanceId ? { ...webhook.event, instance_id: webhook.instanceId } : webhook.event;
+  return JSON.stringify(stored);
+}
+
+/** The instance a stored payload came from, if it says (replay). */
+export const instanceOfStoredPayload = (payload: unknown): string | null => {
+  const instanceId = (payload as { instance_id?: unknown } | null)?.instance_id;
+  return typeof instanceId === 'string' ? instanceId : null;
+};
 
 /**
  * Claim the svix-id, apply the change and record the outcome: one call of
@@ -43,17 +57,20 @@ const storedPayloadOf = (event: HandledEvent | null): string | null => (event ? 
  * A membership whose user we do not hold yet (its `user.created` is late)
  * answers `missing_user` and changes nothing: the user is fetched once from
  * the Backend API and stored through the same rules, and the delivery
- * applied again (docs/decisions/012).
+ * applied again (docs/decisions/012). Should Clerk answer 404, the user is
+ * tombstoned only when the delivery, our data and our keys are of one
+ * instance; else the delivery fails with `ClerkInstanceMismatch`, having
+ * written nothing but its failure (docs/decisions/014).
  */
 export async function processClerkWebhook(webhook: VerifiedWebhook, options: { force?: boolean } = {}): Promise<DeliveryResult> {
   const change = webhook.event ? changeOfEvent(webhook.event) : null;
   const clerkUserId = change ? clerkUserIdOfChange(change) : null;
-  const payload = storedPayloadOf(webhook.event);
+  const payload = storedPayloadOf(webhook);
   let outcome: DeliveryOutcome;
   try {
     let result = await deliver(webhook, change, clerkUserId, payload, options.force ?? false);
     if (result === 'missing_user') {
-      await provisionMissingUser(clerkUserId!);
+      await provisionMissingUser(clerkUserId!, { kind: 'delivery', instanceId: webhook.instanceId });
       result = await deliver(webhook, change, clerkUserId, payload, options.force ?? false);
       if (result === 'missing_user') throw new Error(`user ${clerkUserId} could not be provisioned`);
     }
@@ -79,16 +96,15 @@ async function deliver(webhook: VerifiedWebhook, change: ClerkChange | null, cle
 /**
  * Best effort, outside the rolled-back transaction: with the database down,
  * the log line remains. Never overwrites a delivery another copy has
- * processed meanwhile.
+ * processed meanwhile, and keeps neither payload nor error text once the user
+ * is deleted, even by a deletion committed while this failure is recorded
+ * (`clerk_record_delivery_failure` waits for the user's lock).
  */
 async function recordFailure(webhook: VerifiedWebhook, clerkUserId: string | null, payload: string | null, error: unknown): Promise<void> {
   const message = redactPersonalData(error instanceof Error ? error.message : String(error)).slice(0, 2000);
   try {
     await getPrisma().$executeRaw`
-      INSERT INTO "WebhookDelivery" ("svixId", "type", "clerkUserId", "eventAt", "receivedAt", "outcome", "error", "payload")
-      VALUES (${webhook.svixId}, ${webhook.type}, ${clerkUserId}, ${webhook.eventAt}, ${utcNow}, 'failed', ${message}, ${payload}::jsonb)
-      ON CONFLICT ("svixId") DO UPDATE SET "outcome" = 'failed', "error" = EXCLUDED."error"
-      WHERE "WebhookDelivery"."processedAt" IS NULL`;
+      SELECT clerk_record_delivery_failure(${webhook.svixId}, ${webhook.type}, ${clerkUserId}, ${webhook.eventAt}::timestamp(3), ${message}, ${payload}::jsonb)`;
   } catch {
     // The database is what failed; the caller logs and answers 5xx.
   }

@@ -43,7 +43,7 @@ export async function syncMembershipFromClerk(membership: unknown): Promise<Sync
   const change: ClerkChange = { object: 'membership', action: 'version', data };
   const outcome = await syncChange(change);
   if (outcome !== 'missing_user') return outcome;
-  await provisionMissingUser(data.public_user_data.user_id);
+  await provisionMissingUser(data.public_user_data.user_id, { kind: 'backend-api' });
   const again = await syncChange(change);
   if (again === 'missing_user') throw new Error(`user ${data.public_user_data.user_id} could not be provisioned`);
   return again;
@@ -60,10 +60,17 @@ export function syncOrganizationDeletion(clerkId: string, at: Date = new Date())
   return syncChange({ object: 'organization', action: 'deletion', clerkId }, at);
 }
 
-/** The lock a change takes first: changes applied in this order never wait on each other in a cycle. */
-function lockKeyOf(change: ClerkChange): string {
-  if (change.object === 'membership' && 'data' in change) return `${change.data.organization.id}:${change.data.public_user_data.user_id}`;
-  return clerkIdOfChange(change);
+/**
+ * Where a change stands in the lock order (docs/decisions/015): changes
+ * sorted by organization, the organization's own change before its
+ * memberships, those by user, and users' own changes last, take their locks
+ * (organization, then pair, then user, each change) in the order any other
+ * change takes them.
+ */
+function lockOrderOf(change: ClerkChange): { organization: string | null; user: string | null } {
+  if (change.object === 'membership') return { organization: change.data.organization.id, user: change.data.public_user_data.user_id };
+  if (change.object === 'organization') return { organization: clerkIdOfChange(change), user: null };
+  return { organization: null, user: clerkIdOfChange(change) };
 }
 
 /** What one change of a batch did; `created` when it made a row that was not there. */
@@ -74,20 +81,25 @@ export interface ChangeResult {
 
 /**
  * Many organization or membership versions in one statement, each through
- * `clerk_apply_change`, in lock order (reconcile: a page at a time).
+ * `clerk_apply_change`, in lock order (reconcile: a page at a time), sorted
+ * byte by byte (COLLATE "C"): a database's own collation may ignore the
+ * punctuation in Clerk ids and interleave two organizations' changes.
  * Answers in the order given. A membership whose user we do not hold
  * answers `missing_user`, for the caller to provision and apply again.
  */
 export async function applyChangeOutcomes(client: Pick<Tx, '$queryRaw'>, changes: ClerkChange[]): Promise<ChangeResult[]> {
   if (changes.length === 0) return [];
-  const items = changes.map((change, i) => ({ i, key: lockKeyOf(change), object: change.object, action: change.action, clerkId: clerkIdOfChange(change), fields: changeFields(change, newRowId) }));
+  const items = changes.map((change, i) => ({ i, ...lockOrderOf(change), object: change.object, action: change.action, clerkId: clerkIdOfChange(change), fields: changeFields(change, newRowId) }));
   const rows = await client.$queryRaw<{ i: number; outcome: ChangeOutcome; existed: boolean }[]>`
     SELECT (c.item->>'i')::int AS i, v.outcome,
       CASE c.item->>'object'
         WHEN 'organization' THEN EXISTS (SELECT 1 FROM "Organization" WHERE "clerkId" = c.item->>'clerkId')
         ELSE EXISTS (SELECT 1 FROM "Membership" WHERE "clerkId" = c.item->>'clerkId')
       END AS existed
-    FROM (SELECT item FROM jsonb_array_elements(${JSON.stringify(items)}::jsonb) AS item ORDER BY item->>'key', item->>'clerkId') AS c
+    FROM (
+      SELECT item FROM jsonb_array_elements(${JSON.stringify(items)}::jsonb) AS item
+      ORDER BY item->>'organization' COLLATE "C" NULLS LAST, item->>'user' COLLATE "C" NULLS FIRST, item->>'clerkId' COLLATE "C"
+    ) AS c
     CROSS JOIN LATERAL (SELECT clerk_apply_change(c.item->>'object', c.item->>'action', c.item->'fields', (now() AT TIME ZONE 'UTC')::timestamp(3)) AS outcome) AS v`;
   const byIndex = new Map(rows.map((row) => [row.i, { outcome: row.outcome, created: row.outcome === 'applied' && !row.existed }]));
   return changes.map((_, i) => byIndex.get(i)!);

@@ -12,7 +12,7 @@
  * - before it writes anything, the instance the keys read (`GET /v1/instance`)
  *   must be the one our data came from (recorded by the first webhook or
  *   reconcile); with nothing recorded yet, a sample of our rows must exist
- *   in that instance;
+ *   in that instance (`checkKeysInstance`, which replay shares);
  * - removing more rows than a threshold (more than 5% or more than 100,
  *   whichever is larger), or any row when Clerk lists no user at all, needs
  *   `allowMassDelete`; the count is known before the first removal;
@@ -34,7 +34,7 @@ import { utcNow } from '@/modules/cores/db/sql';
 import { clerkMembershipDataSchema, clerkOrganizationDataSchema } from '../interfaces/clerk-organization-data';
 import type { ClerkUserData } from '../interfaces/clerk-user-data';
 import type { ClerkChange } from './clerk-changes';
-import { recordClerkInstance, recordedClerkInstance, switchClerkInstance } from './clerk-instance.service';
+import { checkKeysInstance, ClerkInstanceRefusal } from './clerk-instance.service';
 import { removeStaleReconcileRuns } from './data-retention.service';
 import { syncStatement } from './sync-statement';
 import { applyChangeOutcomes, type ChangeResult, syncChange, syncMembershipEnd, syncOrganizationDeletion } from './organization-sync.service';
@@ -45,8 +45,6 @@ export const RECONCILE_PAGE_SIZE = 500;
 /** Removing more rows than this needs `allowMassDelete`: the larger of 5% of the rows and 100. */
 export const massDeleteThreshold = (rows: number) => Math.max(Math.ceil(rows * 0.05), 100);
 
-/** How many of our rows are looked up in Clerk when no instance is recorded yet (the Backend API's limit per call). */
-const INSTANCE_SAMPLE = 100;
 const HEARTBEAT_MS = 15_000;
 
 export interface ReconcileOptions {
@@ -225,48 +223,20 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('reconcile interrupted');
 }
 
-/**
- * The instance the keys read must be the one our data follows. Records it
- * when nothing is recorded yet and our rows agree (unless `dryRun`).
- */
+/** The instance the keys read must be the one our data follows (recorded when nothing is yet and our rows agree, unless `dryRun`). */
 async function checkInstance(clerk: ClerkClient, options: ReconcileOptions, retry: Retry, summary: ReconcileSummary): Promise<void> {
-  const instance = await withRetries(() => clerk.instance.get(), retry, summary);
-  summary.instanceId = instance.id;
-  const recorded = await recordedClerkInstance();
-  if (options.switchInstance !== undefined) {
-    if (options.switchInstance !== instance.id) {
-      throw new ReconcileRefusal(
-        `Refusing: --switch-instance names ${options.switchInstance}, but these Clerk keys read instance ${instance.id}. Nothing was changed.`,
-        'switch-mismatch',
-      );
-    }
-    if (!options.dryRun && recorded?.instanceId !== instance.id) await switchClerkInstance(instance.id);
-    return;
+  try {
+    summary.instanceId = await checkKeysInstance(clerk, {
+      dryRun: options.dryRun,
+      switchInstance: options.switchInstance,
+      recordAs: 'reconcile',
+      switchAdvice: (instanceId) => `run again with --switch-instance=${instanceId}.`,
+      call: (fn) => withRetries(fn, retry, summary),
+    });
+  } catch (error) {
+    if (error instanceof ClerkInstanceRefusal) throw new ReconcileRefusal(error.message, error.reason);
+    throw error;
   }
-  if (recorded) {
-    if (recorded.instanceId === instance.id) return;
-    throw new ReconcileRefusal(
-      `Refusing: these Clerk keys read instance ${instance.id}, but this database follows instance ${recorded.instanceId} ` +
-        `(recorded by the first ${recorded.recordedBy} on ${recorded.recordedAt.toISOString()}). Nothing was changed. ` +
-        'Check CLERK_SECRET_KEY (and CLERK_API_URL) against DATABASE_URL. If this database really should follow the other instance from now on, ' +
-        `run again with --switch-instance=${instance.id}.`,
-      'foreign-instance',
-    );
-  }
-  const sample = await getPrisma().$queryRaw<{ clerkId: string }[]>`SELECT "clerkId" FROM "User" ORDER BY random() LIMIT ${INSTANCE_SAMPLE}::int`;
-  if (sample.length > 0) {
-    const found = await withRetries(() => clerk.users.getUserList({ userId: sample.map((row) => row.clerkId), limit: INSTANCE_SAMPLE }), retry, summary);
-    if (found.data.length === 0) {
-      throw new ReconcileRefusal(
-        `Refusing: no Clerk instance is recorded for this database yet, and none of ${sample.length} of its users exist in instance ${instance.id}, ` +
-          'which these keys read: it looks like another instance than the one the data came from. Nothing was changed. ' +
-          'Check CLERK_SECRET_KEY (and CLERK_API_URL) against DATABASE_URL. If this database really should follow this instance, ' +
-          `run again with --switch-instance=${instance.id}.`,
-        'unverified-instance',
-      );
-    }
-  }
-  if (!options.dryRun) await recordClerkInstance(instance.id, 'reconcile');
 }
 
 /**
@@ -383,7 +353,7 @@ function applyChangePage<T extends { id: string }>(toChange: (item: T) => ClerkC
       const change = changes[i]!;
       const final: ChangeResult =
         result.outcome === 'missing_user' && change.object === 'membership' && 'data' in change
-          ? await provisionMissingUser(change.data.public_user_data.user_id).then(async () => ({ outcome: await syncChange(change), created: true }))
+          ? await provisionMissingUser(change.data.public_user_data.user_id, { kind: 'backend-api' }).then(async () => ({ outcome: await syncChange(change), created: true }))
           : result;
       if (final.outcome === 'missing_user') countFailure(summary, changes[i]!.object, new Error('its user could not be provisioned'));
       else countResult(final, summary);

@@ -17,12 +17,14 @@
  *   ledger included (docs/decisions/008).
  * This module maps Clerk's JSON to the functions' arguments.
  */
+import type { ClerkClient } from '@clerk/backend';
 import { isClerkAPIResponseError } from '@clerk/backend/errors';
 import type { ZodType } from 'zod';
 import type { User } from '@/generated/prisma/client';
 import { getPrisma } from '@/modules/cores/db/prisma';
 import { type ClerkUserData, clerkUserDataSchema } from '../interfaces/clerk-user-data';
 import { getClerkClient } from './clerk-client';
+import { confirmInstanceBeforeTombstone, type DataSource } from './clerk-instance.service';
 import { type ClerkUserFields, clerkUserFields } from './clerk-user';
 import { newRowId, type SyncOutcome, syncStatement, type Tx } from './sync-statement';
 
@@ -76,8 +78,10 @@ export function syncUserDeletion(clerkId: string, deletedAt: Date): Promise<{ ou
  * Many users at once, every one through the same function as
  * `applyUserVersion`, in one statement: with `getPrisma()` it is its own
  * transaction, atomic for the whole batch. Users are applied in Clerk id
- * order, so that two batches take their locks in one order; a deadlock with
- * a webhook moving an address aborts the statement, for the caller to retry.
+ * order, byte by byte as organization batches sort them, so that two
+ * batches take their locks in one order (docs/decisions/015); a deadlock
+ * with a webhook moving an address aborts the statement, for the caller to
+ * retry.
  * Answers in the order given.
  */
 export async function applyUserVersionOutcomes(client: Pick<Tx, '$queryRaw'>, users: ClerkUserData[]): Promise<VersionOutcome[]> {
@@ -100,7 +104,7 @@ export async function applyUserVersionOutcomes(client: Pick<Tx, '$queryRaw'>, us
       SELECT * FROM unnest(${columns.ids}::text[], ${columns.emails}::text[], ${columns.names}::text[], ${columns.firstNames}::text[],
                            ${columns.lastNames}::text[], ${columns.versions}::timestamptz[], ${columns.rowIds}::text[])
         AS t(clerk_id, email, name, first_name, last_name, version, row_id)
-      ORDER BY clerk_id
+      ORDER BY clerk_id COLLATE "C"
     ) AS u
     CROSS JOIN LATERAL clerk_apply_user_version(u.clerk_id, u.email, u.name, u.first_name, u.last_name, (u.version AT TIME ZONE 'UTC')::timestamp(3), u.row_id) AS v`;
   const byId = new Map(rows.map((row) => [row.clerkId, { outcome: row.outcome, created: row.created }]));
@@ -142,29 +146,44 @@ export function syncUserFromClerk(user: unknown): Promise<VersionResult> {
   return syncStatement(() => applyUserVersion(getPrisma(), checked));
 }
 
-/**
- * Fetch a Clerk user once from the Backend API and store it through the same
- * rules (just-in-time provisioning: a session whose user.created is late, a
- * membership that arrived before its user). Null when Clerk no longer has
- * the user (a 404) or we tombstoned it meanwhile.
- */
-export async function provisionUserFromClerk(clerkId: string): Promise<User | null> {
+/** A Clerk user's JSON from the Backend API; null when Clerk does not have the user (a 404). */
+async function fetchClerkUser(clerk: ClerkClient, clerkId: string): Promise<unknown> {
   let clerkUser;
   try {
-    clerkUser = await getClerkClient().users.getUser(clerkId);
+    clerkUser = await clerk.users.getUser(clerkId);
   } catch (error) {
     if (isClerkAPIResponseError(error) && error.status === 404) return null;
     throw error;
   }
   if (!clerkUser.raw) throw new Error(`Clerk returned no data for ${clerkId}`);
-  return (await syncUserFromClerk(clerkUser.raw)).user;
+  return clerkUser.raw;
+}
+
+/**
+ * Fetch a Clerk user once from the Backend API and store it through the same
+ * rules (just-in-time provisioning of a session whose user.created is late).
+ * Null when Clerk does not have the user (a 404) or we tombstoned it meanwhile.
+ */
+export async function provisionUserFromClerk(clerkId: string): Promise<User | null> {
+  const user = await fetchClerkUser(getClerkClient(), clerkId);
+  return user ? (await syncUserFromClerk(user)).user : null;
 }
 
 /**
  * A user that a membership names and we do not hold yet: fetched once and
- * stored, or tombstoned when Clerk no longer has them (ids are never reused,
- * so nothing about them can come later).
+ * stored, or tombstoned when Clerk does not have them (ids are never reused,
+ * so nothing about them can come later), but only once the delivery, our
+ * data and the keys are known to be of one Clerk instance: another instance
+ * answers 404 for everyone (`confirmInstanceBeforeTombstone`, which throws,
+ * writing nothing, when they are not; docs/decisions/014).
  */
-export async function provisionMissingUser(clerkId: string): Promise<void> {
-  if (!(await provisionUserFromClerk(clerkId))) await syncUserDeletion(clerkId, new Date());
+export async function provisionMissingUser(clerkId: string, source: DataSource): Promise<void> {
+  const clerk = getClerkClient();
+  const user = await fetchClerkUser(clerk, clerkId);
+  if (user) {
+    await syncUserFromClerk(user);
+    return;
+  }
+  await confirmInstanceBeforeTombstone(clerk, clerkId, source);
+  await syncUserDeletion(clerkId, new Date());
 }

@@ -3,7 +3,8 @@
  * verification (no database access for anything unsigned), then exactly-once
  * processing, one structured log line per delivery (ids, never personal
  * data), and the status Svix needs (2xx: done; 4xx: never send this again;
- * 503 with Retry-After: the database is unreachable, retry later).
+ * 503 with Retry-After: the database or Clerk is unreachable, or our Clerk
+ * keys are another instance's than the delivery's; retry later).
  */
 import { isDatabaseUnavailable } from '@/modules/cores/db/errors';
 import { getWebhookSigningSecret } from '@/modules/cores/env/env';
@@ -11,6 +12,7 @@ import { smallJson } from '@/modules/cores/http/small-json';
 import { getLogger } from '@/modules/cores/logger/logger';
 import { WEBHOOK_MAX_BODY_BYTES, WebhookRejection } from '../interfaces/webhook';
 import { isClerkUnavailable } from './clerk-client';
+import { ClerkInstanceMismatch } from './clerk-instance.service';
 import { processClerkWebhook, recordRejection } from './clerk-webhook.service';
 import { verifyClerkWebhook } from './webhook-verification';
 
@@ -42,9 +44,9 @@ export async function handleClerkWebhookRequest(request: Request, options: { sig
   let type: string | null = null;
   let clerkUserId: string | null = null;
   let clerkObjectId: string | undefined;
-  const finish = (status: number, outcome: string, extra: Record<string, unknown> = {}) => {
+  const finish = (status: number, outcome: string, extra: Record<string, unknown> = {}, message = 'webhook delivery failed') => {
     const fields = { svixId, type, clerkUserId, clerkObjectId, outcome, status, ms: Math.round(performance.now() - started), ...extra };
-    if (status >= 500) log.error(fields, 'webhook delivery failed');
+    if (status >= 500) log.error(fields, message);
     else if (status >= 400) log.warn(fields, 'webhook delivery refused');
     else log.info(fields, 'webhook delivery');
   };
@@ -72,6 +74,12 @@ export async function handleClerkWebhookRequest(request: Request, options: { sig
       // sending): the rare refusal this is, its cost does not matter, and that path is the proven one.
       if (error.status === 413) return Response.json({ error: error.reason }, { status: 413, headers });
       return smallJson({ error: error.reason }, { status: error.status, headers });
+    }
+    if (error instanceof ClerkInstanceMismatch) {
+      // Our keys are another instance's than the delivery's: only an operator can settle it, and until then
+      // every retry fails the same way (writing nothing). The log line says what to do, naming the instances.
+      finish(503, 'failed', { reason: 'clerk-instance-mismatch', ...error.instances }, error.message);
+      return smallJson({ error: 'Clerk instance mismatch: see the logs' }, { status: 503, headers: { 'Retry-After': '300' } });
     }
     if (isDatabaseUnavailable(error)) {
       finish(503, 'failed', { err: error });

@@ -39,8 +39,9 @@ async function membershipBySlug(userId: string, slug: string): Promise<Organizat
 }
 
 /** Does the session's claim name the organization at `slug`? By its slug, or by its id when we hold the organization. */
-async function claimNames(slug: string, claim: { orgId?: string | null; orgSlug?: string | null }): Promise<boolean> {
+async function claimNames(slug: string, claim: OrganizationClaim): Promise<boolean> {
   if (!claim.orgId) return false;
+  // Stryker disable next-line ConditionalExpression: a shortcut only; without it the organization is looked up by slug and its id compared, with the same answer.
   if (claim.orgSlug === slug) return true;
   const organization = await getPrisma().organization.findUnique({ where: { slug }, select: { clerkId: true } });
   return organization?.clerkId === claim.orgId;
@@ -56,8 +57,30 @@ async function provisionMembership(userClerkId: string, organizationClerkId: str
     if (clerkErrorCode(error) !== undefined) return;
     throw error;
   }
+  // Stryker disable next-line MethodExpression,ConditionalExpression,EqualityOperator,OptionalChaining: defensive; Clerk (and the emulator) already filter by user_id, so no test can list another member here.
   const membership = memberships.data.find((candidate) => candidate.publicUserData?.userId === userClerkId);
   if (membership) await syncMembershipFromClerk(membership.raw);
+}
+
+/** What the session says of its active organization (`auth()`'s `orgId` and `orgSlug`). */
+export interface OrganizationClaim {
+  orgId?: string | null;
+  orgSlug?: string | null;
+}
+
+/**
+ * `user`'s space in the organization at `slug`, or null (not a member, no
+ * such organization). The session's claim is read only when our rows have no
+ * membership: `readClaim` is `auth()` in a request.
+ */
+export async function findOrganizationSpace(user: User, slug: string, readClaim: () => Promise<OrganizationClaim>): Promise<OrganizationSpace | null> {
+  if (!isSlug(slug)) return null;
+  const space = await membershipBySlug(user.id, slug);
+  if (space) return space;
+  const claim = await readClaim();
+  if (!(await claimNames(slug, claim))) return null;
+  await provisionMembership(user.clerkId, claim.orgId!);
+  return membershipBySlug(user.id, slug);
 }
 
 /**
@@ -65,15 +88,8 @@ async function provisionMembership(userClerkId: string, organizationClerkId: str
  * member, no such organization): pages answer null with a 404. Once per
  * request.
  */
-export const getOrganizationSpace = cache(async (user: User, slug: string): Promise<OrganizationSpace | null> => {
-  if (!isSlug(slug)) return null;
-  const space = await membershipBySlug(user.id, slug);
-  if (space) return space;
-  const claim = await auth();
-  if (!(await claimNames(slug, claim))) return null;
-  await provisionMembership(user.clerkId, claim.orgId!);
-  return membershipBySlug(user.id, slug);
-});
+// Stryker disable next-line all: needs a Next.js request (the session); findOrganizationSpace is tested in-process, the pages over HTTP.
+export const getOrganizationSpace = cache((user: User, slug: string): Promise<OrganizationSpace | null> => findOrganizationSpace(user, slug, () => auth()));
 
 export interface SpaceLink {
   name: string;
