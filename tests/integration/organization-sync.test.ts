@@ -311,18 +311,18 @@ describe('memberships', () => {
       type: 'organizationMembership.created',
       outcome: 'failed',
       error: 'Service Unavailable',
-      payload: { type: 'organizationMembership.created', data: reduced('org:member', T + 1) },
+      payload: { type: 'organizationMembership.created', data: reduced('org:member', T + 1), instance_id: 'ins_test' },
     });
-    expect(before[updated.svixId]).toEqual({ type: 'organizationMembership.updated', outcome: 'applied', error: null, payload: { type: 'organizationMembership.updated', data: reduced('org:admin', T + 2) } });
+    expect(before[updated.svixId]).toEqual({ type: 'organizationMembership.updated', outcome: 'applied', error: null, payload: { type: 'organizationMembership.updated', data: reduced('org:admin', T + 2), instance_id: 'ins_test' } });
 
     expect((await receive(deleted)).outcome).toBe('applied');
 
-    // Every row stays, under the user's Clerk id, naming no one: no payload, no error; user.deleted keeps its id only.
+    // Every row stays, under the user's Clerk id, naming no one: no payload, no error; user.deleted keeps its id (and the instance's) only.
     expect(await ledger()).toEqual({
       [created.svixId]: { type: 'user.created', outcome: 'applied', payload: null, error: null },
       [failed.svixId]: { type: 'organizationMembership.created', outcome: 'failed', payload: null, error: null },
       [updated.svixId]: { type: 'organizationMembership.updated', outcome: 'applied', payload: null, error: null },
-      [deleted.svixId]: { type: 'user.deleted', outcome: 'applied', payload: { type: 'user.deleted', data: { id: user.id, deleted: true } }, error: null },
+      [deleted.svixId]: { type: 'user.deleted', outcome: 'applied', payload: { type: 'user.deleted', data: { id: user.id, deleted: true }, instance_id: 'ins_test' }, error: null },
     });
     expect(await membershipsOf(org.id)).toEqual([]);
   });
