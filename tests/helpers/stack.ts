@@ -15,7 +15,14 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { tokenTtlSeconds?: number; databaseUrl?: string } = {}): Promise<Stack> {
+export interface StackOptions {
+  tokenTtlSeconds?: number;
+  databaseUrl?: string;
+  /** More of the app's environment (e.g. `DATA_PRUNE_INTERVAL_MINUTES: '0'` where statements are counted). */
+  appEnv?: Record<string, string>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await startStackOnce(options);
@@ -26,7 +33,7 @@ export async function startStack(options: { tokenTtlSeconds?: number; databaseUr
   }
 }
 
-async function startStackOnce(options: { tokenTtlSeconds?: number; databaseUrl?: string }): Promise<Stack> {
+async function startStackOnce(options: StackOptions): Promise<Stack> {
   const port = await freePort();
   const appUrl = `http://localhost:${port}`;
   const emulator = await startEmulatorProcess({
@@ -40,7 +47,7 @@ async function startStackOnce(options: { tokenTtlSeconds?: number; databaseUrl?:
   });
   let app: RunningApp;
   try {
-    app = await startApp({ ...emulator.appEnv, DATABASE_URL: options.databaseUrl ?? process.env.DATABASE_URL!, LOG_LEVEL: 'info' }, { port });
+    app = await startApp({ ...emulator.appEnv, DATABASE_URL: options.databaseUrl ?? process.env.DATABASE_URL!, LOG_LEVEL: 'info', ...options.appEnv }, { port });
   } catch (error) {
     await emulator.stop();
     throw error;
