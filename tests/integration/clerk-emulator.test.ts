@@ -99,7 +99,7 @@ describe('Backend API through the real SDK', () => {
 
   it('logs each Backend API request: route, query string, arrival, answer, status and how many were in flight', async () => {
     const mark = await control().backendApiMark();
-    await control().backendApiLatency(150);
+    await control().backendApiLatency(300);
     const user = await clerk().users.createUser({ emailAddress: ['logged@example.com'] });
     // Three at once: each arrives while the ones before it wait out their latency.
     await Promise.all([clerk().users.getUser(user.id), clerk().users.getUser(user.id), clerk().users.getUser('user_nobody').catch(() => null)]);
@@ -111,7 +111,7 @@ describe('Backend API through the real SDK', () => {
       { seq: 4, route: 'GET /v1/users/:id', query: '', status: 404 },
     ]);
     expect(requests.map((request) => request.inFlight)).toEqual([1, 1, 2, 3]);
-    for (const request of requests) expect(request.answeredAt! - request.arrivedAt).toBeGreaterThanOrEqual(145);
+    for (const request of requests) expect(request.answeredAt! - request.arrivedAt).toBeGreaterThanOrEqual(295);
     // The query string as the SDK sends it (its count call takes none); `since` gives only what came after.
     await clerk().users.getUserList({ limit: 2, offset: 4, orderBy: '+created_at' });
     const listed = await control().backendApiRequests(mark + 4);

@@ -108,7 +108,7 @@ describe.runIf(counter)('what reconcile sends', () => {
     await recordClerkInstance(emulator.instanceId, 'reconcile');
     await prisma().user.createMany({ data: Array.from({ length: 20 }, (_, i) => ({ clerkId: `user_unlisted_${i}`, email: `unlisted-${i}@example.com`, clerkUpdatedAt: new Date(0) })) });
     // Clerk a network call away: each confirmation is still in flight when the next ones are sent.
-    await control.backendApiLatency(200);
+    await control.backendApiLatency(300);
     const mark = await control.backendApiMark();
     expect(await reconcileUsers(clerk())).toMatchObject({ seen: 3, created: 3, deleted: 20, failed: 0 });
     const confirmations = (await control.backendApiRequests(mark)).filter((request) => request.route === 'GET /v1/users/:id');
