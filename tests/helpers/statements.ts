@@ -66,8 +66,8 @@ export class StatementCounter {
       await admin.end();
       const message =
         `Statement counting tests cannot run: ${unavailable}. Start the test server with ` +
-        "shared_preload_libraries = 'pg_stat_statements' and pg_stat_statements.track = all, and run " +
-        'CREATE EXTENSION pg_stat_statements in the database TEST_DATABASE_URL names (or unset TEST_DATABASE_URL: the embedded server has both).';
+        "shared_preload_libraries = 'pg_stat_statements' and pg_stat_statements.track = all (the test setup then creates the extension " +
+        'in the database TEST_DATABASE_URL names; a role that may not do so must have it created there), or unset TEST_DATABASE_URL: the embedded server has both.';
       if (process.env.CI) throw new Error(message);
       console.warn(`${message} Skipped.`);
       return null;
