@@ -29,12 +29,16 @@ describe.runIf(counter)('the statement counter', () => {
     expect(counts.walRecords).toBeGreaterThan(0);
   });
 
-  it('sees a write in its WAL records and a read write nothing, with the rows of each', async () => {
+  it('sees a write in its WAL records, and a read that writes nothing, with the rows of each', async () => {
     const user = await createUser();
     const write = await counter!.measure(() => prisma().user.update({ where: { id: user.id }, data: { name: 'Renamed' } }));
     expect(write.counts.walRecords).toBeGreaterThan(0);
-    const read = await counter!.measure(() => prisma().user.findMany({ where: { id: user.id } }));
-    expect(read.counts).toMatchObject({ topLevel: 1, rows: 1, walRecords: 0 });
+    const read = () => prisma().user.findMany({ where: { id: user.id } });
+    // The first read after a write may tidy the page up (PostgreSQL prunes dead row versions on
+    // access, and logs it): once read, the same read writes nothing.
+    await read();
+    const again = await counter!.measure(read);
+    expect(again.counts).toMatchObject({ topLevel: 1, rows: 1, walRecords: 0 });
   });
 
   it('counts nothing that another database receives', async () => {
