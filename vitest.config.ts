@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: { alias: { '@': path.resolve(import.meta.dirname) } },
   test: {
-    include: ['tests/**/*.test.ts', 'modules/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: ['tests/**/*.test.ts', 'modules/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
     globalSetup: ['tests/setup/global-setup.ts'],
     setupFiles: ['tests/setup/worker-database.ts', 'tests/setup/fail-on-console-error.ts'],
     pool: 'forks',

@@ -8,14 +8,19 @@
  *   build), a correct floor (bare `node:http` + `pg` doing our work) and the
  *   one-upsert floor, at concurrency 1, 8, 32 and 64, with two instances,
  *   first deliveries and duplicates apart, and at a fixed rate.
- * - Dashboard: ours against the tutorial's page built into the same app, at
- *   0, 10 and 1,000 posts, with the Backend API 0 ms and 75 ms away.
+ * - Dashboard: ours against the tutorial's page built into the same app and
+ *   against the pages' ceiling (a signed-in page of the same build and layout
+ *   that does nothing of its own), at 0, 10 and 1,000 posts, with the Backend
+ *   API 0 ms and 75 ms away.
  * - Reconcile: from drift, through 429s, at 10,000, 100,000 and 1,000,000
- *   emulated users, time and peak memory; and of 10,000 organizations with
- *   their memberships.
+ *   emulated users, time, peak memory and where that memory is; and of 10,000
+ *   organizations with their memberships.
  *
  * Every figure is the median of several runs (5; 2 with --quick) with its
  * range, the contenders in another order each run, every answer checked.
+ * Statements per delivery and per dashboard render and Backend API calls per
+ * render are checked against bench/expected-counts.ts: the run fails (exit 1)
+ * when one rose above its expectation.
  * BENCH_PROFILE_DIR=<dir> makes the app write a CPU profile there (`--cpu-prof`).
  *
  * Writes bench/results/latest.md, .json and the charts (.svg); quick.* with
@@ -32,13 +37,15 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startEmulatorProcess } from '../scripts/lib/clerk-emulator-process';
 import { ROOT } from '../scripts/lib/paths';
-import { freePort, makeTempClusterDir, newClusterPassword, startCluster } from '../scripts/lib/postgres-cluster';
+import { freePort, makeTempClusterDir, newClusterPassword, startCluster, STATEMENT_STATISTICS_SETTINGS } from '../scripts/lib/postgres-cluster';
 import { applyMigrations } from '../scripts/lib/schema-engine';
 import { type RunningApp, startApp } from '../tests/helpers/app';
 import { EmulatorControl } from '../tests/helpers/emulator-control';
 import { delivery, newClerkUser, signedHeaders } from '../tests/helpers/webhooks';
 import { ensureProductionBuild } from '../tests/setup/production-build';
+import { type CountName, EXPECTED_COUNTS } from './expected-counts';
 import { barChart, lineChart } from './lib/charts';
+import { compareCounts, type MeasuredCount } from './lib/counts';
 import { closedLoop, type LoadResult, openLoop, rotated, type Shot, type Spread, spread } from './lib/load';
 
 const SECTIONS = ['ingestion', 'dashboard', 'reconcile', 'organizations'] as const;
@@ -66,6 +73,9 @@ const DASHBOARD_CONCURRENCY = 8;
 /** Members of each organization in the organizations' reconcile bench. */
 const MEMBERS_PER_ORGANIZATION = 3;
 const POSTS = [0, 10, 1000];
+/** When the reconcile worker reads its memory, and what it reads (bench/reconcile-worker.ts). */
+const MOMENTS = ['afterImports', 'beforeFirstPage', 'atPeak'] as const;
+const MEMORY_FIELDS = ['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers'] as const;
 const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const OUT = path.join(ROOT, 'bench', 'results');
 const NAME = intoLatest ? 'latest' : partial ? `only-${[...only].join('-')}${values.quick ? '-quick' : ''}` : values.quick ? 'quick' : 'latest';
@@ -115,7 +125,7 @@ const fmt = (s: Spread, digits = 0) => `${s.median.toFixed(digits)} (${s.min.toF
 
 ensureProductionBuild();
 const dir = await makeTempClusterDir('clerk-prisma-bench-');
-const cluster = await startCluster({ dataDir: path.join(dir, 'data'), password: newClusterPassword(), ephemeral: false, removeOnOrphan: dir, settings: ['shared_preload_libraries=pg_stat_statements', 'max_connections=300'] });
+const cluster = await startCluster({ dataDir: path.join(dir, 'data'), password: newClusterPassword(), ephemeral: false, removeOnOrphan: dir, settings: [...STATEMENT_STATISTICS_SETTINGS, 'max_connections=300'] });
 const admin = new pg.Client({ connectionString: cluster.url() });
 await admin.connect();
 await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
@@ -126,10 +136,10 @@ async function database(name: string): Promise<string> {
   await applyMigrations(url);
   return url;
 }
-/** Top-level statements the database has run (pg_stat_statements): round trips, whatever runs inside a function. */
+/** Top-level statements the database has run (pg_stat_statements): round trips, not what runs inside a function. */
 async function statements(name: string): Promise<number> {
   const { rows } = await admin.query<{ calls: string | null }>(
-    `SELECT sum(calls) AS calls FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1)`,
+    `SELECT sum(calls) AS calls FROM pg_stat_statements WHERE toplevel AND dbid = (SELECT oid FROM pg_database WHERE datname = $1)`,
     [name],
   );
   return Number(rows[0]?.calls ?? 0);
@@ -152,8 +162,9 @@ try {
   stops.push(() => emulator.stop());
   const control = new EmulatorControl(emulator.url, emulator.secretKey, emulator.controlToken);
   const oursUrl = await database('bench_ours');
-  // Logs at their default level (info: one line per delivery), as in production.
-  appEnv = { ...emulator.appEnv, DATABASE_URL: oursUrl, BENCH_ROUTES: '1' };
+  // Logs at their default level (info: one line per delivery), as in production. No hourly prune: its
+  // statements would be counted with a measurement's.
+  appEnv = { ...emulator.appEnv, DATABASE_URL: oursUrl, BENCH_ROUTES: '1', DATA_PRUNE_INTERVAL_MINUTES: '0' };
   // BENCH_PROFILE_DIR=/some/dir: the app writes a CPU profile there when it stops (where a delivery's time goes).
   const nodeArgs = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
   const app = await startApp(appEnv, { port: appPort, keepOutputAfterReady: false, nodeArgs });
@@ -182,7 +193,48 @@ try {
   await cluster.stop();
   await rm(dir, { recursive: true, force: true });
 }
-process.exit(0);
+process.exit(checkCounts(results) ? 0 : 1);
+
+// The counts against their expectations -------------------------------------------
+
+/** The counts this run measured (sections that ran only), each where it was measured. */
+function measuredCounts(r: Record<string, unknown>): MeasuredCount<CountName>[] {
+  const counts: MeasuredCount<CountName>[] = [];
+  const ingestion = r.ingestion as Awaited<ReturnType<typeof benchIngestion>> | undefined;
+  for (const [concurrency, field] of Object.entries(ingestion?.byConcurrency ?? {})) {
+    for (const [name, x] of Object.entries(field).filter(([name]) => name.startsWith('ours'))) {
+      const where = `${name}, concurrency ${concurrency}`;
+      counts.push({ name: 'statements per first delivery', where, value: x.statementsPerFirst }, { name: 'statements per duplicate delivery', where, value: x.statementsPerDuplicate });
+    }
+  }
+  const dashboard = r.dashboard as Awaited<ReturnType<typeof benchDashboard>> | undefined;
+  for (const [label, pages] of Object.entries(dashboard?.cases ?? {})) {
+    counts.push(
+      { name: 'statements per dashboard render', where: label, value: pages.ours!.statementsPerRequest },
+      { name: 'Backend API calls per dashboard render', where: label, value: pages.ours!.backendApiCallsPerRequest },
+    );
+  }
+  return counts;
+}
+
+/**
+ * Fails (false) when a count rose above its expectation, naming it; says so
+ * when one fell below, so that the expectation follows it down.
+ */
+function checkCounts(r: Record<string, unknown>): boolean {
+  const measured = measuredCounts(r);
+  if (measured.length === 0) return true;
+  const { risen, lowered } = compareCounts(measured, EXPECTED_COUNTS);
+  for (const line of lowered) console.log(`bench: lower than expected, lower the expectation in bench/expected-counts.ts: ${line}`);
+  if (risen.length === 0) {
+    console.log(`bench: ${measured.length} counts checked against bench/expected-counts.ts, none above its expectation`);
+    return true;
+  }
+  console.error(`bench: FAILED: ${risen.length} count${risen.length > 1 ? 's' : ''} above ${risen.length > 1 ? 'their' : 'its'} expectation (bench/expected-counts.ts):`);
+  for (const line of risen) console.error(`  ${line}`);
+  console.error('Find what added the statements or calls; raise an expectation only on purpose, with the tests that pin it (tests/integration/*-counts.test.ts).');
+  return false;
+}
 
 // 1. Webhook ingestion ------------------------------------------------------------
 
@@ -309,7 +361,7 @@ async function benchIngestion(app: RunningApp, secret: string) {
 // 2. Dashboard ---------------------------------------------------------------------
 
 async function benchDashboard(appUrl: string, control: EmulatorControl, emulatorUrl: string, secretKey: string) {
-  console.log(`bench: /dashboard against the tutorial's page, ${SIZES.runs} runs of ${SIZES.dashboardRequests} requests at concurrency ${DASHBOARD_CONCURRENCY}, Backend API ${SIZES.latencies.join(' and ')} ms away`);
+  console.log(`bench: /dashboard against the tutorial's page and the pages' ceiling, ${SIZES.runs} runs of ${SIZES.dashboardRequests} requests at concurrency ${DASHBOARD_CONCURRENCY}, Backend API ${SIZES.latencies.join(' and ')} ms away`);
   const db = new pg.Client({ connectionString: appEnv.DATABASE_URL });
   await db.connect();
   const cases: Record<string, Record<string, Summary & { statementsPerRequest: number; backendApiCallsPerRequest: number }>> = {};
@@ -339,6 +391,8 @@ async function benchDashboard(appUrl: string, control: EmulatorControl, emulator
     const pages = [
       { name: 'ours', url: `${appUrl}/dashboard`, check: (status: number, body: string) => (status === 200 && shows(body, Math.min(postCount, 10)) ? null : `${status}`) },
       { name: 'tutorial page', url: `${appUrl}/bench/seed-dashboard`, check: (status: number, body: string) => (status === 200 && shows(body, postCount) ? null : `${status}`) },
+      // The pages' ceiling: signed in, the same layout (its header shows this user), nothing of its own.
+      { name: 'page ceiling', url: `${appUrl}/bench/page-ceiling`, check: (status: number, body: string) => (status === 200 && shows(body, 0) ? null : `${status}`) },
     ];
     const shots = (page: (typeof pages)[number], count: number) => Array.from({ length: count }, (): Shot => ({ send: () => fetch(page.url, { headers: { cookie }, redirect: 'manual' }), check: page.check }));
     for (const latency of SIZES.latencies) {
@@ -385,18 +439,38 @@ async function benchDashboard(appUrl: string, control: EmulatorControl, emulator
     groups: POSTS.map((posts) => ({
       label: `${posts} posts`,
       bars: SIZES.latencies.flatMap((latency) =>
-        ['ours', 'tutorial page'].map((name) => ({ name: `${name}, Backend API ${latency} ms`, value: cases[`${posts} posts, Backend API ${latency} ms`]![name]!.perSecond.median })),
+        ['ours', 'tutorial page', 'page ceiling'].map((name) => ({ name: `${name}, Backend API ${latency} ms`, value: cases[`${posts} posts, Backend API ${latency} ms`]![name]!.perSecond.median })),
       ),
     })),
   });
-  return { requestsPerRun: SIZES.dashboardRequests, concurrency: DASHBOARD_CONCURRENCY, cases, fixedRate: { perSecond: SIZES.dashboardRate.perSecond, shots: SIZES.dashboardRate.shots, results: fixed } };
+  // Ours as a fraction of the tutorial page and of the pages' ceiling, by requests per second (medians).
+  const ratios = Object.fromEntries(
+    Object.entries(cases).map(([label, pages]) => [
+      label,
+      { oursPerTutorialPage: pages.ours!.perSecond.median / pages['tutorial page']!.perSecond.median, oursPerPageCeiling: pages.ours!.perSecond.median / pages['page ceiling']!.perSecond.median },
+    ]),
+  );
+  return { requestsPerRun: SIZES.dashboardRequests, concurrency: DASHBOARD_CONCURRENCY, cases, ratios, fixedRate: { perSecond: SIZES.dashboardRate.perSecond, shots: SIZES.dashboardRate.shots, results: fixed } };
 }
 
 // 3. Reconcile, from a database seeded with drift, through injected 429s ------------------
 
 
 type Exported = [string, string | null, string | null, string | null, number];
-interface ReconcileRun { seconds: number; maxRssMb: number; atPeakMb: Record<string, number>; summary: Record<string, number> }
+/** Where a reconcile process's memory is (MB), from `process.memoryUsage()`. */
+interface MemoryComposition { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number }
+/** After its imports, before its first page (Prisma loaded and connected), at its peak RSS. */
+interface MemoryMoments { afterImports: MemoryComposition; beforeFirstPage: MemoryComposition; atPeak: MemoryComposition }
+interface WorkerResult<Summary> { seconds: number; maxRssMb: number; memoryMb: MemoryMoments; summary: Summary }
+type ReconcileRun = WorkerResult<Record<string, number>>;
+
+
+/** The median of each figure over the runs, each moment and field on its own. */
+function medianMemory(runs: MemoryMoments[]): MemoryMoments {
+  const of = (moment: (typeof MOMENTS)[number]) =>
+    Object.fromEntries(MEMORY_FIELDS.map((field) => [field, spread(runs.map((run) => run[moment][field])).median])) as unknown as MemoryComposition;
+  return { afterImports: of('afterImports'), beforeFirstPage: of('beforeFirstPage'), atPeak: of('atPeak') };
+}
 
 /**
  * One reconcile from drift against `truth` (the emulator's users): a fresh
@@ -433,7 +507,7 @@ async function reconcileOnce(count: number, run: number, recon: { url: string; s
   await db.query(`INSERT INTO "DeletedClerkUser" ("clerkId", "deletedAt") SELECT unnest($1::text[]), now()`, [tombstoned.map((u) => u[0])]);
   await reconControl.rateLimit(6, 1);
 
-  const parsed = (await runReconcileWorker(url, recon, 'users')) as unknown as ReconcileRun;
+  const parsed: ReconcileRun = await runReconcileWorker<Record<string, number>>(url, recon, 'users');
 
   // Equal to the emulator's truth?
   const tombstonedIds = new Set(tombstoned.map((u) => u[0]));
@@ -451,14 +525,14 @@ async function reconcileOnce(count: number, run: number, recon: { url: string; s
   mismatches += Math.abs(rowCount - expected.size);
   const orphans = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM "Post"`)).rows[0]!.n);
   await db.end();
-  console.log(`  run ${run + 1}: ${parsed.seconds.toFixed(1)} s, peak RSS ${parsed.maxRssMb.toFixed(0)} MB (at the peak, MB: ${JSON.stringify(parsed.atPeakMb)}), ${JSON.stringify(parsed.summary)}`);
+  console.log(`  run ${run + 1}: ${parsed.seconds.toFixed(1)} s, peak RSS ${parsed.maxRssMb.toFixed(0)} MB (memory, MB: ${JSON.stringify(parsed.memoryMb)}), ${JSON.stringify(parsed.summary)}`);
   if (mismatches !== 0 || orphans !== 0) throw new Error(`reconcile of ${count} users left ${mismatches} mismatches and ${orphans} orphan posts`);
   await admin.query(`DROP DATABASE "${dbName}"`);
   return { ...parsed, drift: { missing: Math.floor(count * 0.4), stale: stale.length, extra: Math.floor(count * 0.01), tombstoned: tombstoned.length } };
 }
 
 async function benchReconcile(appUrl: string) {
-  const reconcile: Record<string, { seconds: Spread; maxRssMb: Spread; summary: Record<string, number>; drift: Record<string, number>; equalToTruth: boolean }> = {};
+  const reconcile: Record<string, { seconds: Spread; maxRssMb: Spread; memoryMb: MemoryMoments; memoryRunsMb: MemoryMoments[]; summary: Record<string, number>; drift: Record<string, number>; equalToTruth: boolean }> = {};
   // Compile once before measuring: the first start after a change compiles the TypeScript, and that peak is not reconcile's.
   await new Promise((resolve) => spawn(process.execPath, [...RECONCILE_NODE_FLAGS, 'bench/reconcile-worker.ts', '--warm'], { cwd: ROOT, stdio: 'inherit' }).once('exit', resolve));
   for (const count of SIZES.reconcile) {
@@ -472,7 +546,15 @@ async function benchReconcile(appUrl: string) {
       const runs: Awaited<ReturnType<typeof reconcileOnce>>[] = [];
       for (let run = 0; run < SIZES.runs; run++) runs.push(await reconcileOnce(count, run, recon, reconControl, truth));
       // Every run ended equal to the truth (reconcileOnce throws otherwise), from the same drift: the same counts.
-      reconcile[`${count}`] = { seconds: spread(runs.map((r) => r.seconds)), maxRssMb: spread(runs.map((r) => r.maxRssMb)), summary: runs[0]!.summary, drift: runs[0]!.drift, equalToTruth: true };
+      reconcile[`${count}`] = {
+        seconds: spread(runs.map((r) => r.seconds)),
+        maxRssMb: spread(runs.map((r) => r.maxRssMb)),
+        memoryMb: medianMemory(runs.map((r) => r.memoryMb)),
+        memoryRunsMb: runs.map((r) => r.memoryMb),
+        summary: runs[0]!.summary,
+        drift: runs[0]!.drift,
+        equalToTruth: true,
+      };
       console.log(`  ${count} users: ${fmt(reconcile[`${count}`]!.seconds, 1)} s, peak RSS ${fmt(reconcile[`${count}`]!.maxRssMb)} MB, equal to Clerk's truth every run`);
     } finally {
       await recon.stop();
@@ -487,8 +569,8 @@ async function benchReconcile(appUrl: string) {
 
 // 4. Reconcile of organizations and memberships, from drift ---------------------------
 
-/** The reconcile worker on `url`: its JSON line (seconds, peak RSS, summary). */
-async function runReconcileWorker(url: string, recon: { url: string; secretKey: string }, what: 'users' | 'organizations' | 'all') {
+/** The reconcile worker on `url`: its JSON line (seconds, peak RSS, where the memory is, summary). */
+async function runReconcileWorker<Summary = Record<string, Record<string, number>>>(url: string, recon: { url: string; secretKey: string }, what: 'users' | 'organizations' | 'all') {
   const output = await new Promise<string>((resolve, reject) => {
     const child = spawn(process.execPath, [...RECONCILE_NODE_FLAGS, 'bench/reconcile-worker.ts', recon.url, recon.secretKey, what], {
       cwd: ROOT,
@@ -499,7 +581,7 @@ async function runReconcileWorker(url: string, recon: { url: string; secretKey: 
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`reconcile worker exited with ${code}`))));
   });
-  return JSON.parse(output.trim().split('\n').pop()!) as { seconds: number; maxRssMb: number; summary: Record<string, Record<string, number>> };
+  return JSON.parse(output.trim().split('\n').pop()!) as WorkerResult<Summary>;
 }
 
 async function benchOrganizations(appUrl: string) {
@@ -547,7 +629,7 @@ async function benchOrganizations(appUrl: string) {
     await db.query(`INSERT INTO "Post" (id, "userId", "organizationId", title, content) SELECT 'xp_' || m.id, m."userId", m."organizationId", 'orphan', 'x' FROM "Membership" m WHERE m."clerkId" LIKE 'orgmem_extra_%'`);
     await db.end();
 
-    const runs: { seconds: number; maxRssMb: number; summary: Record<string, Record<string, number>> }[] = [];
+    const runs: WorkerResult<Record<string, Record<string, number>>>[] = [];
     for (let run = 0; run < SIZES.runs; run++) {
       const name = `bench_organizations_${run}`;
       await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
@@ -578,6 +660,8 @@ async function benchOrganizations(appUrl: string) {
       memberships: memberships.length,
       seconds: spread(runs.map((r) => r.seconds)),
       maxRssMb: spread(runs.map((r) => r.maxRssMb)),
+      memoryMb: medianMemory(runs.map((r) => r.memoryMb)),
+      memoryRunsMb: runs.map((r) => r.memoryMb),
       summary: runs[0]!.summary,
       equalToTruth: true,
     };
@@ -641,7 +725,7 @@ function markdown(r: Record<string, unknown>): string {
     lines.push(
       `## /dashboard (${dashboard.requestsPerRun} requests per run, concurrency ${dashboard.concurrency})`,
       '',
-      "Ours: `/dashboard` (the session from the token, the row by Clerk id, one page of 10 posts). The tutorial page: the same app, proxy, layout and emulator, with `currentUser()` (a Backend API call) on every render and the user's posts through `include: { posts: true }`. The emulator's Backend API answers at once, or 75 ms later as a network call to Clerk would.",
+      "Ours: `/dashboard` (the session from the token, the row by Clerk id, one page of 10 posts). The tutorial page: the same app, proxy, layout and emulator, with `currentUser()` (a Backend API call) on every render and the user's posts through `include: { posts: true }`. The **page ceiling**: a signed-in page of the same build that does nothing of its own (the proxy, `auth()`, the same root layout, whose header reads the user's row and organizations as on every page): what any signed-in page of this app costs. The emulator's Backend API answers at once, or 75 ms later as a network call to Clerk would.",
       '',
       `![Dashboard by posts](${chartFile('dashboard-by-posts')})`,
       '',
@@ -653,11 +737,27 @@ function markdown(r: Record<string, unknown>): string {
         lines.push(`| ${label} | ${name} | ${fmt(x.perSecond)} | ${fmt(x.p50, 1)} | ${fmt(x.p99, 1)} | ${x.statementsPerRequest.toFixed(1)} | ${x.backendApiCallsPerRequest.toFixed(2)} | ${fmt(dashboard.fixedRate.results[label]![name]!.p99, 1)} |`);
       }
     }
-    lines.push('', '| case | ours / tutorial page (requests/s) |', '|---|---|');
-    for (const [label, pages] of Object.entries(dashboard.cases)) lines.push(`| ${label} | ${(pages.ours!.perSecond.median / pages['tutorial page']!.perSecond.median).toFixed(2)}× |`);
+    lines.push('', '| case | ours / tutorial page (requests/s) | ours / page ceiling (requests/s) |', '|---|---|---|');
+    for (const [label, pages] of Object.entries(dashboard.cases)) {
+      const ratio = (page: string) => `${(pages.ours!.perSecond.median / pages[page]!.perSecond.median).toFixed(2)}×`;
+      lines.push(`| ${label} | ${ratio('tutorial page')} | ${ratio('page ceiling')} |`);
+    }
     lines.push('');
   }
-  const reconcile = r.reconcile as Record<string, { seconds: Spread; maxRssMb: Spread; summary: Record<string, number>; equalToTruth: boolean }> | undefined;
+  /** Where a reconcile process's memory is, at three moments of its run (medians of the runs). */
+  const memoryTable = (rows: [string, MemoryMoments | undefined][]) => {
+    const moments = { afterImports: 'after its imports', beforeFirstPage: 'before the first page', atPeak: 'at the peak' } as const;
+    return [
+      `| ${rows.length > 1 ? 'size | ' : ''}moment | rss | V8 heap total | V8 heap used | external | array buffers |`,
+      `|${rows.length > 1 ? '---|' : ''}---|---|---|---|---|---|`,
+      ...rows.flatMap(([size, memory]) =>
+        memory ? MOMENTS.map((moment) => `| ${rows.length > 1 ? `${size} | ` : ''}${moments[moment]} | ${MEMORY_FIELDS.map((field) => memory[moment][field]).join(' | ')} |`) : [],
+      ),
+    ];
+  };
+  const memoryNote =
+    'Where its memory is (MB, `process.memoryUsage()`; each figure the median of the runs): after its imports (Node, tsx, the modules), before the first page (Prisma\'s client loaded and connected by the run\'s first query), and at the sample (every 20 ms) with the highest RSS. *External* is memory outside V8\'s heap that JavaScript objects hold, *array buffers* the buffers among it; the rest of RSS is what V8 does not account for: code (Node\'s, V8\'s, compiled JavaScript and WebAssembly, such as Prisma\'s query compiler) and native allocations.';
+  const reconcile = r.reconcile as Record<string, { seconds: Spread; maxRssMb: Spread; memoryMb?: MemoryMoments; summary: Record<string, number>; equalToTruth: boolean }> | undefined;
   if (reconcile) {
     lines.push(
       '## Reconcile',
@@ -670,9 +770,13 @@ function markdown(r: Record<string, unknown>): string {
       '|---|---|---|---|---|---|---|---|---|---|',
       ...Object.entries(reconcile).map(([count, x]) => `| ${count} | ${fmt(x.seconds, 1)} | ${fmt(x.maxRssMb)} | ${x.summary.created} | ${x.summary.updated} | ${x.summary.deleted} | ${x.summary.unchanged} | ${x.summary.rateLimited} | ${x.summary.failed} | ${x.equalToTruth ? 'yes' : 'NO'} |`),
       '',
+      memoryNote,
+      '',
+      ...memoryTable(Object.entries(reconcile).map(([count, x]) => [`${count} users`, x.memoryMb])),
+      '',
     );
   }
-  const teams = r.organizations as { organizations: number; memberships: number; seconds: Spread; maxRssMb: Spread; summary: Record<string, Record<string, number>>; equalToTruth: boolean } | undefined;
+  const teams = r.organizations as { organizations: number; memberships: number; seconds: Spread; maxRssMb: Spread; memoryMb?: MemoryMoments; summary: Record<string, Record<string, number>>; equalToTruth: boolean } | undefined;
   if (teams) {
     const row = (what: string, x: Record<string, number>) => `| ${what} | ${x.seen} | ${x.created} | ${x.updated} | ${x.deleted} | ${x.unchanged} | ${x.rateLimited} | ${x.failed} |`;
     lines.push(
@@ -686,6 +790,10 @@ function markdown(r: Record<string, unknown>): string {
       '|---|---|---|---|---|---|---|---|',
       row('organizations', teams.summary.organizations!),
       row('memberships', teams.summary.memberships!),
+      '',
+      memoryNote.replace('Where its memory is', "Where the reconcile process's memory is"),
+      '',
+      ...memoryTable([['', teams.memoryMb]]),
       '',
     );
   }

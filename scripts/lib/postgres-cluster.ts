@@ -29,6 +29,14 @@ export const CLUSTER_USER = 'postgres';
 /** A new cluster password: hex, so it needs no escaping in a URL or a PgBouncer auth file. */
 export const newClusterPassword = (): string => randomBytes(24).toString('hex');
 
+/**
+ * Settings that make the server count what it receives (`pg_stat_statements`):
+ * every statement, nested ones too (inside the sync's functions), with room
+ * for every statement of a whole test run, so that no count is evicted while
+ * a test reads it. The test cluster and the bench start with them.
+ */
+export const STATEMENT_STATISTICS_SETTINGS = ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all', 'pg_stat_statements.max=20000'];
+
 export interface ClusterOptions {
   /** Where the cluster's files live; reused when it already holds a cluster. */
   dataDir: string;

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { DeletedObjectJSON, OrganizationJSON, OrganizationMembershipJSON, UserJSON } from '@clerk/backend';
 import { verifyWebhook } from '@clerk/nextjs/webhooks';
 import { NextRequest } from 'next/server';
-import { CONTROL_TOKEN_HEADER } from '../../tools/clerk-emulator/src/server';
+import { type BackendApiRequest, CONTROL_TOKEN_HEADER } from '../../tools/clerk-emulator/src/server';
 import type { DeliverySettings, EmulatorWebhookEvent } from '../../tools/clerk-emulator/src/webhooks';
 
 export interface ReceivedDelivery {
@@ -105,6 +105,20 @@ export class EmulatorControl {
   /** Backend API calls the emulator has answered since its last reset: in all, and by route (ids as `:id`). */
   backendApiCalls() {
     return this.request<{ total: number; byRoute: Record<string, number> }>('GET', '/_control/stats/backend-api');
+  }
+
+  /**
+   * The Backend API requests the emulator received after the one numbered
+   * `since` (its latest 10,000), oldest first: route, query string, arrival
+   * and answer times, how many were in flight.
+   */
+  async backendApiRequests(since = 0): Promise<BackendApiRequest[]> {
+    return (await this.request<{ requests: BackendApiRequest[] }>('GET', `/_control/stats/backend-api/requests?since=${since}`)).requests;
+  }
+
+  /** The number of the latest Backend API request: `backendApiRequests(mark)` gives the ones after it. */
+  async backendApiMark(): Promise<number> {
+    return (await this.request<{ last: number }>('GET', `/_control/stats/backend-api/requests?since=${Number.MAX_SAFE_INTEGER}`)).last;
   }
 
   /** Delete a user as the Clerk dashboard would (the emulator's admin page posts the same). */

@@ -18,7 +18,7 @@ export interface Stack {
 export interface StackOptions {
   tokenTtlSeconds?: number;
   databaseUrl?: string;
-  /** Over the emulator's configuration: a misconfigured deployment (another instance's signing secret, say). */
+  /** More of the app's environment, over the emulator's configuration: a misconfigured deployment (another instance's signing secret), `DATA_PRUNE_INTERVAL_MINUTES: '0'` where statements are counted. */
   env?: Record<string, string>;
 }
 

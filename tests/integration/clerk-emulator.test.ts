@@ -98,6 +98,36 @@ describe('Backend API through the real SDK', () => {
     expect(await control().request('GET', '/_control/config')).toMatchObject({ backendApiLatencyMs: 0 });
   });
 
+  it('logs each Backend API request: route, query string, arrival, answer, status and how many were in flight', async () => {
+    const mark = await control().backendApiMark();
+    await control().backendApiLatency(300);
+    const user = await clerk().users.createUser({ emailAddress: ['logged@example.com'] });
+    // Three at once: each arrives while the ones before it wait out their latency.
+    await Promise.all([clerk().users.getUser(user.id), clerk().users.getUser(user.id), clerk().users.getUser('user_nobody').catch(() => null)]);
+    const requests = await control().backendApiRequests(mark);
+    expect(requests.map(({ seq, route, query, status }) => ({ seq: seq - mark, route, query, status }))).toEqual([
+      { seq: 1, route: 'POST /v1/users', query: '', status: 200 },
+      { seq: 2, route: 'GET /v1/users/:id', query: '', status: 200 },
+      { seq: 3, route: 'GET /v1/users/:id', query: '', status: 200 },
+      { seq: 4, route: 'GET /v1/users/:id', query: '', status: 404 },
+    ]);
+    expect(requests.map((request) => request.inFlight)).toEqual([1, 1, 2, 3]);
+    for (const request of requests) expect(request.answeredAt! - request.arrivedAt).toBeGreaterThanOrEqual(295);
+    // The query string as the SDK sends it (its count call takes none); `since` gives only what came after.
+    await clerk().users.getUserList({ limit: 2, offset: 4, orderBy: '+created_at' });
+    const listed = await control().backendApiRequests(mark + 4);
+    expect(listed.map((request) => [request.route, request.query]).sort()).toEqual([
+      ['GET /v1/users', '?limit=2&offset=4&order_by=%2Bcreated_at'],
+      ['GET /v1/users/count', ''],
+    ]);
+    expect(await control().backendApiMark()).toBe(mark + 6);
+    // Reset empties the log; the numbering goes on.
+    await control().reset();
+    expect(await control().backendApiRequests()).toEqual([]);
+    await clerk().users.getUserList({ limit: 1 });
+    expect((await control().backendApiRequests()).map((request) => request.seq)).toEqual([mark + 7, mark + 8]);
+  });
+
   it('refuses a second user with a taken email, in Clerk\'s error shape', async () => {
     await clerk().users.createUser({ emailAddress: ['taken@example.com'] });
     await expect(clerk().users.createUser({ emailAddress: ['taken@example.com'] })).rejects.toMatchObject({

@@ -33,6 +33,7 @@ const PUBLIC: Record<string, string> = {
   'api/webhooks/clerk/route.ts': 'Clerk\'s webhook: authenticated by its signature',
   'api/bench/empty/route.ts': 'the bench\'s empty handler: 404 unless BENCH_ROUTES=1, and it touches nothing',
   'bench/seed-dashboard/page.tsx': 'the bench\'s copy of the tutorial page: 404 unless BENCH_ROUTES=1, then it checks the session the tutorial\'s way',
+  'bench/page-ceiling/page.tsx': 'the bench\'s pages\' ceiling: 404 unless BENCH_ROUTES=1, then the session from auth() and nothing else',
   // The build's file-based metadata routes.
   'favicon.ico': 'an icon',
   'icon.svg': 'an icon',
@@ -165,6 +166,7 @@ describe('every route checks the session itself', () => {
 
     it('has no bench routes outside `npm run bench`', async () => {
       expect((await navigate(`${stack.app.url}/bench/seed-dashboard`, new CookieJar())).status).toBe(404);
+      expect((await navigate(`${stack.app.url}/bench/page-ceiling`, new CookieJar())).status).toBe(404);
       const empty = await fetch(`${stack.app.url}/api/bench/empty`, { method: 'POST', body: '{}', redirect: 'manual' });
       expect(empty.status).toBe(404);
       expect(await empty.text()).toBe('');

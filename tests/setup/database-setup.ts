@@ -7,7 +7,7 @@
 import type { TestProject } from 'vitest/node';
 import { getToolEnv } from '../../modules/cores/env/env';
 import { applyMigrations } from '../../scripts/lib/schema-engine';
-import { createDatabase, dropDatabase } from '../helpers/databases';
+import { createDatabase, dropDatabase, withAdminClient } from '../helpers/databases';
 import { startTestDatabaseServer } from './test-database-server';
 
 declare module 'vitest' {
@@ -21,6 +21,9 @@ export default async function setupDatabase(project: TestProject): Promise<() =>
   const server = await startTestDatabaseServer(getToolEnv().TEST_DATABASE_URL);
   const template = `test_template_${process.pid}`;
   try {
+    // Statement counting (tests/helpers/statements.ts) reads pg_stat_statements here; a server that
+    // cannot load it has its counting tests skipped (failed in CI), with the reason, not the whole run.
+    await withAdminClient(server.adminUrl, (client) => client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements')).catch(() => {});
     const templateUrl = await createDatabase(server.adminUrl, template);
     await applyMigrations(templateUrl);
   } catch (error) {

@@ -6,7 +6,7 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { isAlive, makeTempClusterDir, newClusterPassword, startCluster, stopOrphan } from '../../scripts/lib/postgres-cluster';
+import { isAlive, makeTempClusterDir, newClusterPassword, startCluster, STATEMENT_STATISTICS_SETTINGS, stopOrphan } from '../../scripts/lib/postgres-cluster';
 
 export const CLUSTER_DIR_PREFIX = 'clerk-prisma-test-';
 
@@ -39,7 +39,8 @@ export async function startTestDatabaseServer(externalUrl: string | undefined): 
   const dir = await makeTempClusterDir(CLUSTER_DIR_PREFIX);
   await writeFile(path.join(dir, 'owner.pid'), String(process.pid));
   try {
-    const cluster = await startCluster({ dataDir: path.join(dir, 'data'), password: newClusterPassword(), ephemeral: true, removeOnOrphan: dir });
+    // Counting what the server receives (tests/helpers/statements.ts) needs pg_stat_statements loaded at start.
+    const cluster = await startCluster({ dataDir: path.join(dir, 'data'), password: newClusterPassword(), ephemeral: true, removeOnOrphan: dir, settings: STATEMENT_STATISTICS_SETTINGS });
     return {
       adminUrl: cluster.url(),
       async stop() {

@@ -8,7 +8,7 @@
  *                  /v1/sessions/:id/refresh (Bearer secret key)
  *   Admin page     /admin
  *   Control API    /_control/… (tests and tools: webhooks, 429s, bulk users and
- *                  organizations, sessions)
+ *                  organizations, sessions, what the Backend API was asked)
  *
  * Never imported by the app: it runs in its own process (tools/clerk-emulator/main.ts).
  *
@@ -104,6 +104,33 @@ export function routeKey(method: string, pathname: string): string {
   return `${method} ${named.join('/')}`;
 }
 
+/**
+ * A Backend API request as the emulator saw it: what was asked, when it
+ * arrived and was answered, and how many were in flight, so that tests see
+ * what a client asks and in what order (a page fetched ahead, calls made a
+ * few at a time), not only how many.
+ */
+export interface BackendApiRequest {
+  /** Increases by one per request, for `?since=`; never reset. */
+  seq: number;
+  /** As in the call counts: ids replaced by `:id` (`GET /v1/users/:id`). */
+  route: string;
+  /** The query string, `?` included; empty when there is none. */
+  query: string;
+  /** Milliseconds since the epoch, fractional. */
+  arrivedAt: number;
+  /** Null while it is being answered. */
+  answeredAt: number | null;
+  status: number | null;
+  /** Backend API requests being answered when this one arrived, itself included. */
+  inFlight: number;
+}
+
+/** The request log keeps the latest requests only: a bench pages through a million users. */
+const REQUEST_LOG_SIZE = 10_000;
+
+const preciseNow = () => performance.timeOrigin + performance.now();
+
 /** The user list's `order_by` fields. */
 const USER_ORDERS: Record<string, (user: UserJSON) => string | number> = {
   created_at: (user) => user.created_at,
@@ -132,6 +159,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   let backendApiLatencyMs = options.backendApiLatencyMs ?? 0;
   /** Backend API calls by route (ids replaced by :id), for tests that count them. */
   const backendApiCalls = new Map<string, number>();
+  /** The latest Backend API requests, oldest first (`GET /_control/stats/backend-api/requests`). */
+  let requestLog: BackendApiRequest[] = [];
+  let requestSeq = 0;
+  let requestsInFlight = 0;
   const controlToken = randomToken(24);
 
   const server: Server = createServer((request, response) => {
@@ -430,6 +461,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     if (url.pathname.startsWith('/v1/')) {
       const key = routeKey(method, url.pathname);
       backendApiCalls.set(key, (backendApiCalls.get(key) ?? 0) + 1);
+      logBackendApiRequest(key, url.search, response);
       if (backendApiLatencyMs > 0) await new Promise((resolve) => setTimeout(resolve, backendApiLatencyMs));
       requireSecretKey(request, key);
       if (route === 'GET /v1/jwks') return sendJson(response, 200, { keys: [keys.jwk] });
@@ -565,6 +597,20 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     };
   }
 
+  /** Log a Backend API request at its arrival; its answer completes the entry. */
+  function logBackendApiRequest(route: string, query: string, response: ServerResponse): void {
+    requestsInFlight++;
+    const entry: BackendApiRequest = { seq: ++requestSeq, route, query, arrivedAt: preciseNow(), answeredAt: null, status: null, inFlight: requestsInFlight };
+    requestLog.push(entry);
+    if (requestLog.length > REQUEST_LOG_SIZE * 2) requestLog = requestLog.slice(-REQUEST_LOG_SIZE);
+    // 'close' comes once, answered or not (a client that gave up).
+    response.once('close', () => {
+      requestsInFlight--;
+      entry.answeredAt = preciseNow();
+      entry.status = response.statusCode;
+    });
+  }
+
   function countBy(values: string[]): Record<string, number> {
     const counts: Record<string, number> = {};
     for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
@@ -637,6 +683,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       case 'GET /_control/stats/backend-api': {
         const byRoute = Object.fromEntries(backendApiCalls);
         return sendJson(response, 200, { total: [...backendApiCalls.values()].reduce((sum, n) => sum + n, 0), byRoute });
+      }
+      case 'GET /_control/stats/backend-api/requests': {
+        // `?since=<seq>`: only the requests after that one; `last` is the latest seq, for the next `since`.
+        const since = Number(new URL(request.url ?? '/', 'http://localhost').searchParams.get('since') ?? 0);
+        const kept = requestLog.slice(-REQUEST_LOG_SIZE);
+        return sendJson(response, 200, { last: requestSeq, requests: kept.filter((entry) => entry.seq > since) });
       }
       case 'GET /_control/webhooks/deliveries':
         return sendJson(response, 200, webhooks.deliveries.map(({ payload: _payload, ...rest }) => rest));
@@ -744,6 +796,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         settings = { names: true };
         backendApiLatencyMs = options.backendApiLatencyMs ?? 0;
         backendApiCalls.clear();
+        requestLog = [];
         return sendJson(response, 200, { status: 'ok' });
       default:
         throw notFound();

@@ -109,7 +109,11 @@ export async function findOrganizationPost(userId: string, organizationId: strin
   return getPrisma().post.findFirst({ where: { id: postId, ...(options.own ? { userId } : {}), ...inOrganizationOf(userId, organizationId) }, select: withAuthor });
 }
 
-/** An organization's posts with their authors, newest first, for a member of it: one indexed query on (organizationId, createdAt). */
+/**
+ * An organization's posts with their authors, newest first, for a member of it: one indexed query on
+ * (organizationId, createdAt), then the authors' names in a second (Prisma reads a relation in a
+ * statement of its own; tests/integration/page-counts.test.ts counts both).
+ */
 export async function listOrganizationPosts(userId: string, organizationId: string, cursor?: string | null, size = PAGE_SIZE): Promise<Page<PostWithAuthor>> {
   const rows = await getPrisma().post.findMany({
     where: { ...inOrganizationOf(userId, organizationId), ...afterCursor(decodeCursor(cursor)) },

@@ -1,0 +1,158 @@
+/**
+ * What each page costs per render, counted where it lands: statements by
+ * PostgreSQL itself (tests/helpers/statements.ts) and Backend API calls by
+ * the emulator (its request log). Against `next start` with the emulator,
+ * the app's hourly prune off so that nothing else reaches the database.
+ */
+import { randomUUID } from 'node:crypto';
+import type { UserJSON } from '@clerk/backend';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CookieJar } from '../helpers/cookie-jar';
+import { prisma } from '../helpers/prisma';
+import { callsOf, listStatements, StatementCounter } from '../helpers/statements';
+import { startStack, type Stack } from '../helpers/stack';
+
+const counter = await StatementCounter.open();
+
+let stack: Stack;
+const suffix = () => randomUUID().slice(0, 8);
+
+interface Person {
+  clerk: UserJSON;
+  id: string;
+  jar: CookieJar;
+}
+
+/** A Clerk user whose row arrived through user.created, signed in (in their personal account). */
+async function person(firstName: string): Promise<Person> {
+  const clerk = await stack.control.createUser({ email: `${firstName.toLowerCase()}-${suffix()}@example.com`, firstName, lastName: 'Tester' });
+  await stack.control.settleWebhooks();
+  const id = (await prisma().user.findUniqueOrThrow({ where: { clerkId: clerk.id } })).id;
+  const { cookies } = await stack.control.signIn(clerk.id, { organizationId: null });
+  return { clerk, id, jar: new CookieJar(cookies) };
+}
+
+/** An organization with `admin` as its admin and `members`, synced through the webhooks; its slug and row id. */
+async function team(admin: Person, members: Person[] = []) {
+  const clerk = await stack.control.createOrganization({ name: `Team ${suffix()}`, slug: `team-${suffix()}`, createdBy: admin.clerk.id });
+  for (const member of members) await stack.control.addMembership(clerk.id, member.clerk.id);
+  await stack.control.settleWebhooks();
+  const row = await prisma().organization.findUniqueOrThrow({ where: { clerkId: clerk.id } });
+  expect(await prisma().membership.count({ where: { organizationId: row.id } })).toBe(members.length + 1);
+  return { slug: row.slug, id: row.id };
+}
+
+/** One GET of `path` by `who` (not a document navigation: no handshake, the session as it is): its status and what it cost. */
+async function render(path: string, who: Person) {
+  const calls = await stack.control.backendApiMark();
+  const { result: status, counts } = await counter!.measure(async () => {
+    const response = await fetch(`${stack.app.url}${path}`, { headers: { cookie: who.jar.header(), accept: '*/*' }, redirect: 'manual' });
+    await response.text();
+    return response.status;
+  });
+  const backendApi = (await stack.control.backendApiRequests(calls)).map((request) => request.route);
+  return { status, counts, backendApi };
+}
+
+/** A render after a first one (the pool's connections, the route's first load): the steady state. */
+async function steady(path: string, who: Person) {
+  await render(path, who);
+  return render(path, who);
+}
+
+/**
+ * Each page's statements per render, the same for a member of an
+ * organization and for someone in none (the header lists their spaces
+ * either way): the user's row (once per request, shared by the page and the
+ * header), the header's organizations (one join), and the page's own. Prisma
+ * loads a relation in a statement of its own: a post's author, a
+ * membership's organization (even when no membership was found).
+ */
+const PAGES: { page: string; path: (slug: string, postId: string) => string; member: [number, number]; outsider: [number, number] }[] = [
+  // One indexed page of the user's posts.
+  { page: 'the dashboard', path: () => '/dashboard', member: [200, 3], outsider: [200, 3] },
+  // A page of everyone's posts, then their authors' names.
+  { page: 'the feed', path: () => '/posts', member: [200, 4], outsider: [200, 4] },
+  // The post, then its author's name.
+  { page: 'a post', path: (_, postId) => `/posts/${postId}`, member: [200, 4], outsider: [200, 4] },
+  // The membership by slug and its organization; the organization's posts and their authors. Not a member: no membership, a 404.
+  { page: "an organization's page", path: (slug) => `/orgs/${slug}`, member: [200, 6], outsider: [404, 4] },
+  // The membership and its organization; the members and their users.
+  { page: 'its members page', path: (slug) => `/orgs/${slug}/members`, member: [200, 6], outsider: [404, 4] },
+];
+
+describe.runIf(counter)('statements and Backend API calls per render', () => {
+  let member: Person;
+  let outsider: Person;
+  let admin: Person;
+  let organization: { slug: string; id: string };
+  let postId: string;
+
+  beforeAll(async () => {
+    stack = await startStack({ env: { DATA_PRUNE_INTERVAL_MINUTES: '0' } });
+    [admin, member, outsider] = [await person('Admin'), await person('Member'), await person('Outsider')];
+    organization = await team(admin, [member]);
+    postId = (await prisma().post.create({ data: { userId: admin.id, title: 'A personal post', content: 'Everyone sees it' } })).id;
+    await prisma().post.create({ data: { userId: admin.id, organizationId: organization.id, title: 'A team post', content: 'Members see it' } });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+  afterEach(async () => {
+    await stack.control.configureWebhooks({ hold: false });
+    await stack.control.releaseWebhooks();
+    // Deliveries landing during the next test's measurement would be counted with it.
+    await stack.control.settleWebhooks();
+  });
+
+  it.each(PAGES)('$page: $member.1 statements for a member, $outsider.1 for someone outside, no Backend API call', async ({ path, member: forMember, outsider: forOutsider }) => {
+    for (const [who, [status, statements]] of [[member, forMember], [outsider, forOutsider]] as const) {
+      const rendered = await steady(path(organization.slug, postId), who);
+      expect({ status: rendered.status, topLevel: rendered.counts.topLevel, nested: rendered.counts.nested, backendApi: rendered.backendApi }, listStatements(rendered.counts)).toEqual({
+        status,
+        topLevel: statements,
+        nested: 0,
+        backendApi: [],
+      });
+    }
+  });
+
+  it("the header's space switcher lists a person's organizations with one indexed statement, however many there are", async () => {
+    const joiner = await person('Joiner');
+    for (let i = 0; i < 3; i++) await team(admin, [joiner]);
+    const spaces = 'FROM "Membership" m JOIN "Organization" o';
+    for (const [who, organizations] of [[joiner, 3], [outsider, 0]] as const) {
+      const { counts } = await steady('/dashboard', who);
+      expect(counts.topLevel).toBe(3);
+      expect(callsOf(counts, spaces)).toEqual({ calls: 1, rows: organizations });
+    }
+    // Indexed: with sequential scans off (tables this small are scanned whatever the indexes), the plan reads the index on "userId".
+    const plan = await prisma().$transaction(async (tx) => {
+      await tx.$executeRawUnsafe('SET LOCAL enable_seqscan = off');
+      return tx.$queryRawUnsafe<{ 'QUERY PLAN': string }[]>(
+        `EXPLAIN SELECT o."name", o."slug", m."role" ${spaces} ON o."id" = m."organizationId" WHERE m."userId" = $1 ORDER BY o."name", o."slug"`,
+        joiner.id,
+      );
+    });
+    expect(plan.map((line) => line['QUERY PLAN']).join('\n')).toMatch(/Index (Only )?Scan using "Membership_userId_idx" on "Membership"|Bitmap Index Scan on "Membership_userId_idx"/);
+  });
+
+  it('a signed-in user with no row yet is fetched once from the Backend API and stored: one GET /v1/users/:id, then the steady state', async () => {
+    await render('/dashboard', outsider); // the pool warm
+    await stack.control.configureWebhooks({ hold: true });
+    const clerk = await stack.control.createUser({ email: `late-${suffix()}@example.com`, firstName: 'Late' });
+    const { cookies } = await stack.control.signIn(clerk.id, { organizationId: null });
+    const late: Person = { clerk, id: '', jar: new CookieJar(cookies) };
+    const first = await render('/dashboard', late);
+    // No row, no tombstone; the Clerk user through the sync function (its five statements inside), the row read back; the header's spaces; the posts.
+    expect({ status: first.status, topLevel: first.counts.topLevel, nested: first.counts.nested, backendApi: first.backendApi }, listStatements(first.counts)).toEqual({
+      status: 200,
+      topLevel: 6,
+      nested: 5,
+      backendApi: ['GET /v1/users/:id'],
+    });
+    expect(callsOf(first.counts, 'clerk_apply_user_version')).toEqual({ calls: 1, rows: 1 });
+    const next = await render('/dashboard', late);
+    expect({ status: next.status, topLevel: next.counts.topLevel, backendApi: next.backendApi }).toEqual({ status: 200, topLevel: 3, backendApi: [] });
+  });
+});
