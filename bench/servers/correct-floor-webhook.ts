@@ -84,3 +84,6 @@ createServer((request, response) => {
     }
   });
 }).listen(Number(port), '127.0.0.1', () => console.log('ready'));
+
+// A clean exit on a stop, so that a CPU profile (bench/profile.ts: --cpu-prof) is written.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(0));
