@@ -56,8 +56,8 @@ const { values } = parseArgs({
 const only = new Set((values.only?.split(',') ?? SECTIONS) as Section[]);
 for (const section of only) if (!SECTIONS.includes(section)) throw new Error(`--only: unknown section ${section} (one of ${SECTIONS.join(', ')})`);
 const SIZES = values.quick
-  ? { runs: 2, deliveries: 150, concurrencies: [1, 32], fixedRate: { perSecond: 50, shots: 100 }, dashboardRequests: 40, dashboardRate: { perSecond: 10, shots: 30 }, latencies: [0, 75], reconcile: [1_000, 5_000], organizations: 500 }
-  : { runs: 5, deliveries: 1_000, concurrencies: [1, 8, 32, 64], fixedRate: { perSecond: 150, shots: 600 }, dashboardRequests: 200, dashboardRate: { perSecond: 20, shots: 100 }, latencies: [0, 75], reconcile: [10_000, 100_000, 1_000_000], organizations: 10_000 };
+  ? { runs: 2, deliveries: 150, warmup: 200, concurrencies: [1, 32], fixedRate: { perSecond: 50, shots: 100 }, dashboardRequests: 40, dashboardRate: { perSecond: 10, shots: 30 }, latencies: [0, 75], reconcile: [1_000, 5_000], organizations: 500 }
+  : { runs: 5, deliveries: 1_000, warmup: 3_000, concurrencies: [1, 8, 32, 64], fixedRate: { perSecond: 150, shots: 600 }, dashboardRequests: 200, dashboardRate: { perSecond: 20, shots: 100 }, latencies: [0, 75], reconcile: [10_000, 100_000, 1_000_000], organizations: 10_000 };
 // Partial runs: --users 100000,1000000 (reconcile sizes), --concurrency 32 (ingestion), --runs 3.
 if (values.users) SIZES.reconcile = values.users.split(',').map(Number);
 if (values.concurrency) SIZES.concurrencies = values.concurrency.split(',').map(Number);
@@ -292,7 +292,9 @@ async function benchIngestion(app: RunningApp, secret: string) {
   };
 
   // Warm every contender up (JIT, pools, route compilation) before measuring.
-  for (const contender of [...contenders, twoInstances]) await closedLoop(shotsFor(contender, 100).firsts, 8);
+  // Long enough for V8 to have optimised the hot code: after 500 deliveries its compiler still took a seventh
+  // of ours' CPU time (bench/profile.ts), a bigger handicap for Next.js's large code than for a bare receiver.
+  for (const contender of [...contenders, twoInstances]) await closedLoop(shotsFor(contender, SIZES.warmup).firsts, 32);
 
   const byConcurrency: Record<string, Record<string, { first: Summary; duplicate: Summary; statementsPerFirst: number; statementsPerDuplicate: number }>> = {};
   for (const concurrency of SIZES.concurrencies) {
