@@ -6,13 +6,12 @@
  * hold yet fetches the user once from the emulator's Backend API, through the
  * real `@clerk/backend` client.
  */
-import { type ClerkClient, createClerkClient, type UserJSON } from '@clerk/backend';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { UserJSON } from '@clerk/backend';
+import { describe, expect, it } from 'vitest';
 import { processClerkWebhook } from '@/modules/auth/src/services/clerk-webhook.service';
 import { syncMembershipDeletion, syncMembershipFromClerk, syncOrganizationDeletion, syncOrganizationFromClerk } from '@/modules/auth/src/services/organization-sync.service';
 import { verifyClerkWebhook } from '@/modules/auth/src/services/webhook-verification';
-import { startEmulator, type RunningEmulator } from '../../tools/clerk-emulator/src/server';
-import { EmulatorControl } from '../helpers/emulator-control';
+import { emulatorAsAppsClerk } from '../helpers/app-emulator';
 import { createPost } from '../helpers/factories';
 import {
   changedMembership,
@@ -26,20 +25,7 @@ import {
 import { prisma } from '../helpers/prisma';
 import { type Delivery, delivery, newClerkUser, signedHeaders, TEST_SIGNING_SECRET } from '../helpers/webhooks';
 
-const app = globalThis as unknown as { clerkClient?: ClerkClient };
-let emulator: RunningEmulator;
-let control: EmulatorControl;
-beforeAll(async () => {
-  emulator = await startEmulator({ dataDir: null, appUrl: 'http://localhost:3000', webhookUrl: null, tokenTtlSeconds: 60 });
-  control = new EmulatorControl(emulator.url, emulator.keys.secretKey, emulator.controlToken);
-  // The app's Backend API client (getClerkClient), pointed at this emulator.
-  app.clerkClient = createClerkClient({ secretKey: emulator.keys.secretKey, apiUrl: emulator.url });
-});
-afterAll(async () => {
-  delete app.clerkClient;
-  await emulator?.close();
-});
-beforeEach(() => control.reset());
+const emulated = emulatorAsAppsClerk();
 
 function receive(d: Delivery) {
   const verified = verifyClerkWebhook(d.body, new Headers(signedHeaders(d)), TEST_SIGNING_SECRET);
@@ -145,11 +131,11 @@ describe('memberships', () => {
   });
 
   it('before its user: the user is fetched once from the Backend API and stored by the same rules', async () => {
-    const user = (await app.clerkClient!.users.createUser({ emailAddress: ['early@example.com'], firstName: 'Early', lastName: 'Bird', skipPasswordRequirement: true })).raw as UserJSON;
-    const before = await control.backendApiCalls();
+    const user = (await emulated.clerk.users.createUser({ emailAddress: ['early@example.com'], firstName: 'Early', lastName: 'Bird', skipPasswordRequirement: true })).raw as UserJSON;
+    const before = await emulated.control.backendApiCalls();
     const org = newClerkOrganization({}, T);
     expect(await receive(membershipDelivery('organizationMembership.created', newMembership(org, user, 'org:member', T + 1)))).toMatchObject({ outcome: 'applied' });
-    const after = await control.backendApiCalls();
+    const after = await emulated.control.backendApiCalls();
     expect((after.byRoute['GET /v1/users/:id'] ?? 0) - (before.byRoute['GET /v1/users/:id'] ?? 0)).toBe(1);
     expect(await prisma().user.findUnique({ where: { clerkId: user.id } })).toMatchObject({ email: 'early@example.com', name: 'Early Bird' });
     expect(await membershipsOf(org.id)).toEqual([{ clerkId: expect.any(String), role: 'org:member', user: { clerkId: user.id } }]);
@@ -162,11 +148,11 @@ describe('memberships', () => {
     await prisma().clerkInstance.deleteMany();
     const gone = newClerkUser({}, T);
     const org = newClerkOrganization({}, T);
-    expect(await receive(membershipDelivery('organizationMembership.created', newMembership(org, gone, 'org:member', T + 1), undefined, emulator.instanceId))).toMatchObject({ outcome: 'stale' });
+    expect(await receive(membershipDelivery('organizationMembership.created', newMembership(org, gone, 'org:member', T + 1), undefined, emulated.emulator.instanceId))).toMatchObject({ outcome: 'stale' });
     expect(await prisma().deletedClerkUser.findUnique({ where: { clerkId: gone.id } })).not.toBeNull();
     expect(await membershipsOf(org.id)).toEqual([]);
     expect((await receive(delivery('user.created', gone))).outcome).toBe('stale');
-    expect(await prisma().clerkInstance.findUnique({ where: { slot: 'current' } })).toMatchObject({ instanceId: emulator.instanceId });
+    expect(await prisma().clerkInstance.findUnique({ where: { slot: 'current' } })).toMatchObject({ instanceId: emulated.emulator.instanceId });
   });
 
   describe('before a user the keys\' instance does not know, when the instances cannot be shown to agree (docs/decisions/014)', () => {
@@ -186,9 +172,9 @@ describe('memberships', () => {
       await expect(receive(d)).rejects.toMatchObject({
         name: 'ClerkInstanceMismatch',
         message: expect.stringMatching(
-          new RegExp(`^Clerk instance mismatch: CLERK_SECRET_KEY reads instance ${emulator.instanceId}, but this delivery came from instance ins_another and this database follows instance ins_another\\. `),
+          new RegExp(`^Clerk instance mismatch: CLERK_SECRET_KEY reads instance ${emulated.emulator.instanceId}, but this delivery came from instance ins_another and this database follows instance ins_another\\. `),
         ),
-        instances: { keysInstanceId: emulator.instanceId, deliveryInstanceId: 'ins_another', dataInstanceId: 'ins_another' },
+        instances: { keysInstanceId: emulated.emulator.instanceId, deliveryInstanceId: 'ins_another', dataInstanceId: 'ins_another' },
       });
       await nothingWritten(d, stranger.id, org.id);
     });
@@ -198,10 +184,10 @@ describe('memberships', () => {
       await prisma().clerkInstance.create({ data: { instanceId: 'ins_followed', recordedBy: 'reconcile' } });
       const stranger = newClerkUser({}, T);
       const org = newClerkOrganization({}, T);
-      const d = membershipDelivery('organizationMembership.created', newMembership(org, stranger, 'org:member', T + 1), undefined, emulator.instanceId);
+      const d = membershipDelivery('organizationMembership.created', newMembership(org, stranger, 'org:member', T + 1), undefined, emulated.emulator.instanceId);
       await expect(receive(d)).rejects.toMatchObject({
-        message: expect.stringContaining(`CLERK_SECRET_KEY reads instance ${emulator.instanceId}, but this database follows instance ins_followed. `),
-        instances: { keysInstanceId: emulator.instanceId, deliveryInstanceId: emulator.instanceId, dataInstanceId: 'ins_followed' },
+        message: expect.stringContaining(`CLERK_SECRET_KEY reads instance ${emulated.emulator.instanceId}, but this database follows instance ins_followed. `),
+        instances: { keysInstanceId: emulated.emulator.instanceId, deliveryInstanceId: emulated.emulator.instanceId, dataInstanceId: 'ins_followed' },
       });
       await nothingWritten(d, stranger.id, org.id);
     });
@@ -215,10 +201,10 @@ describe('memberships', () => {
       const d: Delivery = { ...named, body: JSON.stringify(envelope) };
       await expect(receive(d)).rejects.toMatchObject({
         message:
-          `No Clerk instance is recorded for this database and this delivery names none: refusing to tombstone Clerk user ${stranger.id} on a 404 from instance ${emulator.instanceId}, ` +
+          `No Clerk instance is recorded for this database and this delivery names none: refusing to tombstone Clerk user ${stranger.id} on a 404 from instance ${emulated.emulator.instanceId}, ` +
           'which CLERK_SECRET_KEY reads, without knowing that the data came from it; nothing was written, and the delivery stays failed for replay. ' +
           'Run `npm run users:reconcile` (it checks our users against that instance, then records it); then `npm run webhooks:replay -- --failed`.',
-        instances: { keysInstanceId: emulator.instanceId, deliveryInstanceId: null, dataInstanceId: null },
+        instances: { keysInstanceId: emulated.emulator.instanceId, deliveryInstanceId: null, dataInstanceId: null },
       });
       await nothingWritten(d, stranger.id, org.id);
       expect(await prisma().clerkInstance.count()).toBe(0);
@@ -228,7 +214,7 @@ describe('memberships', () => {
   it('before its user while the Backend API is down: it fails for Svix to retry, and nothing of it is written', async () => {
     const user = newClerkUser({}, T);
     const org = newClerkOrganization({}, T);
-    await control.serverErrors(3, 503);
+    await emulated.control.serverErrors(3, 503);
     const d = membershipDelivery('organizationMembership.created', newMembership(org, user, 'org:member', T + 1));
     await expect(receive(d)).rejects.toMatchObject({ status: 503 });
     expect(await prisma().webhookDelivery.findUnique({ where: { svixId: d.svixId } })).toMatchObject({ outcome: 'failed', processedAt: null });
@@ -286,7 +272,7 @@ describe('memberships', () => {
     const membership = newMembership(org, user, 'org:member', T + 1);
     // A membership before its user, while Clerk is down: it fails, its error and payload kept for replay.
     const failed = membershipDelivery('organizationMembership.created', membership);
-    await control.serverErrors(1, 503, 'GET /v1/users/:id');
+    await emulated.control.serverErrors(1, 503, 'GET /v1/users/:id');
     await expect(receive(failed)).rejects.toThrow();
     const created = delivery('user.created', user);
     const updated = membershipDelivery('organizationMembership.updated', changedMembership(membership, 'org:admin', T + 2));
@@ -350,9 +336,9 @@ describe('memberships', () => {
 
 describe('from the Backend API (what the product applies at once after its own calls, and just-in-time provisioning)', () => {
   it('stores an organization and its memberships by the same rules, provisioning a member we do not hold, and applies removals at once', async () => {
-    const clerk = app.clerkClient!;
-    const admin = await control.createUser({ email: 'admin@example.com', firstName: 'Ada' });
-    const member = await control.createUser({ email: 'member@example.com', firstName: 'Grace' });
+    const clerk = emulated.clerk;
+    const admin = await emulated.control.createUser({ email: 'admin@example.com', firstName: 'Ada' });
+    const member = await emulated.control.createUser({ email: 'member@example.com', firstName: 'Grace' });
     const created = await clerk.organizations.createOrganization({ name: 'Acme', slug: slug('acme'), createdBy: admin.id });
     await clerk.organizations.createOrganizationMembership({ organizationId: created.id, userId: member.id, role: 'org:member' });
     const { data } = await clerk.organizations.getOrganizationMembershipList({ organizationId: created.id });
@@ -392,18 +378,18 @@ describe('from the Backend API (what the product applies at once after its own c
   });
 
   it('applies a newer membership of a user we hold with no Backend API call', async () => {
-    const clerk = app.clerkClient!;
-    const admin = await control.createUser({ email: `held-${slug('a')}@example.com` });
+    const clerk = emulated.clerk;
+    const admin = await emulated.control.createUser({ email: `held-${slug('a')}@example.com` });
     const created = await clerk.organizations.createOrganization({ name: 'Held', slug: slug('held'), createdBy: admin.id });
     const [first] = (await clerk.organizations.getOrganizationMembershipList({ organizationId: created.id })).data;
     expect(await syncMembershipFromClerk(first!.raw)).toBe('applied');
-    const member = await control.createUser({ email: `held-${slug('m')}@example.com` });
+    const member = await emulated.control.createUser({ email: `held-${slug('m')}@example.com` });
     await clerk.organizations.createOrganizationMembership({ organizationId: created.id, userId: member.id, role: 'org:member' });
     await syncMembershipFromClerk((await clerk.organizations.getOrganizationMembershipList({ organizationId: created.id, userId: [member.id] })).data[0]!.raw);
     const promoted = await clerk.organizations.updateOrganizationMembership({ organizationId: created.id, userId: member.id, role: 'org:admin' });
-    const before = (await control.backendApiCalls()).byRoute['GET /v1/users/:id'] ?? 0;
+    const before = (await emulated.control.backendApiCalls()).byRoute['GET /v1/users/:id'] ?? 0;
     expect(await syncMembershipFromClerk(promoted.raw)).toBe('applied');
-    expect((await control.backendApiCalls()).byRoute['GET /v1/users/:id'] ?? 0).toBe(before);
+    expect((await emulated.control.backendApiCalls()).byRoute['GET /v1/users/:id'] ?? 0).toBe(before);
     expect((await membershipsOf(created.id)).find((m) => m.user.clerkId === member.id)?.role).toBe('org:admin');
   });
 });
