@@ -31,6 +31,7 @@ import { applyMigrations } from '../scripts/lib/schema-engine';
 import { startApp } from '../tests/helpers/app';
 import { delivery, newClerkUser, signedHeaders } from '../tests/helpers/webhooks';
 import { ensureProductionBuild } from '../tests/setup/production-build';
+import { describeCommit, measuredCommit } from './lib/commit';
 import { closedLoop, type Shot } from './lib/load';
 import { type PerfSummary, summarisePerfScript } from './lib/perf-profile';
 
@@ -240,14 +241,14 @@ try {
   console.log(`profile: ours (next start) and the correct floor under perf, ${WARMUP} deliveries to warm up, then ${DELIVERIES} first deliveries at concurrency ${CONCURRENCY}`);
   const ours = await profile(OURS, 'profile_ours');
   const floor = await profile(CORRECT_FLOOR, 'profile_floor');
-  const report = { at: new Date().toISOString(), machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version }, deliveries: DELIVERIES, concurrency: CONCURRENCY, warmup: WARMUP, ours, correctFloor: floor };
+  const report = { at: new Date().toISOString(), ...measuredCommit(), machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version }, deliveries: DELIVERIES, concurrency: CONCURRENCY, warmup: WARMUP, ours, correctFloor: floor };
   const owners = [...new Set([...ours.perDelivery, ...floor.perDelivery].map((o) => o.owner))];
   const msOf = (x: typeof ours, owner: string) => x.perDelivery.find((o) => o.owner === owner)?.ms ?? 0;
   const ms = (value: number) => value.toFixed(3);
   const lines = [
     "# Where a webhook delivery's time goes",
     '',
-    `Run ${report.at} on ${report.machine.cpus} cores (${report.machine.cpu}), Node ${report.machine.node}: ${DELIVERIES} first deliveries (new users) at concurrency ${CONCURRENCY}, after ${WARMUP} to warm up, ` +
+    `Run ${report.at} at ${describeCommit(report)} on ${report.machine.cpus} cores (${report.machine.cpu}), Node ${report.machine.node}: ${DELIVERIES} first deliveries (new users) at concurrency ${CONCURRENCY}, after ${WARMUP} to warm up, ` +
       `to ours (\`next start\`: ${ours.deliveriesPerSecond.toFixed(0)} a second while profiled) and to the correct floor (bare \`node:http\` + \`pg\` doing the same checks in one transaction of seven statements, ` +
       `bench/servers/correct-floor-webhook.ts: ${floor.deliveriesPerSecond.toFixed(0)} a second), PostgreSQL and the load generator on the same two cores. ` +
       `Each receiver is sampled by Linux perf ${SAMPLES_PER_SECOND} times a second on every thread, kernel and native code included, and each sample charged to the nearest JavaScript frame of a known owner on its stack (bench/lib/perf-profile.ts); ` +

@@ -45,6 +45,7 @@ import { delivery, newClerkUser, signedHeaders } from '../tests/helpers/webhooks
 import { ensureProductionBuild } from '../tests/setup/production-build';
 import { type CountName, EXPECTED_COUNTS } from './expected-counts';
 import { barChart, lineChart } from './lib/charts';
+import { describeCommit, type MeasuredCommit, measuredCommit } from './lib/commit';
 import { compareCounts, type MeasuredCount } from './lib/counts';
 import { closedLoop, type LoadResult, openLoop, rotated, type Shot, type Spread, spread } from './lib/load';
 
@@ -148,6 +149,7 @@ async function statements(name: string): Promise<number> {
 let results: Record<string, unknown> = {
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
   at: new Date().toISOString(),
+  ...measuredCommit(),
   quick: values.quick,
   runs: SIZES.runs,
 };
@@ -180,7 +182,7 @@ try {
   await mkdir(OUT, { recursive: true });
   if (intoLatest) {
     const last = JSON.parse(await readFile(path.join(OUT, 'latest.json'), 'utf8')) as Record<string, unknown>;
-    const rerun = Object.fromEntries([...only].map((section) => [section, results.at]));
+    const rerun = Object.fromEntries([...only].map((section) => [section, `${String(results.at)} at ${describeCommit(results as unknown as MeasuredCommit)}`]));
     results = { ...last, ...Object.fromEntries([...only].map((section) => [section, results[section]])), rerun: { ...(last.rerun as object), ...rerun } };
   }
   await writeFile(path.join(OUT, `${NAME}.json`), `${JSON.stringify(results, null, 2)}\n`);
@@ -679,7 +681,7 @@ function markdown(r: Record<string, unknown>): string {
   const lines = [
     '# Benchmarks',
     '',
-    `Run ${String(r.at)} on ${String(machine.cpus)} cores (${String(machine.cpu)}), ${String(machine.memoryGb)} GiB, Node ${String(machine.node)}; every process of the benchmark on this one machine. ` +
+    `Run ${String(r.at)} at ${describeCommit(r as unknown as MeasuredCommit)} on ${String(machine.cpus)} cores (${String(machine.cpu)}), ${String(machine.memoryGb)} GiB, Node ${String(machine.node)}; every process of the benchmark on this one machine. ` +
       `Each figure is the median of ${String(r.runs)} runs, with the range in brackets; the contenders ran in a different order each run; every answer was checked (status and body, no redirect followed). Logs at their default level everywhere.` +
       Object.entries((r.rerun ?? {}) as Record<string, string>)
         .map(([section, at]) => ` The ${section} section was run again on its own at ${at} (\`--only ${section} --into-latest\`).`)
