@@ -46,6 +46,15 @@ describe('the mutation gate', () => {
     expect(gateFailures(result, ['a.ts', 'types.ts', 'gone.ts'])).toEqual(['gone.ts is in the mutate list but not in the report']);
   });
 
+  it('counts static mutants ignored by the configuration instead of listing them, and leaves them out of the score', () => {
+    const withStatics = file({ Killed: 9, Survived: 1 });
+    withStatics.mutants.push(...file({ Ignored: 3 }, 'Static mutant (and "ignoreStatic" was enabled)').mutants.map((m) => ({ ...m, static: true })));
+    expect(undetectedList({ 'schema.ts': withStatics })).toBe(
+      ['', '### `schema.ts`', '', '3 static mutants (module-level code) ignored by the configuration (docs/decisions/019).', '', '| line | status | mutator | replacement | reason |', '|---|---|---|---|---|', '| 1 | Survived | ConditionalExpression | `true` |  |'].join('\n'),
+    );
+    expect(scores({ 'schema.ts': withStatics }).files[0]!.metrics.mutationScore).toBe(90);
+  });
+
   it('lists every undetected and ignored mutant with its line and reason, and the table with the totals', () => {
     const report = { 'a.ts': file({ Killed: 2, Survived: 1, Ignored: 1 }, 'equivalent: only a shortcut') };
     expect(undetectedList(report)).toBe(

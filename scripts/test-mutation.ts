@@ -13,7 +13,7 @@
  * the results into docs/mutation-testing.md, with the commit they measured.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { calculateMetrics, type Metrics } from 'mutation-testing-metrics';
 import type { FileResultDictionary, MutationTestResult } from 'mutation-testing-report-schema';
@@ -65,13 +65,21 @@ export function resultsTable(result: { files: FileScore[]; total: Metrics }): st
   ].join('\n');
 }
 
+/** Static mutants ignored by the configuration (`ignoreStatic`): counted per file, not listed one by one. */
+const isIgnoredStatic = (m: FileResultDictionary[string]['mutants'][number]) => m.status === 'Ignored' && m.static === true;
+
 /** Every mutant no test detected (and every one ignored, with the reason given in the code), by file and line. */
 export function undetectedList(files: FileResultDictionary): string {
   const lines: string[] = [];
   for (const file of Object.keys(files).sort()) {
-    const mutants = files[file]!.mutants.filter((m) => m.status === 'Survived' || m.status === 'NoCoverage' || m.status === 'Ignored').sort((a, b) => a.location.start.line - b.location.start.line);
+    const all = files[file]!.mutants;
+    const statics = all.filter(isIgnoredStatic).length;
+    const mutants = all.filter((m) => (m.status === 'Survived' || m.status === 'NoCoverage' || m.status === 'Ignored') && !isIgnoredStatic(m)).sort((a, b) => a.location.start.line - b.location.start.line);
+    if (mutants.length === 0 && statics === 0) continue;
+    lines.push('', `### \`${file}\``, '');
+    if (statics > 0) lines.push(`${statics} static mutant${statics === 1 ? '' : 's'} (module-level code) ignored by the configuration (docs/decisions/019).`, '');
     if (mutants.length === 0) continue;
-    lines.push('', `### \`${file}\``, '', '| line | status | mutator | replacement | reason |', '|---|---|---|---|---|');
+    lines.push('| line | status | mutator | replacement | reason |', '|---|---|---|---|---|');
     for (const m of mutants) {
       const replacement = (m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 80).replace(/\|/g, '\\|');
       lines.push(`| ${m.location.start.line} | ${m.status} | ${m.mutatorName} | \`${replacement}\` | ${(m.statusReason ?? '').replace(/\s+/g, ' ').replace(/\|/g, '\\|')} |`);
@@ -84,14 +92,14 @@ function git(...args: string[]): string {
   return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
 }
 
-function updateDocs(report: MutationTestResult, result: { files: FileScore[]; total: Metrics }, seconds: number, args: string[]): void {
+function updateDocs(report: MutationTestResult, result: { files: FileScore[]; total: Metrics }, seconds: number, strykerArgs: string[]): void {
   const dirty = git('status', '--porcelain', '--', 'modules', 'tests', 'app', 'stryker.config.mjs', 'vitest.mutation.config.ts');
   const commit = git('rev-parse', 'HEAD');
   const generated = [
     RESULTS_START,
     '',
     `Measured at commit \`${commit.slice(0, 12)}\`${dirty ? ' **with uncommitted changes to the code or tests**' : ''} on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ` +
-      `\`npm run test:mutation${args.length ? ` -- ${args.filter((a) => a !== '--update-docs').join(' ')}` : ''}\` (${Math.round(seconds / 60)} minutes; ${Object.values(report.files).reduce((n, f) => n + f.mutants.length, 0)} mutants). ` +
+      `\`npm run test:mutation${strykerArgs.length ? ` -- ${strykerArgs.join(' ')}` : ''}\` (${Math.round(seconds / 60)} minutes; ${Object.values(report.files).reduce((n, f) => n + f.mutants.length, 0)} mutants). ` +
       `Gate: every file at least ${FILE_THRESHOLD}%, the whole at least ${TOTAL_THRESHOLD}%.`,
     '',
     resultsTable(result),
@@ -117,19 +125,19 @@ async function main(): Promise<number> {
   const started = Date.now();
   const stryker = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run', ...strykerArgs], { cwd: ROOT, stdio: 'inherit' });
   const seconds = (Date.now() - started) / 1000;
-  let report: MutationTestResult;
-  try {
-    report = JSON.parse(readFileSync(REPORT, 'utf8')) as MutationTestResult;
-  } catch {
-    console.error(`test:mutation: Stryker wrote no report (${path.relative(ROOT, REPORT)}); it exited with ${stryker.status}.`);
+  // Only this run's report: one left by an earlier run says nothing about this code.
+  const fresh = existsSync(REPORT) && statSync(REPORT).mtimeMs >= started;
+  if (!fresh) {
+    console.error(`test:mutation: Stryker wrote no report (${path.relative(ROOT, REPORT)}); it exited with ${stryker.status ?? stryker.signal}.`);
     return stryker.status || 1;
   }
+  const report = JSON.parse(readFileSync(REPORT, 'utf8')) as MutationTestResult;
   const result = scores(report.files);
   const partial = strykerArgs.some((arg) => arg === '--mutate' || arg === '-m' || arg.startsWith('--mutate='));
   const { default: config } = (await import(path.join(ROOT, 'stryker.config.mjs'))) as { default: { mutate: string[] } };
   const failures = gateFailures(result, partial ? [] : config.mutate);
   console.log(`\n${resultsTable(result)}\n`);
-  if (args.includes('--update-docs')) updateDocs(report, result, seconds, args);
+  if (args.includes('--update-docs')) updateDocs(report, result, seconds, strykerArgs);
   if (failures.length > 0) {
     console.error(`test:mutation: FAIL\n${failures.map((failure) => `  - ${failure}`).join('\n')}`);
     return 1;
