@@ -32,7 +32,7 @@ const config = {
   coverageAnalysis: 'perTest',
   // Static mutants (module-level code: schemas, patterns, tables) need every
   // test run against each, and any test change would run them all again:
-  // hours per run. Ignored, and counted as such (docs/decisions/019).
+  // hours per run. Ignored, and counted as such (docs/decisions/017).
   ignoreStatic: true,
   // Two cores: one test runner each.
   concurrency: 2,

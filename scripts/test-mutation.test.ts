@@ -50,7 +50,7 @@ describe('the mutation gate', () => {
     const withStatics = file({ Killed: 9, Survived: 1 });
     withStatics.mutants.push(...file({ Ignored: 3 }, 'Static mutant (and "ignoreStatic" was enabled)').mutants.map((m) => ({ ...m, static: true })));
     expect(undetectedList({ 'schema.ts': withStatics })).toBe(
-      ['', '### `schema.ts`', '', '3 static mutants (module-level code) ignored by the configuration (docs/decisions/019).', '', '| line | status | mutator | replacement | reason |', '|---|---|---|---|---|', '| 1 | Survived | ConditionalExpression | `true` |  |'].join('\n'),
+      ['', '### `schema.ts`', '', '3 static mutants (module-level code) ignored by the configuration (docs/decisions/017).', '', '| line | status | mutator | replacement | reason |', '|---|---|---|---|---|', '| 1 | Survived | ConditionalExpression | `true` |  |'].join('\n'),
     );
     expect(scores({ 'schema.ts': withStatics }).files[0]!.metrics.mutationScore).toBe(90);
   });

@@ -77,7 +77,7 @@ export function undetectedList(files: FileResultDictionary): string {
     const mutants = all.filter((m) => (m.status === 'Survived' || m.status === 'NoCoverage' || m.status === 'Ignored') && !isIgnoredStatic(m)).sort((a, b) => a.location.start.line - b.location.start.line);
     if (mutants.length === 0 && statics === 0) continue;
     lines.push('', `### \`${file}\``, '');
-    if (statics > 0) lines.push(`${statics} static mutant${statics === 1 ? '' : 's'} (module-level code) ignored by the configuration (docs/decisions/019).`, '');
+    if (statics > 0) lines.push(`${statics} static mutant${statics === 1 ? '' : 's'} (module-level code) ignored by the configuration (docs/decisions/017).`, '');
     if (mutants.length === 0) continue;
     lines.push('| line | status | mutator | replacement | reason |', '|---|---|---|---|---|');
     for (const m of mutants) {
