@@ -26,6 +26,7 @@ export default defineConfig({
       'tests/integration/user-sync.batch.test.ts',
       'tests/integration/user-sync.property.test.ts',
       'tests/integration/webhook-handler.test.ts',
+      'tests/integration/webhook-handler-clerk.test.ts',
       'tests/integration/webhook-counts.test.ts',
     ],
     globalSetup: ['tests/setup/database-setup.ts'],
