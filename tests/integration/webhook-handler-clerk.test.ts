@@ -24,6 +24,7 @@ interface LogLine {
   clerkObjectId?: string;
   outcome: string;
   status: number;
+  ms: number;
   reason?: string;
   keysInstanceId?: string;
   deliveryInstanceId?: string | null;
@@ -64,7 +65,9 @@ describe('a membership whose user must be fetched from Clerk', () => {
     app.clerkClient = createClerkClient({ secretKey: clerk.emulator.keys.secretKey, apiUrl: 'http://127.0.0.1:1' });
     try {
       const { user, membership, delivery } = membershipOfAStranger(clerk.emulator.instanceId);
+      const started = performance.now();
       const response = await handle(delivery);
+      const took = performance.now() - started;
       expect(response.status).toBe(503);
       expect(response.headers.get('retry-after')).toBe('5');
       expect(await response.json()).toEqual({ error: 'Clerk unavailable, retry later' });
@@ -80,6 +83,9 @@ describe('a membership whose user must be fetched from Clerk', () => {
         }),
       ]);
       expect(log.lines()[0]).not.toHaveProperty('reason');
+      // How long the delivery took, as the log line says it.
+      expect(log.lines()[0]!.ms).toBeGreaterThanOrEqual(0);
+      expect(log.lines()[0]!.ms).toBeLessThanOrEqual(Math.ceil(took));
       expect(membership.public_user_data.user_id).toBe(user.id);
       await expectOnlyTheFailureRecorded(delivery, user.id);
     } finally {
