@@ -10,6 +10,9 @@ import { clerkUserFields } from '@/modules/auth/src/services/clerk-user';
 import { reconcileOrganizations, reconcileUsers } from '@/modules/auth/src/services/reconcile.service';
 import { emulatorAsAppsClerk } from '../helpers/app-emulator';
 import { prisma } from '../helpers/prisma';
+import { callsOf, listStatements, StatementCounter } from '../helpers/statements';
+
+const counter = await StatementCounter.open();
 
 // The app's Clerk too: a membership's missing user is fetched through it, as in the command.
 const app = emulatorAsAppsClerk();
@@ -82,6 +85,18 @@ describe('users', () => {
     await prisma().user.create({ data: { clerkId: user.id, email: 'unversioned@example.com', name: 'Legacy' } });
     expect(await reconcileUsers(clerk(), { dryRun: true })).toMatchObject({ seen: 1, created: 0, updated: 1, unchanged: 0 });
     expect((await prisma().user.findUniqueOrThrow({ where: { clerkId: user.id } })).name).toBe('Legacy');
+  });
+
+  it.runIf(counter)('under --dry-run reads, of our rows and tombstones, only those of the page', async () => {
+    const listed = [await control.createUser({ email: 'held@example.com' }), await control.createUser({ email: 'new@example.com' })];
+    await prisma().user.create({ data: { clerkId: listed[0]!.id, email: 'held@example.com', clerkUpdatedAt: new Date(0) } });
+    await prisma().user.createMany({ data: [0, 1, 2].map((i) => ({ clerkId: `user_other_${i}`, email: `other-${i}@example.com`, clerkUpdatedAt: new Date(0) })) });
+    await prisma().deletedClerkUser.createMany({ data: [0, 1].map((i) => ({ clerkId: `user_gone_${i}`, deletedAt: new Date() })) });
+    const mark = await counter!.mark();
+    expect(await reconcileUsers(clerk(), { dryRun: true, keepMissing: true })).toMatchObject({ seen: 2, created: 1, updated: 1 });
+    const counts = await counter!.counts(mark);
+    expect(callsOf(counts, 'FROM "public"."User" WHERE "public"."User"."clerkId" IN'), listStatements(counts)).toEqual({ calls: 1, rows: 1 });
+    expect(callsOf(counts, 'FROM "public"."DeletedClerkUser" WHERE "public"."DeletedClerkUser"."clerkId" IN'), listStatements(counts)).toEqual({ calls: 1, rows: 0 });
   });
 
   it('under --dry-run leaves a user the listing skipped as it is, counting the update it would make', async () => {
