@@ -28,6 +28,7 @@ export async function retryingConflicts<T>(fn: () => Promise<T>): Promise<T> {
       return await fn();
     } catch (error) {
       if (attempt >= MAX_ATTEMPTS || !isRetryableConflict(error)) throw error;
+      // Stryker disable next-line ArithmeticOperator: only the pause's length changes, a timing that no test can assert without flaking; that races are retried is tested (sync-locks, user-sync).
       await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
     }
   }
