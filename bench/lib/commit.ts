@@ -13,11 +13,12 @@ export interface MeasuredCommit {
 }
 
 export function measuredCommit(): MeasuredCommit {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' });
+  // Each line is "XY path": its leading space is part of the status, so nothing may trim it.
   const changes = git('status', '--porcelain', '--untracked-files=no')
     .split('\n')
     .filter((line) => line && !line.slice(3).startsWith('bench/results/'));
-  return { commit: git('rev-parse', 'HEAD'), dirty: changes.length > 0 };
+  return { commit: git('rev-parse', 'HEAD').trim(), dirty: changes.length > 0 };
 }
 
 /** "commit abc123def456" (and "with uncommitted changes" when so), for a report's first line. */
