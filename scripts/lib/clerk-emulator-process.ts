@@ -5,6 +5,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { type ContractReport, violationsMessage } from '../../tools/clerk-emulator/src/contract/contract';
+import { CONTROL_TOKEN_HEADER } from '../../tools/clerk-emulator/src/routes/control';
 import { ROOT } from './paths';
 import { stopProcess } from './processes';
 import { stopWithParent } from './watchdog';
@@ -20,6 +22,11 @@ export interface EmulatorProcessOptions {
   backendApiLatencyMs?: number;
   /** A larger heap for millions of emulated users (benchmarks). */
   heapMb?: number;
+  /**
+   * The instance's "Allow personal accounts" (Clerk's default once Organizations are on: off), told
+   * to both the emulator and, through `appEnv`, the app, which must match it.
+   */
+  allowPersonalAccounts: boolean;
   /** Where its log lines go; default: inherited stdout/stderr. */
   output?: 'inherit' | 'pipe';
 }
@@ -42,6 +49,15 @@ export interface EmulatorProcess {
 
 const READY = 'CLERK_EMULATOR_READY ';
 
+async function contractReport(url: string, controlToken: string): Promise<ContractReport | null> {
+  try {
+    const response = await fetch(`${url}/_control/contract`, { headers: { [CONTROL_TOKEN_HEADER]: controlToken }, signal: AbortSignal.timeout(5_000) });
+    return response.ok ? ((await response.json()) as ContractReport) : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function startEmulatorProcess(options: EmulatorProcessOptions): Promise<EmulatorProcess> {
   // tsx as a loader in this very process (not its CLI, which puts a parent in between that may
   // SIGKILL a child slow to acknowledge a signal): a stop is a clean stop, state saved.
@@ -53,6 +69,7 @@ export async function startEmulatorProcess(options: EmulatorProcessOptions): Pro
     '--port', String(options.port),
     '--app-url', options.appUrl,
     '--token-ttl', String(options.tokenTtlSeconds),
+    '--personal-accounts', options.allowPersonalAccounts ? 'on' : 'off',
     ...(options.dataDir ? ['--data-dir', options.dataDir] : []),
     ...(options.webhookUrl ? ['--webhook-url', options.webhookUrl] : []),
     ...(options.webhookRetryBaseMs !== undefined ? ['--webhook-retry-base-ms', String(options.webhookRetryBaseMs)] : []),
@@ -91,9 +108,15 @@ export async function startEmulatorProcess(options: EmulatorProcessOptions): Pro
       CLERK_EMULATOR_URL: ready.url,
       // The explicit opt-in without which the app refuses the emulator's configuration.
       CLERK_EMULATOR_ALLOWED: 'true',
+      CLERK_ALLOW_PERSONAL_ACCOUNTS: String(options.allowPersonalAccounts),
       APP_URL: options.appUrl,
     },
     output: () => log,
-    stop: () => stopProcess(child, { graceMs: 5_000 }),
+    async stop() {
+      // In `enforce` mode (the tests), what drifted from Clerk's contract fails the stop, so the test that started it fails.
+      const report = child.exitCode === null ? await contractReport(ready.url, ready.controlToken) : null;
+      await stopProcess(child, { graceMs: 5_000 });
+      if (report?.mode === 'enforce' && report.violations.length > 0) throw new Error(violationsMessage(report.violations));
+    },
   };
 }

@@ -93,7 +93,7 @@ export class EmulatorControl {
    * custom roles and permissions (`{ customRolePermissions: { 'org:admin': ['org:posts:delete'] } }`);
    * `{ cascadeMembershipEvents: false }` for no `organizationMembership.deleted` when an organization or user goes.
    */
-  configureInstance(settings: { names?: boolean; customRolePermissions?: Record<string, string[]>; cascadeMembershipEvents?: boolean }) {
+  configureInstance(settings: { names?: boolean; allowPersonalAccounts?: boolean; customRolePermissions?: Record<string, string[]>; cascadeMembershipEvents?: boolean }) {
     return this.request<unknown>('PUT', '/_control/config', { settings });
   }
 

@@ -5,15 +5,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  createClerkClient,
-  type OrganizationMembershipWebhookEvent,
-  type OrganizationWebhookEvent,
-  type UserWebhookEvent,
-} from '@clerk/backend';
+import { createClerkClient } from '@clerk/backend';
 import { decodeJwt, type JWTPayload } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../tools/clerk-emulator/src/server';
+import type { WebhookPayload } from '../../tools/clerk-emulator/src/contract/contract';
+import type { EmulatorWebhookEvent } from '../../tools/clerk-emulator/src/webhooks';
 import { COOKIES } from '../../tools/clerk-emulator/src/tokens';
 import { CookieJar } from '../helpers/cookie-jar';
 import { EmulatorControl, verifiedEvent, WebhookReceiver } from '../helpers/emulator-control';
@@ -26,7 +23,7 @@ let emulator: RunningEmulator;
 const receiver = new WebhookReceiver();
 
 beforeAll(async () => {
-  emulator = await startEmulator({ dataDir: null, appUrl: APP, webhookUrl: await receiver.start(), tokenTtlSeconds: 60, webhookRetryBaseMs: 20 });
+  emulator = await startEmulator({ dataDir: null, appUrl: APP, webhookUrl: await receiver.start(), tokenTtlSeconds: 60, webhookRetryBaseMs: 20, instance: { allowPersonalAccounts: true } });
 });
 
 afterAll(async () => {
@@ -62,7 +59,9 @@ const LIFE_OF_AN_ORGANIZATION = [
   'organization.deleted',
 ];
 
-type OrganizationEvent = OrganizationWebhookEvent | OrganizationMembershipWebhookEvent | UserWebhookEvent;
+type OrganizationEvent = EmulatorWebhookEvent;
+type OrganizationWebhookEvent = WebhookPayload<'organization.created' | 'organization.updated' | 'organization.deleted'>;
+type OrganizationMembershipWebhookEvent = WebhookPayload<'organizationMembership.created' | 'organizationMembership.updated' | 'organizationMembership.deleted'>;
 
 /** Every delivery so far, verified as the app's endpoint would verify it. */
 async function events(): Promise<OrganizationEvent[]> {

@@ -22,8 +22,15 @@ const { values } = parseArgs({
     'webhook-retry-base-ms': { type: 'string', default: '500' },
     /** Delay every Backend API answer, as the network to Clerk would (benchmarks). */
     'latency-ms': { type: 'string', default: '0' },
+    /** "Allow personal accounts": `off` is Clerk's default once Organizations are on. */
+    'personal-accounts': { type: 'string', default: 'off' },
   },
 });
+
+if (!['on', 'off'].includes(values['personal-accounts']!)) {
+  console.error(`--personal-accounts must be on or off, not ${values['personal-accounts']}.`);
+  process.exit(2);
+}
 
 const emulator = await startEmulator({
   port: Number(values.port),
@@ -33,6 +40,7 @@ const emulator = await startEmulator({
   tokenTtlSeconds: Number(values['token-ttl']),
   webhookRetryBaseMs: Number(values['webhook-retry-base-ms']),
   backendApiLatencyMs: Number(values['latency-ms']),
+  instance: { allowPersonalAccounts: values['personal-accounts'] === 'on' },
 });
 
 console.log(

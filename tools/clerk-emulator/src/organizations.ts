@@ -1,19 +1,18 @@
 /**
  * Organizations and their memberships as Clerk's Backend API returns them.
- * Every object is typed against `@clerk/backend`'s OrganizationJSON and
+ * Every object is typed against `@clerk/backend`'s Organization and
  * OrganizationMembershipJSON so that a shape drift fails typecheck.
  *
  * The store keeps memberships as plain records and composes their JSON when
  * asked, so the embedded organization and the member's public data are the
  * current ones, as in Clerk's answers.
  */
-import type { OrganizationJSON, OrganizationMembershipJSON, OrganizationMembershipPublicUserDataJSON, UserJSON } from '@clerk/backend';
+import type { MembershipPublicUserData, Membership as MembershipJSON, Organization, User } from './contract/schemas';
 import { formError } from './errors';
 import { clerkId, randomToken } from './ids';
-import { primaryEmail } from './users';
+import { PLACEHOLDER_IMAGE, primaryEmail } from './users';
 
-/** Clerk sends the role's display name beside the SDK's fields (its webhook and Backend API examples). */
-export type MembershipJSON = OrganizationMembershipJSON & { role_name: string };
+export type { MembershipJSON };
 
 export interface Membership {
   id: string;
@@ -138,14 +137,14 @@ export interface NewOrganization {
   createdAt?: number;
 }
 
-export function buildOrganization(input: NewOrganization & { slug: string }, now: number): OrganizationJSON {
+export function buildOrganization(input: NewOrganization & { slug: string }, now: number): Organization {
   const createdAt = input.createdAt ?? now;
   return {
     object: 'organization',
     id: clerkId('org'),
     name: input.name,
     slug: input.slug,
-    image_url: 'https://img.clerk.com/placeholder',
+    image_url: PLACEHOLDER_IMAGE,
     has_image: false,
     // 0: no limit.
     max_allowed_memberships: input.maxAllowedMemberships ?? 0,
@@ -167,7 +166,7 @@ export interface OrganizationChanges {
   metadata?: { mode: 'replace' | 'merge'; public?: Record<string, unknown> | null; private?: Record<string, unknown> | null };
 }
 
-export function applyOrganizationChanges(organization: OrganizationJSON, changes: OrganizationChanges): void {
+export function applyOrganizationChanges(organization: Organization, changes: OrganizationChanges): void {
   if (changes.name !== undefined) organization.name = changes.name;
   if (changes.slug !== undefined) organization.slug = changes.slug;
   if (changes.maxAllowedMemberships !== undefined) organization.max_allowed_memberships = changes.maxAllowedMemberships;
@@ -218,20 +217,22 @@ export function buildMembership(organizationId: string, userId: string, role: st
   };
 }
 
-export function publicUserData(user: UserJSON): OrganizationMembershipPublicUserDataJSON {
+export function publicUserData(user: User): MembershipPublicUserData {
   const phone = user.phone_numbers.find((number) => number.id === user.primary_phone_number_id)?.phone_number;
+  const imageUrl = user.image_url ?? PLACEHOLDER_IMAGE;
   return {
     identifier: primaryEmail(user) ?? phone ?? user.username ?? '',
     first_name: user.first_name,
     last_name: user.last_name,
-    image_url: user.image_url,
+    profile_image_url: imageUrl,
+    image_url: imageUrl,
     has_image: user.has_image,
     user_id: user.id,
   };
 }
 
 /** `organization` with its members counted in, as Clerk embeds it in memberships and events. */
-export function membershipJSON(membership: Membership, organization: OrganizationJSON, user: UserJSON, custom: CustomRolePermissions): MembershipJSON {
+export function membershipJSON(membership: Membership, organization: Organization, user: User, custom: CustomRolePermissions): MembershipJSON {
   return {
     object: 'organization_membership',
     id: membership.id,

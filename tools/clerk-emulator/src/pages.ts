@@ -1,5 +1,5 @@
 /** The emulator's HTML: its Account Portal (sign-in, sign-up) and admin page. */
-import type { UserJSON } from '@clerk/backend';
+import type { User } from './contract/schemas';
 import { primaryEmail } from './users';
 import type { Delivery } from './webhooks';
 
@@ -131,7 +131,7 @@ function organizationsSection(organizations: AdminOrganization[], total: number,
 }
 
 export function adminPage(options: {
-  users: UserJSON[];
+  users: User[];
   total: number;
   organizations: AdminOrganization[];
   totalOrganizations: number;
@@ -170,5 +170,39 @@ export function adminPage(options: {
     <h1 style="margin-top:2rem">Recent webhook deliveries</h1>
     <table><thead><tr><th>svix-id</th><th>type</th><th>object</th><th>status</th><th>attempts</th><th>last answer</th></tr></thead><tbody>${deliveries || '<tr><td colspan="6">None yet.</td></tr>'}</tbody></table>`,
     true,
+  );
+}
+
+/**
+ * The `choose-organization` session task, as Clerk's `<TaskChooseOrganization/>`
+ * asks it where the instance has no personal accounts: one of the user's
+ * organizations, or a new one.
+ */
+export function chooseOrganizationPage(options: {
+  redirectUrl: string;
+  organizations: { id: string; name: string; slug: string }[];
+  name?: string;
+  error?: string;
+}): string {
+  const redirect = `<input type="hidden" name="redirect_url" value="${escapeHtml(options.redirectUrl)}">`;
+  const choices = options.organizations
+    .map(
+      (organization) => `<li><form class="inline" method="post" action="/tasks/choose-organization">${redirect}
+        <input type="hidden" name="organization_id" value="${escapeHtml(organization.id)}">
+        <button class="small" type="submit">Continue with ${escapeHtml(organization.name)}</button></form></li>`,
+    )
+    .join('');
+  return page(
+    'Choose an organization',
+    `${badge}<h1>Choose an organization</h1>
+    <p class="note">This instance has no personal accounts: you work in an organization.</p>
+    ${choices ? `<ul style="list-style:none;padding:0;display:grid;gap:.5rem">${choices}</ul>` : ''}
+    <form method="post" action="/tasks/choose-organization">
+      ${redirect}
+      <label for="name">${choices ? 'Or create a new organization' : 'Create your organization'}</label>
+      <input id="name" name="name" required maxlength="256" value="${escapeHtml(options.name ?? '')}"${options.error ? ' aria-invalid="true" aria-describedby="name-error"' : ''}>
+      ${options.error ? `<p class="error" id="name-error" role="alert">${escapeHtml(options.error)}</p>` : ''}
+      <button type="submit">Create organization</button>
+    </form>`,
   );
 }

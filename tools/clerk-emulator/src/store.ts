@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { EmailAddressJSON, OrganizationJSON, UserJSON } from '@clerk/backend';
+import type { EmailAddress, Organization, User } from './contract/schemas';
 import { writePrivateFile } from '../../../modules/cores/private-files';
 import { ApiError, formError, notFound } from './errors';
 import { clerkId, randomToken } from './ids';
@@ -30,7 +30,7 @@ import {
   slugFromName,
   slugTaken,
 } from './organizations';
-import { addEmailAddress, applyUserChanges, buildUser, isValidEmail, type NewUser, removeEmailAddress, type UserChanges } from './users';
+import { addEmailAddress, applyUserChanges, buildUser, isValidEmail, type NewUser, removeEmailAddress, upgradeUser, type UserChanges } from './users';
 
 export interface Session {
   id: string;
@@ -45,37 +45,37 @@ export interface Session {
 
 /** A change the webhooks report: the object as it is after it (or as it was, for a deletion). */
 export type EmulatorEvent =
-  | { type: 'user.created' | 'user.updated'; user: UserJSON; at: number }
-  | { type: 'user.deleted'; user: UserJSON; at: number }
-  | { type: 'organization.created' | 'organization.updated'; organization: OrganizationJSON; at: number }
-  | { type: 'organization.deleted'; organization: OrganizationJSON; at: number }
+  | { type: 'user.created' | 'user.updated'; user: User; at: number }
+  | { type: 'user.deleted'; user: User; at: number }
+  | { type: 'organization.created' | 'organization.updated'; organization: Organization; at: number }
+  | { type: 'organization.deleted'; organization: Organization; at: number }
   | { type: 'organizationMembership.created' | 'organizationMembership.updated' | 'organizationMembership.deleted'; membership: MembershipJSON; at: number };
 
-export type UserEvent = Extract<EmulatorEvent, { user: UserJSON }>;
+export type UserEvent = Extract<EmulatorEvent, { user: User }>;
 
 /** The active organization of a session, checked against the memberships as they are now. */
 export interface ActiveOrganization {
-  organization: OrganizationJSON;
+  organization: Organization;
   membership: Membership;
   permissions: string[];
 }
 
 interface Snapshot {
-  users: UserJSON[];
+  users: User[];
   sessions: Session[];
   /** Absent in snapshots written before organizations existed. */
-  organizations?: OrganizationJSON[];
+  organizations?: Organization[];
   memberships?: Membership[];
   /** The organization each user's next session starts in (user id → organization id). */
   lastActiveOrganizations?: [string, string][];
 }
 
 export class Store {
-  private users = new Map<string, UserJSON>();
+  private users = new Map<string, User>();
   /** Lower-cased email address → user id, for every address of every user. */
   private emails = new Map<string, string>();
   private sessions = new Map<string, Session>();
-  private organizations = new Map<string, OrganizationJSON>();
+  private organizations = new Map<string, Organization>();
   /** Slug → organization id. */
   private slugs = new Map<string, string>();
   /** Organization id → user id → membership, and the same the other way round. */
@@ -101,7 +101,7 @@ export class Store {
   ) {
     if (file && existsSync(file)) {
       const snapshot = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
-      for (const user of snapshot.users) this.index(user);
+      for (const user of snapshot.users) this.index(upgradeUser(user as unknown as Record<string, unknown>));
       for (const session of snapshot.sessions) this.sessions.set(session.id, { ...session, activeOrganizationId: session.activeOrganizationId ?? null });
       for (const organization of snapshot.organizations ?? []) this.indexOrganization(organization);
       for (const membership of snapshot.memberships ?? []) this.indexMembership(membership);
@@ -121,7 +121,7 @@ export class Store {
 
   // Users -----------------------------------------------------------------
 
-  listUsers(): UserJSON[] {
+  listUsers(): User[] {
     return [...this.users.values()];
   }
 
@@ -129,23 +129,23 @@ export class Store {
     return this.users.size;
   }
 
-  getUser(id: string): UserJSON {
+  getUser(id: string): User {
     const user = this.users.get(id);
     if (!user) throw notFound();
     return user;
   }
 
-  findUserByEmail(email: string): UserJSON | undefined {
+  findUserByEmail(email: string): User | undefined {
     const id = this.emails.get(email.trim().toLowerCase());
     return id ? this.users.get(id) : undefined;
   }
 
-  private index(user: UserJSON): void {
+  private index(user: User): void {
     this.users.set(user.id, user);
     for (const address of user.email_addresses) this.emails.set(address.email_address.toLowerCase(), user.id);
   }
 
-  private unindex(user: UserJSON): void {
+  private unindex(user: User): void {
     this.users.delete(user.id);
     for (const address of user.email_addresses) this.emails.delete(address.email_address.toLowerCase());
   }
@@ -160,7 +160,7 @@ export class Store {
     }
   }
 
-  createUser(input: NewUser, options: { notify?: boolean } = {}): UserJSON {
+  createUser(input: NewUser, options: { notify?: boolean } = {}): User {
     const emails = (input.emailAddresses ?? []).map((email) => email.trim().toLowerCase());
     if (emails.length === 0 && (input.phoneNumbers ?? []).length === 0) {
       throw formError('email_address', 'form_param_missing', 'is missing', 'An email address or a phone number is required.');
@@ -173,7 +173,7 @@ export class Store {
     return user;
   }
 
-  updateUser(id: string, changes: UserChanges): UserJSON {
+  updateUser(id: string, changes: UserChanges): User {
     const user = this.getUser(id);
     if (changes.primaryEmail !== undefined) {
       changes = { ...changes, primaryEmail: changes.primaryEmail.trim().toLowerCase() };
@@ -187,7 +187,7 @@ export class Store {
   }
 
   /** A new address for a user; every change to a user is a `user.updated`, as in Clerk. */
-  addEmailAddress(userId: string, address: string, options: { verified: boolean; primary: boolean }): EmailAddressJSON {
+  addEmailAddress(userId: string, address: string, options: { verified: boolean; primary: boolean }): EmailAddress {
     const user = this.getUser(userId);
     const email = address.trim().toLowerCase();
     this.assertEmailUsable(email);
@@ -199,7 +199,7 @@ export class Store {
   }
 
   /** Remove an address (not the primary one), freeing it for anyone. */
-  deleteEmailAddress(addressId: string): { user: UserJSON; address: EmailAddressJSON } {
+  deleteEmailAddress(addressId: string): { user: User; address: EmailAddress } {
     const user = [...this.users.values()].find((candidate) => candidate.email_addresses.some((address) => address.id === addressId));
     const address = user?.email_addresses.find((candidate) => candidate.id === addressId);
     if (!user || !address) throw notFound();
@@ -214,7 +214,7 @@ export class Store {
   }
 
   /** The user's memberships go with them, reported before `user.deleted` (see `cascadeMembershipEvents`). */
-  deleteUser(id: string): UserJSON {
+  deleteUser(id: string): User {
     const user = this.getUser(id);
     for (const membership of [...(this.membershipsOf.get(id)?.values() ?? [])]) this.removeMembership(membership, this.cascadeMembershipEvents);
     this.unindex(user);
@@ -225,7 +225,7 @@ export class Store {
     return user;
   }
 
-  touchSignIn(user: UserJSON): void {
+  touchSignIn(user: User): void {
     user.last_sign_in_at = Date.now();
     user.last_active_at = user.last_sign_in_at;
     this.scheduleSave();
@@ -306,16 +306,16 @@ export class Store {
 
   // Organizations ---------------------------------------------------------
 
-  listOrganizations(): OrganizationJSON[] {
+  listOrganizations(): Organization[] {
     return [...this.organizations.values()];
   }
 
-  findOrganization(idOrSlug: string): OrganizationJSON | undefined {
+  findOrganization(idOrSlug: string): Organization | undefined {
     return this.organizations.get(idOrSlug) ?? this.organizations.get(this.slugs.get(idOrSlug) ?? '');
   }
 
   /** By id or by slug, as `GET /v1/organizations/{id or slug}` finds it. */
-  getOrganization(idOrSlug: string): OrganizationJSON {
+  getOrganization(idOrSlug: string): Organization {
     const organization = this.findOrganization(idOrSlug);
     if (!organization) throw notFound();
     return organization;
@@ -326,11 +326,11 @@ export class Store {
   }
 
   /** The organization with `members_count`, as Clerk sends it in events and embeds it in memberships. */
-  withMembersCount(organization: OrganizationJSON): OrganizationJSON {
+  withMembersCount(organization: Organization): Organization {
     return { ...organization, members_count: this.membersCount(organization.id) };
   }
 
-  private indexOrganization(organization: OrganizationJSON): void {
+  private indexOrganization(organization: Organization): void {
     this.organizations.set(organization.id, organization);
     this.slugs.set(organization.slug, organization.id);
   }
@@ -346,7 +346,7 @@ export class Store {
    * A new organization; with `createdBy`, that user becomes its admin (and
    * its `organizationMembership.created` follows the `organization.created`).
    */
-  createOrganization(input: NewOrganization, options: { notify?: boolean } = {}): OrganizationJSON {
+  createOrganization(input: NewOrganization, options: { notify?: boolean } = {}): Organization {
     const generated = input.slug === undefined ? slugFromName(input.name, false) : undefined;
     const slug = generated === undefined ? this.usableSlug(input.slug!) : this.slugs.has(generated) ? slugFromName(input.name, true) : generated;
     const creator = input.createdBy !== undefined ? this.getUser(input.createdBy) : undefined;
@@ -362,7 +362,7 @@ export class Store {
     return organization;
   }
 
-  updateOrganization(id: string, changes: OrganizationChanges): OrganizationJSON {
+  updateOrganization(id: string, changes: OrganizationChanges): Organization {
     const organization = this.getOrganization(id);
     if (changes.slug !== undefined && changes.slug !== organization.slug) {
       this.usableSlug(changes.slug, organization.id);
@@ -377,7 +377,7 @@ export class Store {
   }
 
   /** Its memberships go first, each reported before `organization.deleted` (see `cascadeMembershipEvents`). */
-  deleteOrganization(id: string): OrganizationJSON {
+  deleteOrganization(id: string): Organization {
     const organization = this.getOrganization(id);
     for (const membership of [...(this.membersOf.get(organization.id)?.values() ?? [])]) this.removeMembership(membership, this.cascadeMembershipEvents);
     this.organizations.delete(organization.id);

@@ -18,6 +18,8 @@ export interface SessionClaims {
   issuer?: string;
   /** The session's active organization; none for the personal account. */
   organization?: OrganizationClaimInput;
+  /** Clerk's `sts` claim: `pending` while the session has a task (default `active`). */
+  status?: 'active' | 'pending';
 }
 
 export interface OrganizationClaimInput {
@@ -63,7 +65,13 @@ export function organizationClaims(organization: OrganizationClaimInput): Organi
 
 export async function signSessionToken(keys: EmulatorKeys, claims: SessionClaims): Promise<string> {
   const iat = claims.issuedAt ?? Math.floor(Date.now() / 1000);
-  return new SignJWT({ azp: claims.azp, sid: claims.sid, v: 2, ...(claims.organization ? organizationClaims(claims.organization) : {}) })
+  return new SignJWT({
+    azp: claims.azp,
+    sid: claims.sid,
+    v: 2,
+    sts: claims.status ?? 'active',
+    ...(claims.organization ? organizationClaims(claims.organization) : {}),
+  })
     .setProtectedHeader({ alg: 'RS256', kid: keys.kid, typ: 'JWT' })
     .setSubject(claims.sub)
     .setIssuer(claims.issuer ?? ISSUER)

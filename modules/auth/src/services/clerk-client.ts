@@ -3,6 +3,15 @@ import { type ClerkClient, createClerkClient } from '@clerk/backend';
 import { isClerkAPIResponseError } from '@clerk/backend/errors';
 import { getClerkConfig } from './clerk-config';
 
+/**
+ * The Backend API version this app was built and tested against: the one
+ * `@clerk/backend` 3.25 sends as `Clerk-API-Version`, and the contract the
+ * emulator holds itself to (tools/clerk-emulator/src/contract). `@clerk/backend`
+ * is pinned to that exact release; a test fails when the SDK sends another,
+ * so an upgrade brings a review of the contract with it.
+ */
+export const CLERK_API_VERSION = '2026-05-12';
+
 const holder = globalThis as unknown as { clerkClient?: ClerkClient };
 
 export function getClerkClient(): ClerkClient {

@@ -1,0 +1,250 @@
+/**
+ * The objects the emulator serves, as Clerk's published contract describes
+ * them (Backend API 2026-05-12 and webhooks 2025-04-15, clerk/openapi-specs),
+ * written here as our own zod schemas from its facts: field names, types,
+ * which fields are required and which may be null. Nothing of the specs'
+ * text is copied.
+ *
+ * Two rules on top of the contract, so that the emulator stays honest:
+ * - Every object is strict: a field the contract does not have is a drift
+ *   (the contract itself forbids extra fields on most of these objects).
+ * - Lists of things the emulator never has (passkeys, web3 wallets, external,
+ *   SAML and enterprise accounts) are typed as empty: `[]` is Clerk's value
+ *   for "none", and anything else would be an object we do not emulate.
+ *
+ * The handlers are typed against these (`z.output` of a schema is what a route
+ * may answer), and in `enforce` mode every answer and webhook is checked
+ * against them before it leaves (contract.ts).
+ */
+import { z } from 'zod';
+
+/** Unix time in milliseconds (Clerk's `int64` timestamps). */
+const time = z.int().nonnegative();
+const metadata = z.record(z.string(), z.unknown());
+/** Always `[]` here: the emulator has none of these objects. */
+const none = z.tuple([]);
+
+export const identificationLink = z.strictObject({ type: z.string(), id: z.string() });
+
+/** Set by an admin or the Backend API: verified, no attempts, no expiry. */
+export const adminVerification = z.strictObject({
+  object: z.literal('verification_admin').optional(),
+  status: z.literal('verified'),
+  strategy: z.literal('admin'),
+  attempts: z.int().nullable(),
+  expire_at: time.nullable(),
+  verified_at_client: z.string().nullable().optional(),
+});
+
+/** A one-time code sent to the address or number; the only kind an unverified address has here. */
+export const otpVerification = z.strictObject({
+  object: z.literal('verification_otp').optional(),
+  status: z.enum(['unverified', 'verified', 'failed', 'expired']),
+  strategy: z.enum(['phone_code', 'email_code', 'reset_password_email_code']),
+  attempts: z.int().nullable(),
+  expire_at: time.nullable(),
+  channel: z.string().nullable().optional(),
+  verified_at_client: z.string().nullable().optional(),
+});
+
+export const verification = z.union([otpVerification, adminVerification]).nullable();
+
+export const emailAddress = z.strictObject({
+  id: z.string(),
+  object: z.literal('email_address'),
+  email_address: z.string(),
+  reserved: z.boolean(),
+  verification,
+  linked_to: z.array(identificationLink),
+  matches_sso_connection: z.boolean().optional(),
+  created_at: time,
+  updated_at: time,
+});
+
+export const phoneNumber = z.strictObject({
+  id: z.string(),
+  object: z.literal('phone_number'),
+  phone_number: z.string(),
+  reserved_for_second_factor: z.boolean().optional(),
+  default_second_factor: z.boolean().optional(),
+  reserved: z.boolean(),
+  verification,
+  linked_to: z.array(identificationLink),
+  backup_codes: z.array(z.string()).nullable().optional(),
+  created_at: time,
+  updated_at: time,
+});
+
+export const user = z.strictObject({
+  id: z.string(),
+  object: z.literal('user'),
+  external_id: z.string().nullable(),
+  primary_email_address_id: z.string().nullable(),
+  primary_phone_number_id: z.string().nullable(),
+  primary_web3_wallet_id: z.string().nullable(),
+  username: z.string().nullable(),
+  first_name: z.string().nullable(),
+  last_name: z.string().nullable(),
+  locale: z.string().nullable().optional(),
+  image_url: z.string().optional(),
+  has_image: z.boolean(),
+  public_metadata: metadata,
+  private_metadata: metadata.nullable().optional(),
+  unsafe_metadata: metadata.optional(),
+  email_addresses: z.array(emailAddress),
+  phone_numbers: z.array(phoneNumber),
+  web3_wallets: none,
+  passkeys: none,
+  password_enabled: z.boolean(),
+  two_factor_enabled: z.boolean(),
+  totp_enabled: z.boolean(),
+  backup_code_enabled: z.boolean(),
+  mfa_enabled_at: time.nullable(),
+  mfa_disabled_at: time.nullable(),
+  password_last_updated_at: time.nullable().optional(),
+  external_accounts: none,
+  saml_accounts: none,
+  enterprise_accounts: none,
+  last_sign_in_at: time.nullable(),
+  banned: z.boolean(),
+  locked: z.boolean(),
+  deprovisioned: z.boolean().optional(),
+  lockout_expires_in_seconds: z.int().nullable(),
+  verification_attempts_remaining: z.int().nullable(),
+  updated_at: time,
+  created_at: time,
+  delete_self_enabled: z.boolean(),
+  create_organization_enabled: z.boolean(),
+  create_organizations_limit: z.int().nullable().optional(),
+  last_active_at: time.nullable(),
+  legal_accepted_at: time.nullable(),
+});
+
+export const organization = z.strictObject({
+  object: z.literal('organization'),
+  id: z.string(),
+  name: z.string(),
+  slug: z.string(),
+  image_url: z.string().optional(),
+  has_image: z.boolean(),
+  members_count: z.int().nonnegative().optional(),
+  pending_invitations_count: z.int().nonnegative().optional(),
+  max_allowed_memberships: z.int().nonnegative(),
+  admin_delete_enabled: z.boolean(),
+  public_metadata: metadata,
+  private_metadata: metadata.optional(),
+  created_by: z.string().optional(),
+  created_at: time,
+  updated_at: time,
+});
+
+export const membershipPublicUserData = z.strictObject({
+  user_id: z.string(),
+  first_name: z.string().nullable(),
+  last_name: z.string().nullable(),
+  /** Deprecated by Clerk in favour of `image_url`, and still required. */
+  profile_image_url: z.string().nullable(),
+  image_url: z.string(),
+  has_image: z.boolean(),
+  identifier: z.string().nullable().optional(),
+  username: z.string().nullable().optional(),
+  banned: z.boolean().optional(),
+  deprovisioned: z.boolean().optional(),
+});
+
+export const membership = z.strictObject({
+  id: z.string(),
+  object: z.literal('organization_membership'),
+  role: z.string(),
+  role_name: z.string().optional(),
+  permissions: z.array(z.string()),
+  public_metadata: metadata,
+  private_metadata: metadata.optional(),
+  organization,
+  /** Optional in the contract; the emulator always has its member. */
+  public_user_data: membershipPublicUserData,
+  created_at: time,
+  updated_at: time,
+});
+
+/** What a deletion answers (and `user.deleted` / `organization.deleted` carry). */
+export const deletedObject = z.strictObject({
+  object: z.string(),
+  id: z.string().optional(),
+  slug: z.string().optional(),
+  deleted: z.boolean(),
+  external_id: z.string().optional(),
+});
+
+export const clerkError = z.strictObject({
+  message: z.string(),
+  long_message: z.string(),
+  code: z.string(),
+  meta: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** Every error the Backend API answers. */
+export const clerkErrors = z.strictObject({
+  errors: z.array(clerkError).min(1),
+  meta: z.record(z.string(), z.unknown()).optional(),
+  clerk_trace_id: z.string().optional(),
+});
+
+export const totalCount = z.strictObject({ object: z.literal('total_count'), total_count: z.int().nonnegative() });
+
+/** `{ data, total_count }`: the paginated lists (organizations, memberships). */
+export const paginatedList = <T extends z.ZodType>(item: T) => z.strictObject({ data: z.array(item), total_count: z.int().nonnegative() });
+
+export const rsaPublicKey = z.strictObject({
+  kid: z.string(),
+  alg: z.string(),
+  use: z.string(),
+  kty: z.literal('RSA'),
+  n: z.string(),
+  e: z.string(),
+});
+
+export const jwks = z.strictObject({ keys: z.array(rsaPublicKey) });
+
+export const instance = z.strictObject({
+  object: z.literal('instance'),
+  id: z.string(),
+  environment_type: z.string(),
+  allowed_origins: z.array(z.string()).nullable(),
+  workspace_id: z.string().nullable(),
+});
+
+/** The answer to a session refresh that asks for cookies. */
+export const cookies = z.strictObject({ object: z.literal('cookies'), cookies: z.array(z.string()) });
+
+// Webhooks --------------------------------------------------------------------
+
+/** Clerk's envelope around every event's `data`. */
+export const webhookEvent = <T extends string, D extends z.ZodType>(type: T, data: D) =>
+  z.strictObject({
+    data,
+    object: z.literal('event'),
+    type: z.literal(type),
+    timestamp: time,
+    instance_id: z.string(),
+    event_attributes: z.strictObject({ http_request: z.strictObject({ client_ip: z.string(), user_agent: z.string() }) }).optional(),
+  });
+
+export type User = z.output<typeof user>;
+export type EmailAddress = z.output<typeof emailAddress>;
+export type PhoneNumber = z.output<typeof phoneNumber>;
+export type Verification = z.output<typeof verification>;
+export type Organization = z.output<typeof organization>;
+export type Membership = z.output<typeof membership>;
+export type MembershipPublicUserData = z.output<typeof membershipPublicUserData>;
+export type DeletedObject = z.output<typeof deletedObject>;
+export type ClerkError = z.output<typeof clerkError>;
+export type Instance = z.output<typeof instance>;
+
+/** `GET /v1/users` answers a bare array (its count is `GET /v1/users/count`). */
+export const userList = z.array(user);
+export const organizationList = paginatedList(organization);
+export const membershipList = paginatedList(membership);
+export type RsaPublicKey = z.output<typeof rsaPublicKey>;
+
+export type AnySchema = z.ZodType;
