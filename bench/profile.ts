@@ -147,7 +147,7 @@ const OURS: Contender = {
   name: 'ours',
   async start(databaseUrl) {
     const port = await freePort();
-    const emulator = await startEmulatorProcess({ port: 0, dataDir: null, appUrl: `http://localhost:${port}`, webhookUrl: null, tokenTtlSeconds: 3600, output: 'pipe' });
+    const emulator = await startEmulatorProcess({ port: 0, dataDir: null, appUrl: `http://localhost:${port}`, webhookUrl: null, tokenTtlSeconds: 3600, allowPersonalAccounts: true, output: 'pipe' });
     // `next start` passes Node's flags on to the server process it runs.
     const app = await startApp({ ...emulator.appEnv, DATABASE_URL: databaseUrl }, { port, keepOutputAfterReady: false, nodeArgs: PERF_NODE_FLAGS });
     return {

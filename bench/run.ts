@@ -160,7 +160,7 @@ const stops: (() => Promise<void>)[] = [];
 try {
   const appPort = await freePort();
   const appUrl = `http://localhost:${appPort}`;
-  const emulator = await startEmulatorProcess({ port: 0, dataDir: null, appUrl, webhookUrl: null, tokenTtlSeconds: 4 * 3600, output: 'pipe' });
+  const emulator = await startEmulatorProcess({ port: 0, dataDir: null, appUrl, webhookUrl: null, tokenTtlSeconds: 4 * 3600, allowPersonalAccounts: true, output: 'pipe' });
   stops.push(() => emulator.stop());
   const control = new EmulatorControl(emulator.url, emulator.secretKey, emulator.controlToken);
   const oursUrl = await database('bench_ours');
@@ -541,7 +541,7 @@ async function benchReconcile(appUrl: string) {
   await new Promise((resolve) => spawn(process.execPath, [...RECONCILE_NODE_FLAGS, 'bench/reconcile-worker.ts', '--warm'], { cwd: ROOT, stdio: 'inherit' }).once('exit', resolve));
   for (const count of SIZES.reconcile) {
     console.log(`bench: reconcile of ${count} emulated users, from drift, with 429s, ${SIZES.runs} runs`);
-    const recon = await startEmulatorProcess({ port: 0, dataDir: null, appUrl, webhookUrl: null, tokenTtlSeconds: 3600, output: 'pipe', heapMb: count > 200_000 ? 12_288 : undefined });
+    const recon = await startEmulatorProcess({ port: 0, dataDir: null, appUrl, webhookUrl: null, tokenTtlSeconds: 3600, allowPersonalAccounts: true, output: 'pipe', heapMb: count > 200_000 ? 12_288 : undefined });
     try {
       const reconControl = new EmulatorControl(recon.url, recon.secretKey, recon.controlToken);
       for (let made = 0; made < count; made += 100_000) await reconControl.bulkUsers(Math.min(100_000, count - made), `recon${count}-${made}`);
@@ -591,7 +591,7 @@ async function runReconcileWorker<Summary = Record<string, Record<string, number
 async function benchOrganizations(appUrl: string) {
   const count = SIZES.organizations;
   console.log(`bench: reconcile of ${count} organizations with ${MEMBERS_PER_ORGANIZATION} members each, from drift, with 429s, ${SIZES.runs} runs`);
-  const recon = await startEmulatorProcess({ port: 0, dataDir: null, appUrl, webhookUrl: null, tokenTtlSeconds: 3600, output: 'pipe' });
+  const recon = await startEmulatorProcess({ port: 0, dataDir: null, appUrl, webhookUrl: null, tokenTtlSeconds: 3600, allowPersonalAccounts: true, output: 'pipe' });
   try {
     const control = new EmulatorControl(recon.url, recon.secretKey, recon.controlToken);
     await control.bulkUsers(count, 'orgbench');

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import { createPostAction } from '@/app/posts/actions';
-import { requireUser } from '@/modules/auth/src/services/require-user';
+import { requirePersonalSpaceUser } from '@/modules/auth/src/services/require-user';
 import { Notice } from '@/modules/cores/ui/notice';
 import { getDashboard } from '@/modules/dashboard/src/services/dashboard.service';
 import { PostForm } from '@/modules/posts/components/post-form';
@@ -10,7 +10,7 @@ export const metadata: Metadata = { title: 'Dashboard' };
 
 export default async function DashboardPage({ searchParams }: { searchParams: Promise<{ cursor?: string; deleted?: string; left?: string; organization?: string }> }) {
   const { cursor, deleted, left, organization } = await searchParams;
-  const user = await requireUser();
+  const user = await requirePersonalSpaceUser();
   const { profile, posts } = await getDashboard(user, cursor);
   return (
     <main className="mx-auto grid max-w-5xl gap-8 px-6 py-10 lg:grid-cols-[1fr_22rem]">

@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import { requireUser } from '@/modules/auth/src/services/require-user';
+import { requirePersonalSpaceUser } from '@/modules/auth/src/services/require-user';
 import { PostList } from '@/modules/posts/components/post-list';
 import { listFeed } from '@/modules/posts/src/services/posts.service';
 
@@ -7,7 +7,7 @@ export const metadata: Metadata = { title: 'All posts' };
 
 export default async function FeedPage({ searchParams }: { searchParams: Promise<{ cursor?: string }> }) {
   const { cursor } = await searchParams;
-  await requireUser();
+  await requirePersonalSpaceUser();
   const feed = await listFeed(cursor);
   return (
     <main className="mx-auto flex max-w-3xl flex-col gap-6 px-6 py-10">

@@ -127,12 +127,13 @@ export async function runLocalStack(command: StackCommand): Promise<void> {
         appUrl,
         webhookUrl: `${appUrl}/api/webhooks/clerk`,
         tokenTtlSeconds: env.CLERK_EMULATOR_TOKEN_TTL_SECONDS,
+        allowPersonalAccounts: env.CLERK_ALLOW_PERSONAL_ACCOUNTS,
       });
       children.push({ stop: () => emulator.stop() });
       clerkEnv = emulator.appEnv;
       emulatorInfo = { url: emulator.url, port: env.CLERK_EMULATOR_PORT };
       clerkLines = [
-        `  Clerk     local emulator at ${emulator.url} (no Clerk keys set)`,
+        `  Clerk     local emulator at ${emulator.url} (no Clerk keys set), personal accounts ${env.CLERK_ALLOW_PERSONAL_ACCOUNTS ? 'on' : 'off (Clerk\'s default)'}`,
         `  Admin     ${emulator.url}/admin   (users: edit, delete, watch the webhooks)`,
         `  Webhook   signing secret in .data/clerk-emulator/webhook-secret`,
       ];

@@ -75,6 +75,7 @@ const emulator = await startEmulatorProcess({
   webhookUrl: `${appUrlA}/api/webhooks/clerk,${appUrlB}/api/webhooks/clerk`,
   tokenTtlSeconds: 300,
   webhookRetryBaseMs: 100,
+  allowPersonalAccounts: true,
   output: 'pipe',
 });
 const env = { ...emulator.appEnv, DATABASE_URL: appDatabaseUrl, LOG_LEVEL: 'warn' };

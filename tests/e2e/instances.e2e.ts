@@ -37,6 +37,7 @@ beforeAll(async () => {
     appUrl: balancer.url,
     webhookUrl: `${balancer.url}/api/webhooks/clerk`,
     tokenTtlSeconds: 300,
+    allowPersonalAccounts: true,
     output: 'pipe',
   });
   const env = { ...emulator.appEnv, APP_URL: balancer.url, DATABASE_URL: process.env.DATABASE_URL! };

@@ -17,6 +17,8 @@ export interface Stack {
 
 export interface StackOptions {
   tokenTtlSeconds?: number;
+  /** The instance's "Allow personal accounts" (default on here: most tests use the personal space; Clerk's default is off). */
+  allowPersonalAccounts?: boolean;
   databaseUrl?: string;
   /** More of the app's environment, over the emulator's configuration: a misconfigured deployment (another instance's signing secret), `DATA_PRUNE_INTERVAL_MINUTES: '0'` where statements are counted. */
   env?: Record<string, string>;
@@ -43,6 +45,7 @@ async function startStackOnce(options: StackOptions): Promise<Stack> {
     webhookUrl: `${appUrl}/api/webhooks/clerk`,
     tokenTtlSeconds: options.tokenTtlSeconds ?? 300,
     webhookRetryBaseMs: 200,
+    allowPersonalAccounts: options.allowPersonalAccounts ?? true,
     output: 'pipe',
   });
   let app: RunningApp;

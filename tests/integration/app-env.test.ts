@@ -35,7 +35,7 @@ describe('the app started with an incomplete environment', () => {
   });
 
   it('stops at start when the webhook signing secret is missing, naming the variable', async () => {
-    const emulator = await startEmulatorProcess({ port: 0, dataDir: null, appUrl: 'http://localhost:1', webhookUrl: null, tokenTtlSeconds: 60, output: 'pipe' });
+    const emulator = await startEmulatorProcess({ port: 0, dataDir: null, appUrl: 'http://localhost:1', webhookUrl: null, tokenTtlSeconds: 60, allowPersonalAccounts: true, output: 'pipe' });
     try {
       const message = await startFailure({ ...emulator.appEnv, CLERK_WEBHOOK_SIGNING_SECRET: '', DATABASE_URL: process.env.DATABASE_URL! });
       expect(message).toMatch(/CLERK_WEBHOOK_SIGNING_SECRET is missing: copy the signing secret/);
@@ -48,7 +48,7 @@ describe('the app started with an incomplete environment', () => {
 
 describe('the emulator in production', () => {
   it('next start with the emulator\'s settings and no opt-in refuses to start, saying what to do', async () => {
-    const emulator = await startEmulatorProcess({ port: 0, dataDir: null, appUrl: 'http://localhost:1', webhookUrl: null, tokenTtlSeconds: 60, output: 'pipe' });
+    const emulator = await startEmulatorProcess({ port: 0, dataDir: null, appUrl: 'http://localhost:1', webhookUrl: null, tokenTtlSeconds: 60, allowPersonalAccounts: true, output: 'pipe' });
     try {
       const { CLERK_EMULATOR_ALLOWED: _optIn, ...withoutOptIn } = emulator.appEnv;
       const message = await startFailure({ ...withoutOptIn, DATABASE_URL: process.env.DATABASE_URL! });
@@ -115,6 +115,8 @@ describe('with real Clerk keys', () => {
         CLERK_SECRET_KEY: 'sk_live_reference_app_test_key',
         CLERK_WEBHOOK_SIGNING_SECRET: `whsec_${Buffer.from('reference-app-test-secret').toString('base64')}`,
         CLERK_JWT_KEY: await exportSPKI(publicKey),
+        // The instance has "Allow personal accounts" on: the personal dashboard exists.
+        CLERK_ALLOW_PERSONAL_ACCOUNTS: 'true',
         DATA_PRUNE_INTERVAL_MINUTES: '0',
         DATABASE_URL: process.env.DATABASE_URL!,
       },
@@ -170,6 +172,17 @@ describe('with real Clerk keys', () => {
     expectNoEmulatorUi(signUpHtml);
   });
 
+  it('renders Clerk\'s <TaskChooseOrganization/> on the page taskUrls names, and <SignIn/> for the session\'s current task', async () => {
+    const task = await navigate(`${app.url}/sign-in/tasks/choose-organization?redirect_url=${encodeURIComponent(`${app.url}/dashboard`)}`, new CookieJar());
+    expect(task.status).toBe(200);
+    const taskHtml = await task.text();
+    expect(clientComponents(taskHtml).filter((component) => component.module === CLERK_UI)).toEqual([
+      { module: CLERK_UI, name: 'TaskChooseOrganization', props: { redirectUrlComplete: `${app.url}/dashboard` } },
+    ]);
+    const current = await navigate(`${app.url}/sign-in/tasks`, new CookieJar());
+    expect(clientComponents(await current.text()).filter((component) => component.module === CLERK_UI).map((component) => component.name)).toEqual(['SignIn']);
+  });
+
   it('renders Clerk\'s <UserButton/> and <OrganizationSwitcher/> in a signed-in page\'s header', async () => {
     const user = await createUser({ name: 'Real Clerk Person' });
     const dashboard = await navigate(`${app.url}/dashboard`, await signedIn(user.clerkId));
@@ -181,7 +194,7 @@ describe('with real Clerk keys', () => {
       {
         module: CLERK_UI,
         name: 'OrganizationSwitcher',
-        props: { afterSelectOrganizationUrl: '/orgs/:slug', afterSelectPersonalUrl: '/dashboard', afterCreateOrganizationUrl: '/orgs/:slug', afterLeaveOrganizationUrl: '/dashboard' },
+        props: { hidePersonal: false, afterSelectOrganizationUrl: '/orgs/:slug', afterSelectPersonalUrl: '/dashboard', afterCreateOrganizationUrl: '/orgs/:slug', afterLeaveOrganizationUrl: '/dashboard' },
       },
     ]);
     expectNoEmulatorUi(html);

@@ -24,7 +24,7 @@ let a: EmulatorProcess;
 let stack: Stack;
 
 beforeAll(async () => {
-  a = await startEmulatorProcess({ port: 0, dataDir: null, appUrl: 'http://localhost:1', webhookUrl: null, tokenTtlSeconds: 300, output: 'pipe' });
+  a = await startEmulatorProcess({ port: 0, dataDir: null, appUrl: 'http://localhost:1', webhookUrl: null, tokenTtlSeconds: 300, allowPersonalAccounts: true, output: 'pipe' });
   stack = await startStack({ env: { CLERK_WEBHOOK_SIGNING_SECRET: a.webhookSecret } });
 });
 afterAll(async () => {

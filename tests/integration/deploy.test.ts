@@ -43,7 +43,7 @@ describe.runIf(pgbouncerTestsRun)('the deployment guide, step by step', () => {
     direct = await createDatabase(serverUrl, name);
     pooler = await startPgBouncer(direct);
     pooled = pooler.url(direct);
-    clerk = await startEmulatorProcess({ port: 0, dataDir: null, appUrl: 'http://localhost:1', webhookUrl: null, tokenTtlSeconds: 300, output: 'pipe' });
+    clerk = await startEmulatorProcess({ port: 0, dataDir: null, appUrl: 'http://localhost:1', webhookUrl: null, tokenTtlSeconds: 300, allowPersonalAccounts: true, output: 'pipe' });
   });
   afterAll(async () => {
     await app?.stop();

@@ -135,7 +135,7 @@ describe('.data', () => {
 
   it('holds the emulator\'s keys, sessions and webhook secret readable by their owner only, as it starts and as it saves', async () => {
     const dataDir = path.join(await tempDir('clerk-prisma-emulator-data-'), 'clerk-emulator');
-    const start = () => startEmulatorProcess({ port: 0, dataDir, appUrl: 'http://localhost:1', webhookUrl: null, tokenTtlSeconds: 60, output: 'pipe' });
+    const start = () => startEmulatorProcess({ port: 0, dataDir, appUrl: 'http://localhost:1', webhookUrl: null, tokenTtlSeconds: 60, allowPersonalAccounts: true, output: 'pipe' });
     const first = await start();
     await first.stop();
     // An older checkout's modes, kept files and all.

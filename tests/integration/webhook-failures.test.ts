@@ -33,7 +33,7 @@ describe('npm run webhooks:replay', () => {
   // The Clerk instance the data follows: replay checks the keys against it before anything else.
   let clerk: EmulatorProcess;
   beforeAll(async () => {
-    clerk = await startEmulatorProcess({ port: 0, dataDir: null, appUrl: 'http://localhost:1', webhookUrl: null, tokenTtlSeconds: 300, output: 'pipe' });
+    clerk = await startEmulatorProcess({ port: 0, dataDir: null, appUrl: 'http://localhost:1', webhookUrl: null, tokenTtlSeconds: 300, allowPersonalAccounts: true, output: 'pipe' });
   });
   afterAll(async () => {
     await clerk?.stop();

@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { deletePostAction } from '@/app/posts/actions';
-import { requireUser } from '@/modules/auth/src/services/require-user';
+import { requirePersonalSpaceUser } from '@/modules/auth/src/services/require-user';
 import { Notice } from '@/modules/cores/ui/notice';
 import { PostArticle } from '@/modules/posts/components/post-article';
 import { findPost } from '@/modules/posts/src/services/posts.service';
@@ -11,7 +11,7 @@ export const metadata: Metadata = { title: 'Post' };
 
 export default async function PostPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ saved?: string }> }) {
   const [{ id }, { saved }] = await Promise.all([params, searchParams]);
-  const user = await requireUser();
+  const user = await requirePersonalSpaceUser();
   // A personal post; an organization's posts are only found on its own pages, by its members.
   const post = await findPost(id);
   if (!post) notFound();

@@ -5,11 +5,11 @@
  * load offline): its hosted pages and menus of ours. Pages use these
  * components and never check the mode.
  */
-import { ClerkProvider, OrganizationSwitcher, SignIn, SignUp, UserButton } from '@clerk/nextjs';
+import { ClerkProvider, OrganizationSwitcher, SignIn, SignUp, TaskChooseOrganization, UserButton } from '@clerk/nextjs';
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
 import type { ReactNode } from 'react';
-import { getClerkConfig, SIGN_IN_PATH, SIGN_UP_PATH } from '../src/services/clerk-config';
+import { CHOOSE_ORGANIZATION_TASK_PATH, getClerkConfig, SIGN_IN_PATH, SIGN_UP_PATH } from '../src/services/clerk-config';
 import { SessionKeepAlive } from './session-keep-alive';
 import { SpaceMenu } from './space-menu';
 import { getLogger } from '@/modules/cores/logger/logger';
@@ -30,7 +30,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }
   // `dynamic`: Clerk's scripts get this request's CSP nonce (docs/decisions/007).
   return (
-    <ClerkProvider dynamic publishableKey={config.publishableKey} signInUrl={SIGN_IN_PATH} signUpUrl={SIGN_UP_PATH}>
+    <ClerkProvider
+      dynamic
+      publishableKey={config.publishableKey}
+      signInUrl={SIGN_IN_PATH}
+      signUpUrl={SIGN_UP_PATH}
+      taskUrls={{ 'choose-organization': CHOOSE_ORGANIZATION_TASK_PATH }}
+    >
       {children}
     </ClerkProvider>
   );
@@ -49,10 +55,21 @@ function afterAuthUrl(redirectUrl: string | undefined, appUrl: string): string {
   return `${appUrl}/dashboard`;
 }
 
-export function SignInScreen({ redirectUrl }: { redirectUrl?: string }) {
+/**
+ * Sign-in, and the session tasks a pending session is sent to (Clerk's SDK
+ * redirects it to `/sign-in/tasks`; `taskUrls` names the page of
+ * `choose-organization`). `task` is what follows `/sign-in/tasks`, if that
+ * is where we are: `<SignIn/>` routes `/sign-in/tasks` itself, and the
+ * emulator has its page for the task.
+ */
+export function SignInScreen({ redirectUrl, task }: { redirectUrl?: string; task?: string }) {
   const config = getClerkConfig();
   const target = afterAuthUrl(redirectUrl, config.appUrl);
-  if (config.mode === 'emulator') redirect(`${config.emulatorUrl}/sign-in?redirect_url=${encodeURIComponent(target)}`);
+  if (config.mode === 'emulator') {
+    const page = task === undefined ? 'sign-in' : 'tasks/choose-organization';
+    redirect(`${config.emulatorUrl}/${page}?redirect_url=${encodeURIComponent(target)}`);
+  }
+  if (task === 'choose-organization') return <TaskChooseOrganization redirectUrlComplete={target} />;
   return <SignIn forceRedirectUrl={target} signUpUrl={SIGN_UP_PATH} />;
 }
 
@@ -106,9 +123,11 @@ export function UserMenu({ name, email }: { name: string | null; email: string |
  * Membership rows decide access.
  */
 export async function SpaceSwitcher({ userId }: { userId: string }) {
-  if (getClerkConfig().mode === 'clerk') {
+  const config = getClerkConfig();
+  if (config.mode === 'clerk') {
     return (
       <OrganizationSwitcher
+        hidePersonal={!config.allowPersonalAccounts}
         afterSelectOrganizationUrl="/orgs/:slug"
         afterSelectPersonalUrl="/dashboard"
         afterCreateOrganizationUrl="/orgs/:slug"
@@ -121,5 +140,5 @@ export async function SpaceSwitcher({ userId }: { userId: string }) {
     getLogger().warn({ err: error }, 'header could not list the user\'s organizations');
     return [];
   });
-  return <SpaceMenu spaces={spaces} />;
+  return <SpaceMenu spaces={spaces} personal={config.allowPersonalAccounts} />;
 }

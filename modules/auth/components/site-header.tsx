@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { getLogger } from '@/modules/cores/logger/logger';
-import { SIGN_IN_PATH, SIGN_UP_PATH } from '../src/services/clerk-config';
+import { getClerkConfig, SIGN_IN_PATH, SIGN_UP_PATH } from '../src/services/clerk-config';
 import { hasRealEmail } from '../src/services/clerk-user';
 import { getSignedInUser } from '../src/services/require-user';
 import { SpaceSwitcher, UserMenu } from './auth-ui';
@@ -29,12 +29,16 @@ export async function SiteHeader() {
           {user ? (
             <>
               <SpaceSwitcher userId={user.id} />
-              <Link href="/dashboard" className="text-sm font-medium text-slate-700 hover:text-slate-900">
-                Dashboard
-              </Link>
-              <Link href="/posts" className="text-sm font-medium text-slate-700 hover:text-slate-900">
-                All posts
-              </Link>
+              {getClerkConfig().allowPersonalAccounts ? (
+                <>
+                  <Link href="/dashboard" className="text-sm font-medium text-slate-700 hover:text-slate-900">
+                    Dashboard
+                  </Link>
+                  <Link href="/posts" className="text-sm font-medium text-slate-700 hover:text-slate-900">
+                    All posts
+                  </Link>
+                </>
+              ) : null}
             </>
           ) : null}
         </div>

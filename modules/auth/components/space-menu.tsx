@@ -17,7 +17,8 @@ export interface Space {
 
 const itemClass = 'block rounded-md px-2 py-1.5 text-sm text-slate-800 hover:bg-slate-100 aria-[current=page]:bg-indigo-50 aria-[current=page]:font-semibold aria-[current=page]:text-indigo-800';
 
-export function SpaceMenu({ spaces }: { spaces: Space[] }) {
+/** `personal`: the instance has personal accounts, so the personal space is one of the choices. */
+export function SpaceMenu({ spaces, personal: hasPersonal }: { spaces: Space[]; personal: boolean }) {
   const pathname = usePathname() ?? '';
   const currentSlug = /^\/orgs\/([^/]+)/.exec(pathname)?.[1];
   const current = spaces.find((space) => space.slug === currentSlug);
@@ -26,15 +27,17 @@ export function SpaceMenu({ spaces }: { spaces: Space[] }) {
     <details className="relative">
       <summary data-testid="space-switcher" className="cursor-pointer list-none rounded-md border border-slate-200 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-600">
         <span className="sr-only">Space: </span>
-        {current?.name ?? 'Personal'} <span aria-hidden="true">▾</span>
+        {current?.name ?? (hasPersonal ? 'Personal' : 'Organizations')} <span aria-hidden="true">▾</span>
       </summary>
       <div className="absolute left-0 z-10 mt-2 w-64 rounded-lg border border-slate-200 bg-white p-2 shadow-lg">
         <ul aria-label="Spaces" className="flex flex-col gap-1">
-          <li>
-            <a href="/dashboard" aria-current={personal ? 'page' : undefined} className={itemClass}>
-              Personal
-            </a>
-          </li>
+          {hasPersonal ? (
+            <li>
+              <a href="/dashboard" aria-current={personal ? 'page' : undefined} className={itemClass}>
+                Personal
+              </a>
+            </li>
+          ) : null}
           {spaces.map((space) => (
             <li key={space.slug}>
               <a href={`/orgs/${space.slug}`} aria-current={space.slug === currentSlug ? 'page' : undefined} className={itemClass}>

@@ -72,6 +72,13 @@ const appFields = z
       .optional(),
     /** Comma-separated origins whose session tokens are accepted (`azp`); default APP_URL. */
     CLERK_AUTHORIZED_PARTIES: z.string().optional(),
+    /**
+     * The Clerk dashboard's "Allow personal accounts" (Organizations settings), which the app must
+     * match: off by default, as Clerk's is once Organizations are on. Off, every signed-in user works
+     * in an organization (their session is pending until they choose or create one) and the personal
+     * space is not offered; on, /dashboard and /posts are the personal space.
+     */
+    CLERK_ALLOW_PERSONAL_ACCOUNTS: flag.default(false),
     /** Set (by `npm run dev` and the tests) when the local Clerk emulator stands in for Clerk. */
     CLERK_EMULATOR_URL: httpUrl.optional(),
     /** The explicit opt-in to the emulator's configuration, set only by `npm run dev`, the tests and the bench. */
@@ -158,6 +165,12 @@ const toolSchema = z.object({
   CLERK_EMULATOR_PORT: z.coerce.number().int().min(1).max(65535).default(3001),
   /** Lifetime of the emulator's session tokens (docs/decisions/004). */
   CLERK_EMULATOR_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
+  /**
+   * The emulator's "Allow personal accounts" under `npm run dev` (and the app's, to match): on here,
+   * so the walkthrough's personal space exists; `false` runs Clerk's default (every user works in an
+   * organization, after choosing or creating one).
+   */
+  CLERK_ALLOW_PERSONAL_ACCOUNTS: flag.default(true),
   /** When set, `npm run dev` gives `next dev` this key instead of the checkout's own (docs/decisions/018). */
   NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: z.string().optional(),
 });

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { updatePostAction } from '@/app/posts/actions';
-import { requireUser } from '@/modules/auth/src/services/require-user';
+import { requirePersonalSpaceUser } from '@/modules/auth/src/services/require-user';
 import { PostForm } from '@/modules/posts/components/post-form';
 import { findOwnPost } from '@/modules/posts/src/services/posts.service';
 
@@ -9,7 +9,7 @@ export const metadata: Metadata = { title: 'Edit post' };
 
 export default async function EditPostPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  const user = await requireUser();
+  const user = await requirePersonalSpaceUser();
   // Someone else's post is "not found" for you: no hint that it exists.
   const post = await findOwnPost(user.id, id);
   if (!post) notFound();

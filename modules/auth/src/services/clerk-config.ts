@@ -21,6 +21,8 @@ export interface ClerkConfig {
   emulatorUrl: string | undefined;
   signInUrl: string;
   signUpUrl: string;
+  /** The instance's "Allow personal accounts": whether the personal space exists. */
+  allowPersonalAccounts: boolean;
 }
 
 export const SIGN_IN_PATH = '/sign-in';
@@ -28,13 +30,22 @@ export const SIGN_IN_PATH = '/sign-in';
 /**
  * Spaces by URL (docs/decisions/013): on a document request, Clerk's
  * middleware makes the session's active organization the one the URL names
- * (through the handshake), or the personal account on its pages. Creating an
- * organization is at /organizations/new, outside these patterns.
+ * (through the handshake), or the personal account on its pages, where the
+ * instance has personal accounts: where it has none, nothing ever asks Clerk
+ * for one (docs/decisions/020). Creating an organization is at
+ * /organizations/new, outside these patterns.
  */
-export const ORGANIZATION_SYNC_OPTIONS = {
-  organizationPatterns: ['/orgs/:slug', '/orgs/:slug/(.*)'],
-  personalAccountPatterns: ['/dashboard', '/dashboard/(.*)', '/posts', '/posts/(.*)'],
-};
+export const ORGANIZATION_PATTERNS = ['/orgs/:slug', '/orgs/:slug/(.*)'];
+export const PERSONAL_SPACE_PATTERNS = ['/dashboard', '/dashboard/(.*)', '/posts', '/posts/(.*)'];
+
+export function organizationSyncOptions(allowPersonalAccounts: boolean) {
+  return allowPersonalAccounts
+    ? { organizationPatterns: ORGANIZATION_PATTERNS, personalAccountPatterns: PERSONAL_SPACE_PATTERNS }
+    : { organizationPatterns: ORGANIZATION_PATTERNS };
+}
+
+/** Where a pending session completes its `choose-organization` task (ClerkProvider's `taskUrls`). */
+export const CHOOSE_ORGANIZATION_TASK_PATH = '/sign-in/tasks/choose-organization';
 export const SIGN_UP_PATH = '/sign-up';
 
 let cached: ClerkConfig | undefined;
@@ -55,6 +66,7 @@ export function getClerkConfig(): ClerkConfig {
     emulatorUrl: env.CLERK_EMULATOR_URL,
     signInUrl: SIGN_IN_PATH,
     signUpUrl: SIGN_UP_PATH,
+    allowPersonalAccounts: env.CLERK_ALLOW_PERSONAL_ACCOUNTS,
   };
   return cached;
 }
@@ -71,7 +83,7 @@ export function clerkMiddlewareOptions() {
     authorizedParties: config.authorizedParties,
     signInUrl: config.signInUrl,
     signUpUrl: config.signUpUrl,
-    organizationSyncOptions: ORGANIZATION_SYNC_OPTIONS,
+    organizationSyncOptions: organizationSyncOptions(config.allowPersonalAccounts),
     // The sign-out form posts to the emulator in local mode, and only there.
     contentSecurityPolicy: contentSecurityPolicy({ formActionOrigins: config.emulatorUrl ? [new URL(config.emulatorUrl).origin] : [] }),
     // A plain-http proxyUrl sends the SDK's handshake to the emulator (FACTS.md).

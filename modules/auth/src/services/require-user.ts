@@ -18,6 +18,7 @@ import { redirect } from 'next/navigation';
 import { cache } from 'react';
 import type { User } from '@/generated/prisma/client';
 import { getPrisma } from '@/modules/cores/db/prisma';
+import { CHOOSE_ORGANIZATION_TASK_PATH, getClerkConfig } from './clerk-config';
 import { provisionUserFromClerk } from './user-sync.service';
 
 /** Where a browser whose user is gone is sent: it clears the session cookies, then signs in. */
@@ -52,3 +53,27 @@ export const requireUser = cache(async (): Promise<User> => {
   if (!session.user) redirect(END_SESSION_PATH);
   return session.user;
 });
+
+/**
+ * A signed-in user's home: the personal space where the instance has
+ * personal accounts, else their active organization's space (a session
+ * without one is pending, and never reaches here: `auth()` reads it as
+ * signed out).
+ */
+export async function homePath(): Promise<string> {
+  if (getClerkConfig().allowPersonalAccounts) return '/dashboard';
+  const { orgSlug } = await auth();
+  return orgSlug ? `/orgs/${orgSlug}` : CHOOSE_ORGANIZATION_TASK_PATH;
+}
+
+/** The signed-in user, on a page of the personal space: where the instance has none, their home instead. */
+export async function requirePersonalSpaceUser(): Promise<User> {
+  const user = await requireUser();
+  if (!getClerkConfig().allowPersonalAccounts) redirect(await homePath());
+  return user;
+}
+
+/** A pending session (signed in, its `choose-organization` task not done), which `auth()` reads as signed out. */
+export async function isSessionPending(): Promise<boolean> {
+  return (await auth({ treatPendingAsSignedOut: false })).sessionStatus === 'pending';
+}
