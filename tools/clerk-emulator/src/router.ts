@@ -91,12 +91,11 @@ export class RouteTable {
     return this.compiled.map((entry) => entry.route);
   }
 
-  /** The route for this method and path, or the routes of the path under other methods (for a 405) when none is. */
-  match(method: string, pathname: string): Match | { allowed: string[] } {
+  /** The route for this method and path, if there is one. */
+  match(method: string, pathname: string): Match | undefined {
     const parts = pathname.split('/');
-    const allowed: string[] = [];
     for (const { route, segments } of this.compiled) {
-      if (segments.length !== parts.length) continue;
+      if (route.method !== method || segments.length !== parts.length) continue;
       const params: Record<string, string> = {};
       const fits = segments.every((segment, i) => {
         if (!segment.startsWith(':')) return segment === parts[i];
@@ -108,10 +107,8 @@ export class RouteTable {
           return false;
         }
       });
-      if (!fits) continue;
-      if (route.method === method) return { route, params };
-      allowed.push(route.method);
+      if (fits) return { route, params };
     }
-    return { allowed };
+    return undefined;
   }
 }

@@ -25,14 +25,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { DEFAULT_INSTANCE_SETTINGS, type EmulatorContext, type Faults, type InstanceSettings } from './context';
+import { CHOOSE_ORGANIZATION_PATH, DEFAULT_INSTANCE_SETTINGS, type EmulatorContext, type Faults, type InstanceSettings } from './context';
 import { API_VERSIONS, ContractCheck, type ContractMode, contractModeFrom, violationsMessage } from './contract/contract';
 import * as schema from './contract/schemas';
 import { ApiError, formError, notFound, rateLimited, unauthorized } from './errors';
 import { sendJson } from './http';
 import { randomToken } from './ids';
 import { type EmulatorKeys, loadKeys, PUBLISHABLE_KEY } from './keys';
-import { type Match, type RequestContext, type Route, RouteTable } from './router';
+import { type RequestContext, type Route, RouteTable } from './router';
 import { accountPortalRoutes } from './routes/account-portal';
 import { adminRoutes } from './routes/admin';
 import { checkControlToken, CONTROL_TOKEN_HEADER, controlRoutes } from './routes/control';
@@ -43,8 +43,9 @@ import { organizationRoutes } from './routes/organizations';
 import { sessionRoutes } from './routes/sessions';
 import { userRoutes } from './routes/users';
 import { type Session, Store } from './store';
-import { sessionCookies, signSessionToken } from './tokens';
+import { COOKIES, sessionCookies, signSessionToken } from './tokens';
 import { WebhookDispatcher } from './webhooks';
+import type { z } from 'zod';
 
 export { CONTROL_TOKEN_HEADER };
 
@@ -218,7 +219,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       const token = await context.tokenFor(session, now);
       const cookies = [
         ...sessionCookies(token, now, session.refreshToken),
-        `__clerk_emulator_client=${session.clientId}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${CLIENT_COOKIE_MAX_AGE}`,
+        `${COOKIES.client}=${session.clientId}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${CLIENT_COOKIE_MAX_AGE}`,
       ];
       return { session, token, cookies };
     },
@@ -323,15 +324,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   }
 
   /** A Backend API answer, checked against its operation's schema on the way out. */
-  function sendAnswer(response: ServerResponse, subject: string, answers: schema.AnySchema, body: unknown): void {
+  function sendAnswer(response: ServerResponse, subject: string, answers: z.ZodType, body: unknown): void {
     if (!contract.check(subject, answers, body)) return sendContractViolation(response, subject);
     sendJson(response, 200, body);
   }
 
   function sendError(response: ServerResponse, error: ApiError): void {
     const body = error.body();
-    const subject = `${response.req.method} ${backendRouteOf(response)} ${error.status}`;
-    if (backendResponses.has(response) && !contract.check(subject, schema.clerkErrors, body)) return sendContractViolation(response, subject);
+    const path = backendPaths.get(response);
+    const subject = `${response.req.method} ${path} ${error.status}`;
+    if (path !== undefined && !contract.check(subject, schema.clerkErrors, body)) return sendContractViolation(response, subject);
     sendJson(response, error.status, body, error.headers);
   }
 
@@ -341,27 +343,25 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     });
   }
 
-  /** The matched route's template for the report (`/v1/users/:id`), or the path with ids named. */
-  const matchedPaths = new WeakMap<ServerResponse, string>();
-  /** Answers of the Backend API (not the Frontend API's, also under /v1/): the ones the contract covers. */
-  const backendResponses = new WeakSet<ServerResponse>();
-  const backendRouteOf = (response: ServerResponse) => matchedPaths.get(response) ?? routeKey('', new URL(response.req.url ?? '/', 'http://localhost').pathname).trim();
+  /**
+   * The Backend API's answers (not the Frontend API's, also under /v1/), the ones the contract
+   * covers, with the path their report names: the route's template, or the path with its ids named.
+   */
+  const backendPaths = new WeakMap<ServerResponse, string>();
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const method = request.method ?? 'GET';
     checkHost(request);
-    const found = routes.match(method, url.pathname);
-    const matched = 'route' in found ? (found as Match) : undefined;
+    const matched = routes.match(method, url.pathname);
     const kind: Route['kind'] = matched?.route.kind ?? (url.pathname.startsWith('/v1/') ? 'backend' : url.pathname.startsWith('/_control/') ? 'control' : 'frontend');
-    const browserForm = kind === 'admin' || ['/sign-in', '/sign-up', '/sign-out', '/tasks/choose-organization'].includes(url.pathname);
+    const browserForm = kind === 'admin' || ['/sign-in', '/sign-up', '/sign-out', CHOOSE_ORGANIZATION_PATH].includes(url.pathname);
     // The app's pages may sign out, and (clerk-js's setActive) switch the organization.
     checkOrigin(request, { required: browserForm, allowApp: url.pathname === '/sign-out' || url.pathname.endsWith('/touch') });
 
     if (kind === 'backend') {
       const key = routeKey(method, url.pathname);
-      if (matched) matchedPaths.set(response, matched.route.path);
-      backendResponses.add(response);
+      backendPaths.set(response, matched?.route.path ?? key.slice(method.length + 1));
       backendApiCalls.set(key, (backendApiCalls.get(key) ?? 0) + 1);
       logBackendApiRequest(key, url.search, response);
       if (context.faults.backendApiLatencyMs > 0) await new Promise((resolve) => setTimeout(resolve, context.faults.backendApiLatencyMs));
@@ -416,6 +416,3 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     },
   };
 }
-
-/** Every route of an emulator's table, for the contract coverage test. */
-export type { Route };

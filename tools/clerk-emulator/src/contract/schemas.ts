@@ -246,5 +246,3 @@ export const userList = z.array(user);
 export const organizationList = paginatedList(organization);
 export const membershipList = paginatedList(membership);
 export type RsaPublicKey = z.output<typeof rsaPublicKey>;
-
-export type AnySchema = z.ZodType;

@@ -4,6 +4,7 @@
  * where the instance has no personal accounts). Local mode has no passwords:
  * an email address is enough.
  */
+import type { IncomingMessage } from 'node:http';
 import { CHOOSE_ORGANIZATION_PATH, type EmulatorContext, type MintedSession } from '../context';
 import { ApiError } from '../errors';
 import { parseCookies, readParams, redirect, sendHtml, stringParam } from '../http';
@@ -24,7 +25,7 @@ export function accountPortalRoutes(context: EmulatorContext): Route[] {
   }
 
   /** The browser's session with its `choose-organization` task, if it has one. */
-  function pendingSession(request: Parameters<Route['handle']>[0]['request']) {
+  function pendingSession(request: IncomingMessage) {
     const clientId = parseCookies(request)[COOKIES.client];
     const session = clientId ? store.activeSessionOfClient(clientId) : undefined;
     return session && context.sessionStatus(session) === 'pending' ? session : undefined;

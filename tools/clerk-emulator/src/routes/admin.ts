@@ -3,20 +3,20 @@
  * deliveries, and forms that change them as the Clerk dashboard would (each
  * change goes through the store, so its webhooks go out).
  */
+import type { ServerResponse } from 'node:http';
 import type { EmulatorContext } from '../context';
 import { ApiError, formError } from '../errors';
 import { readParams, redirect, sendHtml, stringParam } from '../http';
 import { checkName, rolesOf } from '../organizations';
 import { adminPage } from '../pages';
 import { route, type Route } from '../router';
-import type { UserChanges } from '../users';
-import { primaryEmail } from '../users';
+import { primaryEmail, type UserChanges } from '../users';
 
 export function adminRoutes(context: EmulatorContext): Route[] {
   const { store } = context;
 
   /** Run an admin form's change and show the page again, with Clerk's error if any. */
-  async function adminAction(response: Parameters<Route['handle']>[0]['response'], change: () => Promise<void> | void): Promise<void> {
+  async function adminAction(response: ServerResponse, change: () => Promise<void> | void): Promise<void> {
     let message = '';
     try {
       await change();
