@@ -3,6 +3,7 @@
 import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { authedAction } from '@/modules/auth/src/services/authed-action';
+import { homeAfterLeaving } from '@/modules/auth/src/services/require-user';
 import { ActionError, success } from '@/modules/cores/actions/action-state';
 import { getPrisma } from '@/modules/cores/db/prisma';
 import {
@@ -76,13 +77,13 @@ export const removeMemberAction = authedAction({ schema: membershipTargetSchema,
 export const leaveOrganizationAction = authedAction({ schema: organizationIdSchema, limit: ORGANIZATION_LEAVE_LIMIT }, async ({ user }, { organizationId }) => {
   await leaveOrganization(user, organizationId);
   revalidateSpaces();
-  redirect('/dashboard?left=1');
+  redirect(homeAfterLeaving('left=1'));
 });
 
 export const deleteOrganizationAction = authedAction({ schema: deleteOrganizationSchema, limit: ORGANIZATION_DELETE_LIMIT }, async ({ user }, { organizationId, confirmation }) => {
   await deleteOrganization(user, organizationId, confirmation);
   revalidateSpaces();
-  redirect('/dashboard?organization=deleted');
+  redirect(homeAfterLeaving('organization=deleted'));
 });
 
 export const createOrganizationPostAction = authedAction({ schema: organizationPostSchema, limit: POST_CREATE_LIMIT }, async ({ user }, { organizationId, ...input }) => {

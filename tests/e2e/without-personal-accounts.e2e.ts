@@ -3,7 +3,8 @@
  * browser against `next start` and the emulator with "Allow personal
  * accounts" off (and the app told so): sign-up ends in a pending session
  * whose `choose-organization` task creates the user's organization, home is
- * that organization, sign-in again lands there; a pending session on any
+ * that organization, sign-in again lands there, deleting it leads back to
+ * the task; a pending member chooses one of theirs; a pending session on any
  * signed-in URL is sent to its task, never a loop or a 500.
  */
 import { randomUUID } from 'node:crypto';
@@ -76,18 +77,30 @@ describe('an instance without personal accounts', () => {
     // Signing in again starts the session in that organization: no task, straight home.
     await page.waitForURL(`${stack.app.url}/orgs/${slug}`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(slug);
+
+    // Deleting their only organization leaves no space: on to the task, to choose or create another.
+    await page.goto(`${stack.app.url}/orgs/${slug}/members`);
+    await page.getByLabel(`Type ${slug} to confirm`).fill(slug);
+    await page.getByRole('button', { name: 'Delete organization' }).click();
+    await page.waitForURL(taskPage());
+    expect(await page.getByLabel('Create your organization').count()).toBe(1);
+  });
+
+  it('lets a pending member choose one of their organizations, and lands in it', async () => {
+    const userId = await newUserId();
+    const name = `Guild ${randomUUID().slice(0, 6)}`;
+    const organization = await backendApi<{ id: string; slug: string }>('POST', '/v1/organizations', { name, created_by: userId });
+    // A session that starts with no organization active: pending, as a new session of a member can be.
+    await usePendingSession(userId, null);
+    await page.goto(`${stack.app.url}/dashboard`);
+    await page.waitForURL(taskPage());
+    await page.getByRole('button', { name: `Continue with ${name}` }).click();
+    await page.waitForURL(`${stack.app.url}/orgs/${organization.slug}`);
+    await expect.poll(async () => (await page.reload(), page.getByRole('heading', { level: 1 }).textContent()), { timeout: 15_000 }).toBe(name);
   });
 
   it('sends a pending session on every signed-in URL to its task, with no loop and no 500', async () => {
-    const { cookies, status } = await stack.control.request<{ cookies: string[]; status: string; userId: string }>('POST', '/_control/sessions', { userId: await newUserId() });
-    expect(status).toBe('pending');
-    await context.addCookies(
-      cookies.map((cookie) => {
-        const [pair] = cookie.split(';');
-        const index = pair!.indexOf('=');
-        return { name: pair!.slice(0, index), value: pair!.slice(index + 1), url: stack.app.url };
-      }),
-    );
+    await usePendingSession(await newUserId());
     for (const path of ['/dashboard', '/posts', '/account', '/organizations/new', '/orgs/nowhere', '/sign-in']) {
       const response = await page.goto(`${stack.app.url}${path}`);
       expect(page.url(), path).toMatch(new RegExp(`^${stack.emulator.url}/tasks/choose-organization`));
@@ -96,12 +109,30 @@ describe('an instance without personal accounts', () => {
   });
 });
 
+async function backendApi<T>(method: string, path: string, body: unknown): Promise<T> {
+  const response = await fetch(`${stack.emulator.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${stack.emulator.secretKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as T;
+}
+
 /** A user made through the Backend API, as the dashboard would. */
 async function newUserId(): Promise<string> {
-  const response = await fetch(`${stack.emulator.url}/v1/users`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${stack.emulator.secretKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ email_address: [`grace-${randomUUID().slice(0, 6)}@example.com`], first_name: 'Grace' }),
-  });
-  return ((await response.json()) as { id: string }).id;
+  return (await backendApi<{ id: string }>('POST', '/v1/users', { email_address: [`grace-${randomUUID().slice(0, 6)}@example.com`], first_name: 'Grace' })).id;
+}
+
+/** The browser signed in as `userId` with a session that is pending (no organization active). */
+async function usePendingSession(userId: string, organizationId?: null): Promise<void> {
+  const { cookies, status } = await stack.control.request<{ cookies: string[]; status: string }>('POST', '/_control/sessions', { userId, organizationId });
+  expect(status).toBe('pending');
+  await context.addCookies(
+    cookies.map((cookie) => {
+      const [pair] = cookie.split(';');
+      const index = pair!.indexOf('=');
+      return { name: pair!.slice(0, index), value: pair!.slice(index + 1), url: stack.app.url };
+    }),
+  );
 }

@@ -66,6 +66,16 @@ export async function homePath(): Promise<string> {
   return orgSlug ? `/orgs/${orgSlug}` : CHOOSE_ORGANIZATION_TASK_PATH;
 }
 
+/**
+ * Where a user goes who just left or deleted an organization: the personal
+ * dashboard with its notice, or, where the instance has no personal
+ * accounts, the `choose-organization` task (their session has no
+ * organization now; the one in their token is the one they left).
+ */
+export function homeAfterLeaving(notice: string): string {
+  return getClerkConfig().allowPersonalAccounts ? `/dashboard?${notice}` : CHOOSE_ORGANIZATION_TASK_PATH;
+}
+
 /** The signed-in user, on a page of the personal space: where the instance has none, their home instead. */
 export async function requirePersonalSpaceUser(): Promise<User> {
   const user = await requireUser();
