@@ -140,5 +140,5 @@ export async function SpaceSwitcher({ userId }: { userId: string }) {
     getLogger().warn({ err: error }, 'header could not list the user\'s organizations');
     return [];
   });
-  return <SpaceMenu spaces={spaces} personal={config.allowPersonalAccounts} />;
+  return <SpaceMenu spaces={spaces} offerPersonal={config.allowPersonalAccounts} />;
 }

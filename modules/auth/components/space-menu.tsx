@@ -17,8 +17,8 @@ export interface Space {
 
 const itemClass = 'block rounded-md px-2 py-1.5 text-sm text-slate-800 hover:bg-slate-100 aria-[current=page]:bg-indigo-50 aria-[current=page]:font-semibold aria-[current=page]:text-indigo-800';
 
-/** `personal`: the instance has personal accounts, so the personal space is one of the choices. */
-export function SpaceMenu({ spaces, personal: hasPersonal }: { spaces: Space[]; personal: boolean }) {
+/** `offerPersonal`: the instance has personal accounts, so the personal space is one of the choices. */
+export function SpaceMenu({ spaces, offerPersonal }: { spaces: Space[]; offerPersonal: boolean }) {
   const pathname = usePathname() ?? '';
   const currentSlug = /^\/orgs\/([^/]+)/.exec(pathname)?.[1];
   const current = spaces.find((space) => space.slug === currentSlug);
@@ -27,11 +27,11 @@ export function SpaceMenu({ spaces, personal: hasPersonal }: { spaces: Space[]; 
     <details className="relative">
       <summary data-testid="space-switcher" className="cursor-pointer list-none rounded-md border border-slate-200 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-600">
         <span className="sr-only">Space: </span>
-        {current?.name ?? (hasPersonal ? 'Personal' : 'Organizations')} <span aria-hidden="true">▾</span>
+        {current?.name ?? (offerPersonal ? 'Personal' : 'Organizations')} <span aria-hidden="true">▾</span>
       </summary>
       <div className="absolute left-0 z-10 mt-2 w-64 rounded-lg border border-slate-200 bg-white p-2 shadow-lg">
         <ul aria-label="Spaces" className="flex flex-col gap-1">
-          {hasPersonal ? (
+          {offerPersonal ? (
             <li>
               <a href="/dashboard" aria-current={personal ? 'page' : undefined} className={itemClass}>
                 Personal

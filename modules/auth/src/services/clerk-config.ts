@@ -43,10 +43,9 @@ export function organizationSyncOptions(allowPersonalAccounts: boolean) {
     ? { organizationPatterns: ORGANIZATION_PATTERNS, personalAccountPatterns: PERSONAL_SPACE_PATTERNS }
     : { organizationPatterns: ORGANIZATION_PATTERNS };
 }
-
+export const SIGN_UP_PATH = '/sign-up';
 /** Where a pending session completes its `choose-organization` task (ClerkProvider's `taskUrls`). */
 export const CHOOSE_ORGANIZATION_TASK_PATH = '/sign-in/tasks/choose-organization';
-export const SIGN_UP_PATH = '/sign-up';
 
 let cached: ClerkConfig | undefined;
 
