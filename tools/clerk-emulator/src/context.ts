@@ -15,7 +15,11 @@ import type { WebhookDispatcher } from './webhooks';
 export interface InstanceSettings {
   /** "Name" turned off in the dashboard: Clerk refuses first_name and last_name. */
   names: boolean;
-  /** Organizations on (our README asks for them). Off, the organization endpoints answer as Clerk's do: refused. */
+  /**
+   * Organizations on (our README asks for them). Off, no session is ever pending (personal accounts are
+   * all there is); the organization endpoints still answer, where Clerk would refuse them (how exactly
+   * is not published, so not emulated: docs/clerk-emulator.md).
+   */
   organizations: boolean;
   /**
    * "Allow personal accounts": off by default once Organizations are on, as
