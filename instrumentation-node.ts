@@ -1,5 +1,5 @@
-import { getClerkConfig } from '@/modules/auth/src/services/clerk-config';
-import { pruneExpiredData } from '@/modules/auth/src/services/data-retention.service';
+import { getClerkConfig } from '@/modules/cores/clerk/clerk-config';
+import { pruneExpiredData } from '@/modules/clerk-sync/src/engine/data-retention.service';
 import { type AppEnv, EnvError, getAppEnv, type RetentionSettings } from '@/modules/cores/env/env';
 import { getLogger } from '@/modules/cores/logger/logger';
 

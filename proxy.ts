@@ -7,7 +7,7 @@
  * walks app/ to keep that true).
  */
 import { clerkMiddleware } from '@clerk/nextjs/server';
-import { clerkMiddlewareOptions } from '@/modules/auth/src/services/clerk-config';
+import { clerkMiddlewareOptions } from '@/modules/cores/clerk/clerk-config';
 
 export default clerkMiddleware(
   () => undefined,

@@ -6,7 +6,7 @@
 import { createClerkClient } from '@clerk/backend';
 
 const [apiUrl, secretKey, what = 'users'] = process.argv.slice(2) as [string, string, ('users' | 'organizations' | 'all')?];
-const { reconcileOrganizations, reconcileUsers } = await import('../modules/auth/src/services/reconcile.service');
+const { reconcileOrganizations, reconcileUsers } = await import('@/modules/clerk-sync/src/reconcile/reconcile.service');
 const { disconnectPrisma, getPrisma } = await import('../modules/cores/db/prisma');
 // `--warm`: load and exit, so that tsx's compile cache is filled and no measured run pays for compiling.
 if (apiUrl === '--warm') process.exit(0);

@@ -13,7 +13,7 @@ import { openLocalDatabase } from './lib/local-database';
 const env = getToolEnv();
 const database = await openLocalDatabase();
 process.env.DATABASE_URL = database.url;
-const { pruneExpiredData } = await import('../modules/auth/src/services/data-retention.service');
+const { pruneExpiredData } = await import('@/modules/clerk-sync/src/engine/data-retention.service');
 const { disconnectPrisma } = await import('../modules/cores/db/prisma');
 
 let exitCode = 0;

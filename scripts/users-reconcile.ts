@@ -42,7 +42,7 @@ const config = await scriptClerkKeys('reconcile with').catch((error: unknown) =>
 const database = await openLocalDatabase();
 process.env.DATABASE_URL = database.url;
 console.log(`Reconciling ${database.description} with ${config.description}.`);
-const { reconcileOrganizations, reconcileUsers, ReconcileRefusal } = await import('../modules/auth/src/services/reconcile.service');
+const { reconcileOrganizations, reconcileUsers, ReconcileRefusal } = await import('@/modules/clerk-sync/src/reconcile/reconcile.service');
 type Summary = Awaited<ReturnType<typeof reconcileUsers>>;
 const { disconnectPrisma } = await import('../modules/cores/db/prisma');
 

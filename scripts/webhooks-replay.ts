@@ -31,10 +31,10 @@ const database = await openLocalDatabase();
 process.env.DATABASE_URL = database.url;
 console.log(`Replaying from ${database.description}.`);
 const { getPrisma, disconnectPrisma } = await import('../modules/cores/db/prisma');
-const { setClerkClient } = await import('../modules/auth/src/services/clerk-client');
-const { checkKeysInstance, ClerkInstanceRefusal } = await import('../modules/auth/src/services/clerk-instance.service');
-const { instanceOfStoredPayload, processClerkWebhook } = await import('../modules/auth/src/services/clerk-webhook.service');
-const { parseHandledEvent } = await import('../modules/auth/src/services/webhook-verification');
+const { setClerkClient } = await import('@/modules/cores/clerk/clerk-client');
+const { checkKeysInstance, ClerkInstanceRefusal } = await import('@/modules/clerk-sync/src/engine/clerk-instance.service');
+const { instanceOfStoredPayload, processClerkWebhook } = await import('@/modules/clerk-sync/src/webhook/clerk-webhook.service');
+const { parseHandledEvent } = await import('@/modules/clerk-sync/src/webhook/webhook-verification');
 
 let failures = 0;
 let exitCode = 0;

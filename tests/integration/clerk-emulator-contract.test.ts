@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClerkClient } from '@clerk/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLERK_API_VERSION } from '../../modules/auth/src/services/clerk-client';
+import { CLERK_API_VERSION } from '@/modules/cores/clerk/clerk-client';
 import { API_VERSIONS, WEBHOOK_SCHEMAS } from '../../tools/clerk-emulator/src/contract/contract';
 import { startEmulator, type RunningEmulator } from '../../tools/clerk-emulator/src/server';
 import { EmulatorControl, WebhookReceiver } from '../helpers/emulator-control';

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { pruneExpiredData, RECONCILE_RUN_STALE_SECONDS } from '@/modules/auth/src/services/data-retention.service';
+import { pruneExpiredData, RECONCILE_RUN_STALE_SECONDS } from '@/modules/clerk-sync/src/engine/data-retention.service';
 import { type PruneTimers, schedulePruning } from '../../instrumentation-node';
 import { ROOT } from '../../scripts/lib/paths';
 import { memoryLogger } from '../helpers/memory-logger';

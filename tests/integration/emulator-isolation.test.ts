@@ -60,7 +60,7 @@ describe('the app never imports the emulator', () => {
     ];
     const graph = importGraph(entries);
     // What the app is made of is in it.
-    for (const file of ['modules/auth/src/services/clerk-config.ts', 'modules/cores/env/clerk-emulator-identity.ts', 'modules/auth/components/auth-ui.tsx']) {
+    for (const file of ['modules/cores/clerk/clerk-config.ts', 'modules/cores/env/clerk-emulator-identity.ts', 'modules/auth/components/auth-ui.tsx']) {
       expect(graph.has(path.join(ROOT, file)), file).toBe(true);
     }
     expect([...graph].filter(inEmulator).map((file) => path.relative(ROOT, file))).toEqual([]);
@@ -75,7 +75,7 @@ describe('the app never imports the emulator', () => {
         return [...sources, ...sections.flatMap((section) => section.map.sources ?? [])].map((source) => path.resolve(path.dirname(map), source));
       }),
     );
-    for (const file of ['modules/auth/src/services/clerk-config.ts', 'modules/cores/env/clerk-emulator-identity.ts', 'proxy.ts', 'instrumentation-node.ts', 'modules/auth/components/space-menu.tsx']) {
+    for (const file of ['modules/cores/clerk/clerk-config.ts', 'modules/cores/env/clerk-emulator-identity.ts', 'proxy.ts', 'instrumentation-node.ts', 'modules/auth/components/space-menu.tsx']) {
       expect(modules, file).toContain(path.join(ROOT, file));
     }
     expect([...modules].filter(inEmulator).map((file) => path.relative(ROOT, file))).toEqual([]);

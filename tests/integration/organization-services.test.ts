@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { User } from '@/generated/prisma/client';
-import { syncUserFromClerk } from '@/modules/auth/src/services/user-sync.service';
+import { syncUserFromClerk } from '@/modules/clerk-sync/src/objects/user-sync.service';
 import { ActionError } from '@/modules/cores/actions/action-state';
 import { findOrganizationSpace, listSpaces, type OrganizationClaim } from '@/modules/organizations/src/services/organization-access.service';
 import {

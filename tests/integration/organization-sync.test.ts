@@ -8,9 +8,9 @@
  */
 import type { UserJSON } from '@clerk/backend';
 import { describe, expect, it } from 'vitest';
-import { processClerkWebhook } from '@/modules/auth/src/services/clerk-webhook.service';
-import { syncMembershipDeletion, syncMembershipFromClerk, syncOrganizationDeletion, syncOrganizationFromClerk } from '@/modules/auth/src/services/organization-sync.service';
-import { verifyClerkWebhook } from '@/modules/auth/src/services/webhook-verification';
+import { processClerkWebhook } from '@/modules/clerk-sync/src/webhook/clerk-webhook.service';
+import { syncMembershipDeletion, syncMembershipFromClerk, syncOrganizationDeletion, syncOrganizationFromClerk } from '@/modules/clerk-sync/src/objects/organization-sync.service';
+import { verifyClerkWebhook } from '@/modules/clerk-sync/src/webhook/webhook-verification';
 import { emulatorAsAppsClerk } from '../helpers/app-emulator';
 import { createPost } from '../helpers/factories';
 import {

@@ -8,7 +8,7 @@
 import { createClerkClient } from '@clerk/backend';
 import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { organizationSyncOptions, PERSONAL_SPACE_PATTERNS } from '../../modules/auth/src/services/clerk-config';
+import { organizationSyncOptions, PERSONAL_SPACE_PATTERNS } from '@/modules/cores/clerk/clerk-config';
 import { startEmulator, type RunningEmulator } from '../../tools/clerk-emulator/src/server';
 import { COOKIES } from '../../tools/clerk-emulator/src/tokens';
 import { EmulatorControl } from '../helpers/emulator-control';

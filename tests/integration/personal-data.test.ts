@@ -5,10 +5,10 @@
  * verification and processing code on real PostgreSQL.
  */
 import { describe, expect, it } from 'vitest';
-import { processClerkWebhook } from '@/modules/auth/src/services/clerk-webhook.service';
+import { processClerkWebhook } from '@/modules/clerk-sync/src/webhook/clerk-webhook.service';
 import { consumeRateLimit } from '@/modules/cores/rate-limit/rate-limit';
-import { verifyClerkWebhook } from '@/modules/auth/src/services/webhook-verification';
-import { handleClerkWebhookRequest } from '@/modules/auth/src/services/webhook-endpoint';
+import { verifyClerkWebhook } from '@/modules/clerk-sync/src/webhook/webhook-verification';
+import { handleClerkWebhookRequest } from '@/modules/clerk-sync/src/webhook/webhook-endpoint';
 import { createPost } from '../helpers/factories';
 import { prisma } from '../helpers/prisma';
 import { changedClerkUser, type Delivery, delivery, newClerkUser, rawDelivery, signedHeaders, TEST_SIGNING_SECRET } from '../helpers/webhooks';

@@ -9,11 +9,11 @@
  */
 import type { UserJSON } from '@clerk/backend';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { instanceOfStoredPayload, processClerkWebhook } from '@/modules/auth/src/services/clerk-webhook.service';
-import { syncMembershipFromClerk } from '@/modules/auth/src/services/organization-sync.service';
-import { provisionUserFromClerk, syncUserDeletion } from '@/modules/auth/src/services/user-sync.service';
-import { verifyClerkWebhook } from '@/modules/auth/src/services/webhook-verification';
-import { handleClerkWebhookRequest } from '@/modules/auth/src/services/webhook-endpoint';
+import { instanceOfStoredPayload, processClerkWebhook } from '@/modules/clerk-sync/src/webhook/clerk-webhook.service';
+import { syncMembershipFromClerk } from '@/modules/clerk-sync/src/objects/organization-sync.service';
+import { provisionUserFromClerk, syncUserDeletion } from '@/modules/clerk-sync/src/objects/user-sync.service';
+import { verifyClerkWebhook } from '@/modules/clerk-sync/src/webhook/webhook-verification';
+import { handleClerkWebhookRequest } from '@/modules/clerk-sync/src/webhook/webhook-endpoint';
 import { emulatorAsAppsClerk } from '../helpers/app-emulator';
 import { memoryLogger } from '../helpers/memory-logger';
 import { membershipDelivery, newClerkOrganization, newMembership } from '../helpers/organization-events';

@@ -10,8 +10,8 @@
 import { createClerkClient } from '@clerk/backend';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { recordClerkInstance } from '@/modules/auth/src/services/clerk-instance.service';
-import { reconcileOrganizations, reconcileUsers } from '@/modules/auth/src/services/reconcile.service';
+import { recordClerkInstance } from '@/modules/clerk-sync/src/engine/clerk-instance.service';
+import { reconcileOrganizations, reconcileUsers } from '@/modules/clerk-sync/src/reconcile/reconcile.service';
 import { startEmulator, type RunningEmulator } from '../../tools/clerk-emulator/src/server';
 import { EmulatorControl } from '../helpers/emulator-control';
 import { prisma } from '../helpers/prisma';

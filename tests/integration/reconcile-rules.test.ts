@@ -6,8 +6,8 @@
  * run leaves behind.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { clerkUserFields } from '@/modules/auth/src/services/clerk-user';
-import { reconcileOrganizations, reconcileUsers } from '@/modules/auth/src/services/reconcile.service';
+import { clerkUserFields } from '@/modules/clerk-sync/src/objects/clerk-user';
+import { reconcileOrganizations, reconcileUsers } from '@/modules/clerk-sync/src/reconcile/reconcile.service';
 import { emulatorAsAppsClerk } from '../helpers/app-emulator';
 import { prisma } from '../helpers/prisma';
 import { callsOf, listStatements, StatementCounter } from '../helpers/statements';

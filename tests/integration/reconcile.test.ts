@@ -6,8 +6,8 @@
 import { spawn } from 'node:child_process';
 import { createClerkClient } from '@clerk/backend';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clerkUserFields } from '@/modules/auth/src/services/clerk-user';
-import { massDeleteThreshold, ReconcileRefusal, reconcileOrganizations, reconcileUsers } from '@/modules/auth/src/services/reconcile.service';
+import { clerkUserFields } from '@/modules/clerk-sync/src/objects/clerk-user';
+import { massDeleteThreshold, ReconcileRefusal, reconcileOrganizations, reconcileUsers } from '@/modules/clerk-sync/src/reconcile/reconcile.service';
 import { ROOT } from '../../scripts/lib/paths';
 import { startEmulator, type RunningEmulator } from '../../tools/clerk-emulator/src/server';
 import { EmulatorControl } from '../helpers/emulator-control';

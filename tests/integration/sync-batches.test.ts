@@ -6,11 +6,11 @@
  * batch costs. The database is counted through pg_stat_statements.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clerkMembershipDataSchema, clerkOrganizationDataSchema } from '@/modules/auth/src/interfaces/clerk-organization-data';
-import type { ClerkChange } from '@/modules/auth/src/services/clerk-changes';
-import { applyChangeOutcomes, syncOrganizationDeletion } from '@/modules/auth/src/services/organization-sync.service';
-import type { Tx } from '@/modules/auth/src/services/sync-statement';
-import { applyUserVersion, applyUserVersionOutcomes, applyUserVersions, checkedClerkData, checkedClerkUser, syncUserDeletion } from '@/modules/auth/src/services/user-sync.service';
+import { clerkMembershipDataSchema, clerkOrganizationDataSchema } from '@/modules/clerk-sync/src/objects/clerk-organization-data';
+import type { ClerkChange } from '@/modules/clerk-sync/src/engine/clerk-changes';
+import { applyChangeOutcomes, syncOrganizationDeletion } from '@/modules/clerk-sync/src/objects/organization-sync.service';
+import type { Tx } from '@/modules/clerk-sync/src/engine/sync-statement';
+import { applyUserVersion, applyUserVersionOutcomes, applyUserVersions, checkedClerkData, checkedClerkUser, syncUserDeletion } from '@/modules/clerk-sync/src/objects/user-sync.service';
 import { getPrisma } from '@/modules/cores/db/prisma';
 import { newClerkOrganization, newMembership } from '../helpers/organization-events';
 import { prisma } from '../helpers/prisma';

@@ -11,12 +11,12 @@
 import type { UserJSON } from '@clerk/backend';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clerkMembershipDataSchema } from '@/modules/auth/src/interfaces/clerk-organization-data';
-import type { ClerkChange } from '@/modules/auth/src/services/clerk-changes';
-import { processClerkWebhook } from '@/modules/auth/src/services/clerk-webhook.service';
-import { applyChange, applyChangeOutcomes } from '@/modules/auth/src/services/organization-sync.service';
-import { checkedClerkData, syncUserFromClerk } from '@/modules/auth/src/services/user-sync.service';
-import { verifyClerkWebhook } from '@/modules/auth/src/services/webhook-verification';
+import { clerkMembershipDataSchema } from '@/modules/clerk-sync/src/objects/clerk-organization-data';
+import type { ClerkChange } from '@/modules/clerk-sync/src/engine/clerk-changes';
+import { processClerkWebhook } from '@/modules/clerk-sync/src/webhook/clerk-webhook.service';
+import { applyChange, applyChangeOutcomes } from '@/modules/clerk-sync/src/objects/organization-sync.service';
+import { checkedClerkData, syncUserFromClerk } from '@/modules/clerk-sync/src/objects/user-sync.service';
+import { verifyClerkWebhook } from '@/modules/clerk-sync/src/webhook/webhook-verification';
 import { newClerkOrganization, newMembership } from '../helpers/organization-events';
 import { prisma } from '../helpers/prisma';
 import { changedClerkUser, delivery, newClerkUser, signedHeaders, TEST_SIGNING_SECRET } from '../helpers/webhooks';

@@ -6,9 +6,9 @@
  */
 import type { UserJSON } from '@clerk/backend';
 import { describe, expect, it } from 'vitest';
-import { placeholderEmail } from '@/modules/auth/src/services/clerk-user';
-import { inSyncTransaction } from '@/modules/auth/src/services/sync-statement';
-import { applyUserDeletion, applyUserVersion, applyUserVersions } from '@/modules/auth/src/services/user-sync.service';
+import { placeholderEmail } from '@/modules/clerk-sync/src/objects/clerk-user';
+import { inSyncTransaction } from '@/modules/clerk-sync/src/engine/sync-statement';
+import { applyUserDeletion, applyUserVersion, applyUserVersions } from '@/modules/clerk-sync/src/objects/user-sync.service';
 import { prisma } from '../helpers/prisma';
 import { changedClerkUser, newClerkUser } from '../helpers/webhooks';
 

@@ -15,8 +15,8 @@ import { randomBytes } from 'node:crypto';
 import type { UserJSON } from '@clerk/backend';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { processClerkWebhook } from '@/modules/auth/src/services/clerk-webhook.service';
-import { verifyClerkWebhook } from '@/modules/auth/src/services/webhook-verification';
+import { processClerkWebhook } from '@/modules/clerk-sync/src/webhook/clerk-webhook.service';
+import { verifyClerkWebhook } from '@/modules/clerk-sync/src/webhook/webhook-verification';
 import { prisma } from '../helpers/prisma';
 import { type Delivery, delivery, newClerkUser, signedHeaders, TEST_SIGNING_SECRET } from '../helpers/webhooks';
 

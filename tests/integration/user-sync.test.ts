@@ -4,10 +4,10 @@
  */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { processClerkWebhook } from '@/modules/auth/src/services/clerk-webhook.service';
-import { verifyClerkWebhook } from '@/modules/auth/src/services/webhook-verification';
-import { placeholderEmail } from '@/modules/auth/src/services/clerk-user';
-import { syncUserFromClerk } from '@/modules/auth/src/services/user-sync.service';
+import { processClerkWebhook } from '@/modules/clerk-sync/src/webhook/clerk-webhook.service';
+import { verifyClerkWebhook } from '@/modules/clerk-sync/src/webhook/webhook-verification';
+import { placeholderEmail } from '@/modules/clerk-sync/src/objects/clerk-user';
+import { syncUserFromClerk } from '@/modules/clerk-sync/src/objects/user-sync.service';
 import { createPost } from '../helpers/factories';
 import { prisma } from '../helpers/prisma';
 import { changedClerkUser, type Delivery, delivery, newClerkUser, rawDelivery, signedHeaders, TEST_SIGNING_SECRET } from '../helpers/webhooks';

@@ -6,7 +6,7 @@
  * nothing. Through the endpoint function the route calls, in this process.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { handleClerkWebhookRequest } from '@/modules/auth/src/services/webhook-endpoint';
+import { handleClerkWebhookRequest } from '@/modules/clerk-sync/src/webhook/webhook-endpoint';
 import { membershipDelivery, newClerkOrganization, newMembership, organizationDelivery } from '../helpers/organization-events';
 import { prisma } from '../helpers/prisma';
 import { listStatements, StatementCounter } from '../helpers/statements';

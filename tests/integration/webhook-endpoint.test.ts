@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { createClerkClient } from '@clerk/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEBHOOK_MAX_BODY_BYTES } from '@/modules/auth/src/interfaces/webhook';
+import { WEBHOOK_MAX_BODY_BYTES } from '@/modules/clerk-sync/src/webhook/webhook';
 import { prisma } from '../helpers/prisma';
 import { startStack, type Stack } from '../helpers/stack';
 import { concurrentDeliveries } from '../helpers/scenarios';

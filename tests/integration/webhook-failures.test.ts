@@ -43,8 +43,8 @@ describe('npm run webhooks:replay', () => {
   it('re-processes failed deliveries once the cause is fixed', async () => {
     const user = newClerkUser({ firstName: 'Replayed' });
     const d = delivery('user.created', user);
-    const { processClerkWebhook } = await import('@/modules/auth/src/services/clerk-webhook.service');
-    const { verifyClerkWebhook } = await import('@/modules/auth/src/services/webhook-verification');
+    const { processClerkWebhook } = await import('@/modules/clerk-sync/src/webhook/clerk-webhook.service');
+    const { verifyClerkWebhook } = await import('@/modules/clerk-sync/src/webhook/webhook-verification');
     const webhook = verifyClerkWebhook(d.body, new Headers(signedHeaders(d)), TEST_SIGNING_SECRET);
 
     // A broken deployment: the users' table is missing, so processing fails and is rolled back.

@@ -7,7 +7,7 @@
  */
 import { type ClerkClient, createClerkClient } from '@clerk/backend';
 import { afterEach, describe, expect, it } from 'vitest';
-import { handleClerkWebhookRequest } from '@/modules/auth/src/services/webhook-endpoint';
+import { handleClerkWebhookRequest } from '@/modules/clerk-sync/src/webhook/webhook-endpoint';
 import { emulatorAsAppsClerk } from '../helpers/app-emulator';
 import { memoryLogger } from '../helpers/memory-logger';
 import { membershipDelivery, newClerkOrganization, newMembership } from '../helpers/organization-events';

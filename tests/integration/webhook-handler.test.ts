@@ -7,10 +7,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PrismaClient } from '@/generated/prisma/client';
-import { WEBHOOK_MAX_BODY_BYTES } from '@/modules/auth/src/interfaces/webhook';
-import { processClerkWebhook } from '@/modules/auth/src/services/clerk-webhook.service';
-import { verifyClerkWebhook } from '@/modules/auth/src/services/webhook-verification';
-import { handleClerkWebhookRequest } from '@/modules/auth/src/services/webhook-endpoint';
+import { WEBHOOK_MAX_BODY_BYTES } from '@/modules/clerk-sync/src/webhook/webhook';
+import { processClerkWebhook } from '@/modules/clerk-sync/src/webhook/clerk-webhook.service';
+import { verifyClerkWebhook } from '@/modules/clerk-sync/src/webhook/webhook-verification';
+import { handleClerkWebhookRequest } from '@/modules/clerk-sync/src/webhook/webhook-endpoint';
 import { createPrismaClient } from '@/modules/cores/db/prisma';
 import { memoryLogger } from '../helpers/memory-logger';
 import { prisma } from '../helpers/prisma';

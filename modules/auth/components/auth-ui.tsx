@@ -9,7 +9,7 @@ import { ClerkProvider, OrganizationSwitcher, SignIn, SignUp, TaskChooseOrganiza
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
 import type { ReactNode } from 'react';
-import { CHOOSE_ORGANIZATION_TASK_PATH, getClerkConfig, SIGN_IN_PATH, SIGN_UP_PATH } from '../src/services/clerk-config';
+import { CHOOSE_ORGANIZATION_TASK_PATH, getClerkConfig, SIGN_IN_PATH, SIGN_UP_PATH } from '@/modules/cores/clerk/clerk-config';
 import { SessionKeepAlive } from './session-keep-alive';
 import { SpaceMenu } from './space-menu';
 import { getLogger } from '@/modules/cores/logger/logger';

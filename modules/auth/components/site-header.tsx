@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { getLogger } from '@/modules/cores/logger/logger';
-import { getClerkConfig, SIGN_IN_PATH, SIGN_UP_PATH } from '../src/services/clerk-config';
-import { hasRealEmail } from '../src/services/clerk-user';
+import { getClerkConfig, SIGN_IN_PATH, SIGN_UP_PATH } from '@/modules/cores/clerk/clerk-config';
+import { hasRealEmail } from '@/modules/clerk-sync/src/objects/clerk-user';
 import { getSignedInUser } from '../src/services/require-user';
 import { SpaceSwitcher, UserMenu } from './auth-ui';
 

@@ -6,7 +6,7 @@
  */
 import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
-import { SIGN_IN_PATH } from '@/modules/auth/src/services/clerk-config';
+import { SIGN_IN_PATH } from '@/modules/cores/clerk/clerk-config';
 import { getSessionUser } from '@/modules/auth/src/services/require-user';
 import { clearClerkSessionCookies } from '@/modules/auth/src/services/session-cookies';
 

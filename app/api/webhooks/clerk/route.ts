@@ -1,4 +1,4 @@
-import { handleClerkWebhookRequest } from '@/modules/auth/src/services/webhook-endpoint';
+import { handleClerkWebhookRequest } from '@/modules/clerk-sync/src/webhook/webhook-endpoint';
 
 export const dynamic = 'force-dynamic';
 

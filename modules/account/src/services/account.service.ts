@@ -7,10 +7,10 @@
  * whether or not the webhook ever lands.
  */
 import { isClerkAPIResponseError } from '@clerk/backend/errors';
-import { CLERK_UNREACHABLE, ClerkRequestError, describeClerkFailure as describe } from '@/modules/auth/src/services/clerk-errors';
-import { getClerkClient } from '@/modules/auth/src/services/clerk-client';
-import { inSyncTransaction } from '@/modules/auth/src/services/sync-statement';
-import { applyUserDeletion, syncUserFromClerk } from '@/modules/auth/src/services/user-sync.service';
+import { CLERK_UNREACHABLE, ClerkRequestError, describeClerkFailure as describe } from '@/modules/cores/clerk/clerk-errors';
+import { getClerkClient } from '@/modules/cores/clerk/clerk-client';
+import { inSyncTransaction } from '@/modules/clerk-sync/src/engine/sync-statement';
+import { applyUserDeletion, syncUserFromClerk } from '@/modules/clerk-sync/src/objects/user-sync.service';
 
 const FIELDS: Record<string, 'firstName' | 'lastName'> = { first_name: 'firstName', last_name: 'lastName' };
 

@@ -18,8 +18,8 @@ import { redirect } from 'next/navigation';
 import { cache } from 'react';
 import type { User } from '@/generated/prisma/client';
 import { getPrisma } from '@/modules/cores/db/prisma';
-import { CHOOSE_ORGANIZATION_TASK_PATH, getClerkConfig } from './clerk-config';
-import { provisionUserFromClerk } from './user-sync.service';
+import { CHOOSE_ORGANIZATION_TASK_PATH, getClerkConfig } from '@/modules/cores/clerk/clerk-config';
+import { provisionUserFromClerk } from '@/modules/clerk-sync/src/objects/user-sync.service';
 
 /** Where a browser whose user is gone is sent: it clears the session cookies, then signs in. */
 export const END_SESSION_PATH = '/api/auth/end-session';

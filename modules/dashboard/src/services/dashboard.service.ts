@@ -4,7 +4,7 @@
  * indexed query).
  */
 import type { User } from '@/generated/prisma/client';
-import { hasRealEmail } from '@/modules/auth/src/services/clerk-user';
+import { hasRealEmail } from '@/modules/clerk-sync/src/objects/clerk-user';
 import type { Page } from '@/modules/cores/pagination';
 import { listUserPosts, type PostSummary } from '@/modules/posts/src/services/posts.service';
 

@@ -15,9 +15,9 @@
 import { auth } from '@clerk/nextjs/server';
 import { cache } from 'react';
 import type { User } from '@/generated/prisma/client';
-import { getClerkClient } from '@/modules/auth/src/services/clerk-client';
-import { clerkErrorCode } from '@/modules/auth/src/services/clerk-errors';
-import { syncMembershipFromClerk } from '@/modules/auth/src/services/organization-sync.service';
+import { getClerkClient } from '@/modules/cores/clerk/clerk-client';
+import { clerkErrorCode } from '@/modules/cores/clerk/clerk-errors';
+import { syncMembershipFromClerk } from '@/modules/clerk-sync/src/objects/organization-sync.service';
 import { getPrisma } from '@/modules/cores/db/prisma';
 import { ADMIN_ROLE, ORGANIZATION_SLUG_MAX } from '../interfaces/organization.limits';
 

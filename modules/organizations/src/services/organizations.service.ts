@@ -11,16 +11,16 @@
  * (and admin role), so another organization's ids match nothing. Clerk's
  * refusals reach the form in words a person can act on.
  */
-import { getClerkClient } from '@/modules/auth/src/services/clerk-client';
-import { clerkErrorCode, describeClerkFailure } from '@/modules/auth/src/services/clerk-errors';
-import { hasRealEmail } from '@/modules/auth/src/services/clerk-user';
+import { getClerkClient } from '@/modules/cores/clerk/clerk-client';
+import { clerkErrorCode, describeClerkFailure } from '@/modules/cores/clerk/clerk-errors';
+import { hasRealEmail } from '@/modules/clerk-sync/src/objects/clerk-user';
 import {
   syncMembershipDeletion,
   syncMembershipEnd,
   syncMembershipFromClerk,
   syncOrganizationDeletion,
   syncOrganizationFromClerk,
-} from '@/modules/auth/src/services/organization-sync.service';
+} from '@/modules/clerk-sync/src/objects/organization-sync.service';
 import { ActionError } from '@/modules/cores/actions/action-state';
 import { getPrisma } from '@/modules/cores/db/prisma';
 import type { User } from '@/generated/prisma/client';

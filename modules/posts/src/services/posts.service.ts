@@ -9,7 +9,7 @@
  */
 import { getPrisma } from '@/modules/cores/db/prisma';
 import { afterCursor, decodeCursor, NEWEST_FIRST, type Page, PAGE_SIZE, toPage } from '@/modules/cores/pagination';
-import { newRowId } from '@/modules/auth/src/services/sync-statement';
+import { newRowId } from '@/modules/clerk-sync/src/engine/sync-statement';
 import { ADMIN_ROLE } from '@/modules/organizations/src/interfaces/organization.limits';
 import { isPostId, type PostInput } from '../interfaces/post.schema';
 

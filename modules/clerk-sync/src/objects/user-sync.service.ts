@@ -22,11 +22,11 @@ import { isClerkAPIResponseError } from '@clerk/backend/errors';
 import type { ZodType } from 'zod';
 import type { User } from '@/generated/prisma/client';
 import { getPrisma } from '@/modules/cores/db/prisma';
-import { type ClerkUserData, clerkUserDataSchema } from '../interfaces/clerk-user-data';
-import { getClerkClient } from './clerk-client';
-import { confirmInstanceBeforeTombstone, type DataSource } from './clerk-instance.service';
+import { type ClerkUserData, clerkUserDataSchema } from './clerk-user-data';
+import { getClerkClient } from '@/modules/cores/clerk/clerk-client';
+import { confirmInstanceBeforeTombstone, type DataSource } from '../engine/clerk-instance.service';
 import { type ClerkUserFields, clerkUserFields } from './clerk-user';
-import { newRowId, type SyncOutcome, syncStatement, type Tx } from './sync-statement';
+import { newRowId, type SyncOutcome, syncStatement, type Tx } from '../engine/sync-statement';
 
 /** What a version did, and the row we hold after it (when asked for). */
 export interface VersionResult {

@@ -10,9 +10,9 @@ import { isDatabaseUnavailable } from '@/modules/cores/db/errors';
 import { getWebhookSigningSecret } from '@/modules/cores/env/env';
 import { smallJson } from '@/modules/cores/http/small-json';
 import { getLogger } from '@/modules/cores/logger/logger';
-import { WEBHOOK_MAX_BODY_BYTES, WebhookRejection } from '../interfaces/webhook';
-import { isClerkUnavailable } from './clerk-client';
-import { ClerkInstanceMismatch } from './clerk-instance.service';
+import { WEBHOOK_MAX_BODY_BYTES, WebhookRejection } from './webhook';
+import { isClerkUnavailable } from '@/modules/cores/clerk/clerk-client';
+import { ClerkInstanceMismatch } from '../engine/clerk-instance.service';
 import { processClerkWebhook, recordRejection } from './clerk-webhook.service';
 import { verifyClerkWebhook } from './webhook-verification';
 

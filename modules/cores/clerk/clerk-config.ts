@@ -3,8 +3,8 @@
  * hosted Clerk, or the local emulator (tools/clerk-emulator). Everything that
  * differs between the two reads `mode` here; pages never check it themselves.
  */
-import { getAppEnv } from '@/modules/cores/env/env';
-import { contentSecurityPolicy } from '@/modules/cores/security/content-security-policy';
+import { getAppEnv } from '../env/env';
+import { contentSecurityPolicy } from '../security/content-security-policy';
 
 export type ClerkMode = 'clerk' | 'emulator';
 

@@ -7,7 +7,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { delivery, newClerkUser, rawDelivery, signedHeaders, TEST_SIGNING_SECRET } from '@/tests/helpers/webhooks';
-import { WEBHOOK_MAX_BODY_BYTES, WebhookRejection } from '../interfaces/webhook';
+import { WEBHOOK_MAX_BODY_BYTES, WebhookRejection } from './webhook';
 import { parseHandledEvent, verifyClerkWebhook } from './webhook-verification';
 
 const SVIX_ID = 'msg_2abcDEF123';

@@ -17,11 +17,11 @@
 import { getPrisma } from '@/modules/cores/db/prisma';
 import { utcNow } from '@/modules/cores/db/sql';
 import { redactPersonalData } from '@/modules/cores/logger/redact';
-import type { DeliveryOutcome, HandledEvent } from '../interfaces/webhook';
-import { type ClerkChange, changeFields, changeOfEvent, clerkIdOfChange, clerkUserIdOfChange } from './clerk-changes';
-import { rememberClerkInstance } from './clerk-instance.service';
-import { newRowId, syncStatement } from './sync-statement';
-import { provisionMissingUser } from './user-sync.service';
+import type { DeliveryOutcome, HandledEvent } from './webhook';
+import { type ClerkChange, changeFields, changeOfEvent, clerkIdOfChange, clerkUserIdOfChange } from '../engine/clerk-changes';
+import { rememberClerkInstance } from '../engine/clerk-instance.service';
+import { newRowId, syncStatement } from '../engine/sync-statement';
+import { provisionMissingUser } from '../objects/user-sync.service';
 import type { VerifiedWebhook } from './webhook-verification';
 
 export interface DeliveryResult {

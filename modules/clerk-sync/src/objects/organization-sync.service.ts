@@ -6,9 +6,9 @@
  * the webhook's; Clerk's JSON is checked as strictly as a webhook's.
  */
 import { getPrisma } from '@/modules/cores/db/prisma';
-import { type ClerkMembershipData, clerkMembershipDataSchema, type ClerkOrganizationData, clerkOrganizationDataSchema } from '../interfaces/clerk-organization-data';
-import { type ClerkChange, changeFields, clerkIdOfChange } from './clerk-changes';
-import { newRowId, type SyncOutcome, syncStatement, type Tx } from './sync-statement';
+import { type ClerkMembershipData, clerkMembershipDataSchema, type ClerkOrganizationData, clerkOrganizationDataSchema } from './clerk-organization-data';
+import { type ClerkChange, changeFields, clerkIdOfChange } from '../engine/clerk-changes';
+import { newRowId, type SyncOutcome, syncStatement, type Tx } from '../engine/sync-statement';
 import { checkedClerkData, provisionMissingUser } from './user-sync.service';
 
 /** What `clerk_apply_change` answers: a sync outcome, or a membership whose user we do not hold. */

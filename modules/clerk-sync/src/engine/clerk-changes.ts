@@ -7,10 +7,10 @@
  * `updated_at`, tombstones. Each object type contributes here only how it
  * maps Clerk's JSON to fields. Pure, but for `applyChange`.
  */
-import type { ClerkMembershipData, ClerkOrganizationData } from '../interfaces/clerk-organization-data';
-import type { ClerkUserData } from '../interfaces/clerk-user-data';
-import type { HandledEvent } from '../interfaces/webhook';
-import { clerkUserFields } from './clerk-user';
+import type { ClerkMembershipData, ClerkOrganizationData } from '../objects/clerk-organization-data';
+import type { ClerkUserData } from '../objects/clerk-user-data';
+import type { HandledEvent } from '../webhook/webhook';
+import { clerkUserFields } from '../objects/clerk-user';
 
 export interface OrganizationFields {
   clerkId: string;

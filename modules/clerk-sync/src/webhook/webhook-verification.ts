@@ -10,9 +10,9 @@
  */
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import type { ZodType } from 'zod';
-import { clerkMembershipDataSchema, clerkOrganizationDataSchema } from '../interfaces/clerk-organization-data';
-import { clerkUserDataSchema, deletedObjectDataSchema } from '../interfaces/clerk-user-data';
-import { type HandledEvent, WEBHOOK_MAX_BODY_BYTES, WebhookRejection } from '../interfaces/webhook';
+import { clerkMembershipDataSchema, clerkOrganizationDataSchema } from '../objects/clerk-organization-data';
+import { clerkUserDataSchema, deletedObjectDataSchema } from '../objects/clerk-user-data';
+import { type HandledEvent, WEBHOOK_MAX_BODY_BYTES, WebhookRejection } from './webhook';
 
 export const SVIX_HEADERS = ['svix-id', 'svix-timestamp', 'svix-signature'] as const;
 

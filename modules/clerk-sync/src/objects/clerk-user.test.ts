@@ -1,6 +1,6 @@
 /** The mapping from Clerk's user JSON to our row, as literals. */
 import { describe, expect, it } from 'vitest';
-import { clerkUserDataSchema, type ClerkUserData } from '../interfaces/clerk-user-data';
+import { clerkUserDataSchema, type ClerkUserData } from './clerk-user-data';
 import { clerkUserFields, displayNameOf, hasRealEmail, placeholderEmail, primaryEmailOf } from './clerk-user';
 
 const address = (id: string, email: string, status: string | null = 'verified') => ({ id, email_address: email, verification: status === null ? null : { status } });

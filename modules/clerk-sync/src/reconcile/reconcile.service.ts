@@ -31,14 +31,14 @@ import type { ClerkClient, OrganizationJSON, OrganizationMembershipJSON, UserJSO
 import { Prisma } from '@/generated/prisma/client';
 import { getPrisma } from '@/modules/cores/db/prisma';
 import { utcNow } from '@/modules/cores/db/sql';
-import { clerkMembershipDataSchema, clerkOrganizationDataSchema } from '../interfaces/clerk-organization-data';
-import type { ClerkUserData } from '../interfaces/clerk-user-data';
-import type { ClerkChange } from './clerk-changes';
-import { checkKeysInstance, ClerkInstanceRefusal } from './clerk-instance.service';
-import { removeStaleReconcileRuns } from './data-retention.service';
-import { syncStatement } from './sync-statement';
-import { applyChangeOutcomes, type ChangeResult, syncChange, syncMembershipEnd, syncOrganizationDeletion } from './organization-sync.service';
-import { applyUserVersionOutcomes, checkedClerkData, checkedClerkUser, provisionMissingUser, syncUserDeletion } from './user-sync.service';
+import { clerkMembershipDataSchema, clerkOrganizationDataSchema } from '../objects/clerk-organization-data';
+import type { ClerkUserData } from '../objects/clerk-user-data';
+import type { ClerkChange } from '../engine/clerk-changes';
+import { checkKeysInstance, ClerkInstanceRefusal } from '../engine/clerk-instance.service';
+import { removeStaleReconcileRuns } from '../engine/data-retention.service';
+import { syncStatement } from '../engine/sync-statement';
+import { applyChangeOutcomes, type ChangeResult, syncChange, syncMembershipEnd, syncOrganizationDeletion } from '../objects/organization-sync.service';
+import { applyUserVersionOutcomes, checkedClerkData, checkedClerkUser, provisionMissingUser, syncUserDeletion } from '../objects/user-sync.service';
 
 export const RECONCILE_PAGE_SIZE = 500;
 

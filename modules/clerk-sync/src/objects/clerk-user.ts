@@ -3,7 +3,7 @@
  * Clerk's user JSON, shared by the webhook, just-in-time provisioning and
  * reconcile.
  */
-import type { ClerkUserData } from '../interfaces/clerk-user-data';
+import type { ClerkUserData } from './clerk-user-data';
 
 /**
  * Rows without a usable email get `<clerk id>@no-email.invalid`: users who

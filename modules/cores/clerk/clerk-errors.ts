@@ -5,7 +5,7 @@
  * "could not be reached" for the rest. Never a 500.
  */
 import { isClerkAPIResponseError } from '@clerk/backend/errors';
-import { ActionError } from '@/modules/cores/actions/action-state';
+import { ActionError } from '../actions/action-state';
 
 /** Clerk did not do what we asked: `message` is for the person, `field` the form field it is about. */
 export class ClerkRequestError extends ActionError {

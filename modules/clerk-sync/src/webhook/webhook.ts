@@ -1,6 +1,6 @@
 /** Limits, answers and event shapes of the Clerk webhook endpoint. */
-import type { ClerkMembershipData, ClerkOrganizationData } from './clerk-organization-data';
-import type { ClerkUserData } from './clerk-user-data';
+import type { ClerkMembershipData, ClerkOrganizationData } from '../objects/clerk-organization-data';
+import type { ClerkUserData } from '../objects/clerk-user-data';
 
 /** Clerk's user and membership payloads are a few KiB; anything near this is not from Clerk. */
 export const WEBHOOK_MAX_BODY_BYTES = 256 * 1024;
