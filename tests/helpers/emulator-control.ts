@@ -8,6 +8,7 @@ import type { DeletedObjectJSON, OrganizationJSON, OrganizationMembershipJSON, U
 import { verifyWebhook } from '@clerk/nextjs/webhooks';
 import { NextRequest } from 'next/server';
 import { type BackendApiRequest, CONTROL_TOKEN_HEADER } from '../../tools/clerk-emulator/src/server';
+import type { MailboxMessage } from '../../tools/clerk-emulator/src/invitations';
 import type { DeliverySettings, EmulatorWebhookEvent } from '../../tools/clerk-emulator/src/webhooks';
 
 export interface ReceivedDelivery {
@@ -90,7 +91,8 @@ export class EmulatorControl {
 
   /**
    * Instance settings, as the Clerk dashboard would change them: `{ names: false }`;
-   * custom roles and permissions (`{ customRolePermissions: { 'org:admin': ['org:posts:delete'] } }`);
+   * custom permissions by role, applied onto the instance's roles without webhooks, making the roles and
+   * permissions named that it lacks (`{ customRolePermissions: { 'org:admin': ['org:posts:delete'] } }`);
    * `{ cascadeMembershipEvents: false }` for no `organizationMembership.deleted` when an organization or user goes.
    */
   configureInstance(settings: { names?: boolean; allowPersonalAccounts?: boolean; customRolePermissions?: Record<string, string[]>; cascadeMembershipEvents?: boolean }) {
@@ -227,8 +229,37 @@ export class EmulatorControl {
     return this.request<[string, string, string, string, number][]>('GET', '/_control/memberships/export');
   }
 
+  /** The instance's organization roles: [id, key, name, its permission keys sorted, updated_at]. */
+  exportRoles() {
+    return this.request<[string, string, string, string[], number][]>('GET', '/_control/roles/export');
+  }
+
+  /** The instance's organization permissions, system ones included: [id, key, updated_at]. */
+  exportPermissions() {
+    return this.request<[string, string, number][]>('GET', '/_control/permissions/export');
+  }
+
   mintToken(claims: { sub: string; sid?: string; azp?: string; ttlSeconds?: number; issuedAt?: number }) {
     return this.request<{ token: string }>('POST', '/_control/tokens', claims);
+  }
+
+  /** Move the emulator's clock for object times on (invitations expire); session tokens keep the wall clock. */
+  advanceClock(ms: number) {
+    return this.request<{ offsetMs: number; now: number }>('POST', '/_control/clock', { advanceMs: ms });
+  }
+
+  clock() {
+    return this.request<{ offsetMs: number; now: number }>('GET', '/_control/clock');
+  }
+
+  /** The emails Clerk would have sent (invitations, with their accept links), newest first; only those to `to` if given. */
+  async mailbox(to?: string): Promise<MailboxMessage[]> {
+    return (await this.request<{ messages: MailboxMessage[] }>('GET', `/_control/mailbox${to ? `?to=${encodeURIComponent(to)}` : ''}`)).messages;
+  }
+
+  /** Its organization invitations: [id, organization id, email, role, status, updated_at]. */
+  exportInvitations() {
+    return this.request<[string, string, string, string, 'pending' | 'accepted' | 'revoked' | 'expired', number][]>('GET', '/_control/invitations/export');
   }
 
   /** Create a user through the Backend API, as Clerk's dashboard or SDK would. */

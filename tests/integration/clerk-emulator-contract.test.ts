@@ -66,6 +66,45 @@ async function driveEveryOperation(): Promise<void> {
   await api.users.getOrganizationMembershipList({ userId: grace.id });
   await api.organizations.getInstanceOrganizationMembershipList({ limit: 10 });
   await api.organizations.deleteOrganizationMembership({ organizationId: acme.id, userId: grace.id });
+  // Invitations: made, listed, revoked, and one accepted by signing up with its ticket (organizationInvitation.accepted).
+  const invited = await api.organizations.createOrganizationInvitation({ organizationId: acme.id, emailAddress: 'Invitee@Example.com', role: 'org:member', inviterUserId: ada.id, redirectUrl: 'http://localhost:3000/invitations' });
+  await api.organizations.getOrganizationInvitation({ organizationId: acme.id, invitationId: invited.id });
+  await api.organizations.getOrganizationInvitationList({ organizationId: acme.id, status: ['pending'], limit: 5 });
+  const bulk = await api.organizations.createOrganizationInvitationBulk(acme.id, [
+    { emailAddress: 'grace@example.com', role: 'org:member' },
+    { emailAddress: 'bulk@example.com', role: 'org:admin' },
+  ]);
+  await backend('GET', `/v1/organizations/${acme.id}/invitations/pending`);
+  await backend('GET', '/v1/organization_invitations?status=pending&order_by=email_address');
+  await api.users.getOrganizationInvitationList({ userId: grace.id, status: 'pending' });
+  await api.organizations.revokeOrganizationInvitation({ organizationId: acme.id, invitationId: bulk.data[0]!.id, requestingUserId: ada.id });
+  const ticket = new URL(bulk.data[1]!.url!).searchParams.get('ticket')!;
+  const accepted = await fetch(`${emulator.url}/sign-up`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { origin: emulator.url, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ __clerk_ticket: ticket, redirect_url: 'http://localhost:3000/' }).toString(),
+  });
+  expect(accepted.status).toBe(303);
+  await expect(api.organizations.createOrganizationInvitation({ organizationId: acme.id, emailAddress: 'invitee@example.com', role: 'org:member' })).rejects.toMatchObject({ status: 400 });
+  await expect(api.organizations.createOrganizationInvitation({ organizationId: acme.id, emailAddress: 'not-an-address', role: 'org:member' })).rejects.toMatchObject({ status: 422 });
+  // Roles and permissions: every operation, each change a role.* or permission.* event, and their refusals.
+  const pin = await api.organizationPermissions.createOrganizationPermission({ name: 'Pin posts', key: 'org:posts:pin', description: 'Pin a post to the top' });
+  await api.organizationPermissions.getOrganizationPermission(pin.id);
+  const { data: [postsDelete] } = await api.organizationPermissions.getOrganizationPermissionList({ query: 'org:posts:delete', orderBy: '+key', limit: 5 });
+  await api.organizationPermissions.updateOrganizationPermission({ permissionId: pin.id, name: 'Pin any post' });
+  const pinner = await api.organizationRoles.createOrganizationRole({ name: 'Pinner', key: 'org:pinner', permissions: [pin.id] });
+  await api.organizationRoles.getOrganizationRole(pinner.id);
+  await api.organizationRoles.getOrganizationRoleList({ orderBy: 'name', limit: 5 });
+  await api.organizationRoles.updateOrganizationRole({ organizationRoleId: pinner.id, description: 'Pins posts' });
+  await api.organizationRoles.assignPermissionToOrganizationRole({ organizationRoleId: pinner.id, permissionId: postsDelete!.id });
+  await expect(api.organizationRoles.assignPermissionToOrganizationRole({ organizationRoleId: pinner.id, permissionId: postsDelete!.id })).rejects.toMatchObject({ status: 409 });
+  await api.organizationRoles.removePermissionFromOrganizationRole({ organizationRoleId: pinner.id, permissionId: postsDelete!.id });
+  await api.organizationPermissions.deleteOrganizationPermission(pin.id);
+  await api.organizationRoles.deleteOrganizationRole(pinner.id);
+  const { data: [system] } = await api.organizationPermissions.getOrganizationPermissionList({ query: 'org:sys_profile:delete' });
+  await expect(api.organizationPermissions.deleteOrganizationPermission(system!.id)).rejects.toMatchObject({ status: 403 });
+  await expect(api.organizationRoles.createOrganizationRole({ name: 'Pinner', key: 'pinner' })).rejects.toMatchObject({ status: 422 });
   await api.jwks.getJwks();
   await backend('GET', '/v1/instance');
   const { sessionId, cookies } = await control().request<{ sessionId: string; cookies: string[] }>('POST', '/_control/sessions', { userId: ada.id });

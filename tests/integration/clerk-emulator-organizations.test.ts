@@ -183,7 +183,7 @@ describe('organizations through the real SDK', () => {
     const globex = await clerk().organizations.createOrganization({ name: 'Globex', createdBy: grace.id });
 
     const joined = await clerk().organizations.createOrganizationMembership({ organizationId: acme.id, userId: grace.id, role: 'org:member' });
-    expect(joined).toMatchObject({ role: 'org:member', permissions: ['org:sys_memberships:read'], organization: expect.objectContaining({ id: acme.id, membersCount: 2 }) });
+    expect(joined).toMatchObject({ role: 'org:member', permissions: ['org:sys_memberships:read', 'org:sys_billing:read'], organization: expect.objectContaining({ id: acme.id, membersCount: 2 }) });
     expect(joined.id).toMatch(/^orgmem_/);
     expect(joined.publicUserData).toMatchObject({ userId: grace.id, identifier: 'grace@example.com', firstName: 'Grace' });
     await expect(clerk().organizations.createOrganizationMembership({ organizationId: acme.id, userId: grace.id, role: 'org:member' })).rejects.toMatchObject({
@@ -315,7 +315,8 @@ describe('the session token\'s organization claim', () => {
     const { token, cookies } = await control().signIn(ada.id, { organizationId: acme.id });
     expect(decodeJwt(token)).toMatchObject({ v: 2, sub: ada.id, o: { id: acme.id, slg: 'acme', rol: 'admin' } });
     const auth = await authOf(cookies);
-    expect(auth).toMatchObject({ userId: ada.id, orgId: acme.id, orgRole: 'org:admin', orgSlug: 'acme', orgPermissions: [] });
+    // The instance's admin holds the app's one custom permission (src/roles.ts); its system ones stay out.
+    expect(auth).toMatchObject({ userId: ada.id, orgId: acme.id, orgRole: 'org:admin', orgSlug: 'acme', orgPermissions: ['org:posts:delete'] });
     expect(auth.has({ role: 'org:admin' })).toBe(true);
     expect(auth.has({ role: 'org:member' })).toBe(false);
     // As in Clerk, system permissions stay out of session tokens ("to maintain reasonable JWT sizes"):
@@ -329,7 +330,7 @@ describe('the session token\'s organization claim', () => {
     const [ada, grace] = [await person('Ada'), await person('Grace')];
     const acme = await clerk().organizations.createOrganization({ name: 'Acme', createdBy: ada.id });
     const joined = await clerk().organizations.createOrganizationMembership({ organizationId: acme.id, userId: grace.id, role: 'org:member' });
-    expect(joined.permissions).toEqual(['org:sys_memberships:read', 'org:posts:read']);
+    expect(joined.permissions).toEqual(['org:sys_memberships:read', 'org:sys_billing:read', 'org:posts:read']);
 
     const admin = await control().signIn(ada.id, { organizationId: acme.id });
     // Features members, posts; actions delete (bit 0), manage (bit 1), read (bit 2).

@@ -27,7 +27,14 @@ export interface InstanceSettings {
    * the `choose-organization` task, until the user chooses or creates one.
    */
   allowPersonalAccounts: boolean;
-  /** Custom roles and permissions (`{ 'org:admin': ['org:posts:delete'] }`), as on the dashboard's "Roles & Permissions". */
+  /**
+   * Custom permissions by role (`{ 'org:admin': ['org:posts:delete'] }`), as on the dashboard's
+   * "Roles & Permissions" before the app starts: applied onto the instance's role objects (roles.ts)
+   * at start, on reset and when given to `PUT /_control/config`; each role named gets exactly these
+   * custom permissions (its system ones stay), and roles and permissions it lacks are made, without
+   * webhooks. The Backend API's `/v1/organization_roles` and `/v1/organization_permissions` change
+   * them with webhooks.
+   */
   customRolePermissions?: CustomRolePermissions;
   /**
    * Send `organizationMembership.deleted` for the memberships that go with a

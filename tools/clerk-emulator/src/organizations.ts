@@ -31,10 +31,12 @@ export const MEMBER_ROLE = 'org:member';
 
 /**
  * Clerk's default roles with their system permissions ("Roles and
- * permissions": default roles). Clerk keeps system permissions out of session
- * tokens (see `organizationClaims` in tokens.ts).
+ * permissions": the admin has every system permission, the member reads
+ * members and billing). Clerk keeps system permissions out of session
+ * tokens (see `organizationClaims` in tokens.ts). roles.ts seeds the
+ * instance's role objects from these.
  */
-const SYSTEM_ROLE_PERMISSIONS: Readonly<Record<string, readonly string[]>> = {
+export const SYSTEM_ROLE_PERMISSIONS: Readonly<Record<string, readonly string[]>> = {
   [ADMIN_ROLE]: [
     'org:sys_profile:manage',
     'org:sys_profile:delete',
@@ -42,8 +44,10 @@ const SYSTEM_ROLE_PERMISSIONS: Readonly<Record<string, readonly string[]>> = {
     'org:sys_memberships:manage',
     'org:sys_domains:read',
     'org:sys_domains:manage',
+    'org:sys_billing:read',
+    'org:sys_billing:manage',
   ],
-  [MEMBER_ROLE]: ['org:sys_memberships:read'],
+  [MEMBER_ROLE]: ['org:sys_memberships:read', 'org:sys_billing:read'],
 };
 
 /**
@@ -52,6 +56,23 @@ const SYSTEM_ROLE_PERMISSIONS: Readonly<Record<string, readonly string[]>> = {
  * default one is a custom role.
  */
 export type CustomRolePermissions = Record<string, string[]>;
+
+/** What a role check needs of the instance's roles; roles.ts's RoleCatalog is one. */
+export interface RoleLookup {
+  /** The role's permission keys, system ones first; undefined for a role the instance lacks. */
+  permissionsOf(role: string): string[] | undefined;
+  /** The role's name as the instance shows it (`role_name`). */
+  nameOf(role: string): string | undefined;
+}
+
+/**
+ * The instance's roles: its catalog (the store's `roles`), or, for callers
+ * written before roles were objects, custom permissions by role on top of the
+ * default roles.
+ */
+export type RoleSource = RoleLookup | CustomRolePermissions;
+
+const isLookup = (roles: RoleSource): roles is RoleLookup => typeof (roles as Partial<RoleLookup>).permissionsOf === 'function';
 
 export const isSystemPermission = (permission: string) => permission.startsWith('org:sys_');
 
@@ -77,15 +98,22 @@ export function rolesOf(custom: CustomRolePermissions): string[] {
 }
 
 /** The role's permissions, system ones first; undefined for a role the instance does not have. */
-export function permissionsOf(role: string, custom: CustomRolePermissions): string[] | undefined {
+export function permissionsOf(role: string, roles: RoleSource): string[] | undefined {
+  if (isLookup(roles)) return roles.permissionsOf(role);
   const system = SYSTEM_ROLE_PERMISSIONS[role];
-  if (!system && !custom[role]) return undefined;
-  return [...(system ?? []), ...(custom[role] ?? [])];
+  if (!system && !roles[role]) return undefined;
+  return [...(system ?? []), ...(roles[role] ?? [])];
 }
 
-export function requireRole(role: unknown, custom: CustomRolePermissions): string {
+/** Whether the instance has a role of this key (memberships and invitations may name only those). */
+export function hasRole(role: string, roles: RoleSource): boolean {
+  return permissionsOf(role, roles) !== undefined;
+}
+
+/** A membership's or invitation's `role` parameter: given, and a role of the instance, else Clerk's 422. */
+export function requireRole(role: unknown, roles: RoleSource): string {
   if (typeof role !== 'string' || !role) throw formError('role', 'form_param_missing', 'is missing', 'role must be given.');
-  if (!permissionsOf(role, custom)) {
+  if (!hasRole(role, roles)) {
     throw formError('role', 'form_param_value_invalid', 'is invalid', `role ${role} does not exist in this instance.`);
   }
   return role;
@@ -232,13 +260,13 @@ export function publicUserData(user: User): MembershipPublicUserData {
 }
 
 /** `organization` with its members counted in, as Clerk embeds it in memberships and events. */
-export function membershipJSON(membership: Membership, organization: Organization, user: User, custom: CustomRolePermissions): MembershipJSON {
+export function membershipJSON(membership: Membership, organization: Organization, user: User, roles: RoleSource): MembershipJSON {
   return {
     object: 'organization_membership',
     id: membership.id,
     role: membership.role,
-    role_name: roleName(membership.role),
-    permissions: permissionsOf(membership.role, custom) ?? [],
+    role_name: (isLookup(roles) ? roles.nameOf(membership.role) : undefined) ?? roleName(membership.role),
+    permissions: permissionsOf(membership.role, roles) ?? [],
     public_metadata: membership.publicMetadata,
     private_metadata: membership.privateMetadata,
     organization,

@@ -1,4 +1,4 @@
-/** The emulator's HTML: its Account Portal (sign-in, sign-up) and admin page. */
+/** The emulator's HTML: its Account Portal (sign-in, sign-up, invitation links), admin page and mailbox. */
 import type { User } from './contract/schemas';
 import { primaryEmail } from './users';
 import type { Delivery } from './webhooks';
@@ -36,15 +36,30 @@ function page(title: string, body: string, wide = false): string {
 
 const badge = '<span class="badge">Local Clerk emulator</span>';
 
-export function signInPage(options: { redirectUrl: string; email?: string; error?: string; signUpHref: string }): string {
+/** An invitation being accepted on the sign-in or sign-up page: its ticket rides along, its address is fixed. */
+export interface TicketForm {
+  ticket: string;
+  email: string;
+  organizationName: string;
+}
+
+const ticketInput = (invitation: TicketForm | undefined) =>
+  invitation ? `<input type="hidden" name="__clerk_ticket" value="${escapeHtml(invitation.ticket)}">` : '';
+
+/** The invited address cannot be changed: the ticket vouches for that one only. */
+const emailInput = (value: string, invitation: TicketForm | undefined, error: string | undefined, autofocus: boolean) =>
+  `<input id="email" name="email" type="email" autocomplete="email" required${autofocus && !invitation ? ' autofocus' : ''}${invitation ? ' readonly aria-readonly="true"' : ''} value="${escapeHtml(invitation?.email ?? value)}"${error ? ' aria-invalid="true" aria-describedby="email-error"' : ''}>`;
+
+export function signInPage(options: { redirectUrl: string; email?: string; error?: string; signUpHref: string; invitation?: TicketForm }): string {
+  const { invitation } = options;
   return page(
     'Sign in',
     `${badge}<h1>Sign in</h1>
-    <p class="note">Local mode has no passwords: enter the email address of an existing user.</p>
+    <p class="note">${invitation ? `Sign in to join ${escapeHtml(invitation.organizationName)}.` : 'Local mode has no passwords: enter the email address of an existing user.'}</p>
     <form method="post" action="/sign-in">
-      <input type="hidden" name="redirect_url" value="${escapeHtml(options.redirectUrl)}">
+      <input type="hidden" name="redirect_url" value="${escapeHtml(options.redirectUrl)}">${ticketInput(invitation)}
       <label for="email">Email address</label>
-      <input id="email" name="email" type="email" autocomplete="email" required autofocus value="${escapeHtml(options.email ?? '')}"${options.error ? ' aria-invalid="true" aria-describedby="email-error"' : ''}>
+      ${emailInput(options.email ?? '', invitation, options.error, true)}
       ${options.error ? `<p class="error" id="email-error" role="alert">${escapeHtml(options.error)}</p>` : ''}
       <button type="submit">Continue</button>
     </form>
@@ -57,24 +72,61 @@ export function signUpPage(options: {
   values?: { email?: string; firstName?: string; lastName?: string };
   error?: string;
   signInHref: string;
+  invitation?: TicketForm;
 }): string {
   const v = options.values ?? {};
+  const { invitation } = options;
   return page(
     'Sign up',
     `${badge}<h1>Create your account</h1>
-    <p class="note">Local mode has no passwords and sends no email.</p>
+    <p class="note">${invitation ? `You were invited to join ${escapeHtml(invitation.organizationName)}: create your account with the invited address.` : 'Local mode has no passwords and sends no email.'}</p>
     <form method="post" action="/sign-up">
-      <input type="hidden" name="redirect_url" value="${escapeHtml(options.redirectUrl)}">
+      <input type="hidden" name="redirect_url" value="${escapeHtml(options.redirectUrl)}">${ticketInput(invitation)}
       <label for="first_name">First name</label>
       <input id="first_name" name="first_name" autocomplete="given-name" value="${escapeHtml(v.firstName ?? '')}">
       <label for="last_name">Last name</label>
       <input id="last_name" name="last_name" autocomplete="family-name" value="${escapeHtml(v.lastName ?? '')}">
       <label for="email">Email address</label>
-      <input id="email" name="email" type="email" autocomplete="email" required value="${escapeHtml(v.email ?? '')}"${options.error ? ' aria-invalid="true" aria-describedby="email-error"' : ''}>
+      ${emailInput(v.email ?? '', invitation, options.error, false)}
       ${options.error ? `<p class="error" id="email-error" role="alert">${escapeHtml(options.error)}</p>` : ''}
       <button type="submit">Sign up</button>
     </form>
     <p class="note" style="margin-top:1.5rem">Already have an account? <a href="${escapeHtml(options.signInHref)}">Sign in</a></p>`,
+  );
+}
+
+/** Why an invitation's link or ticket is refused, in words for the person who followed it. */
+const REFUSALS = {
+  unknown: ['This invitation link is not valid', 'The link is incomplete or was never issued. Ask for a new invitation.'],
+  revoked: ['This invitation was revoked', 'The organization withdrew it. Ask an administrator to invite you again.'],
+  accepted: ['This invitation was already used', 'It has been accepted. Sign in to reach the organization.'],
+  expired: ['This invitation has expired', 'Invitations are valid for a limited time. Ask an administrator to invite you again.'],
+} as const;
+
+export function invitationRefusedPage(options: { reason: keyof typeof REFUSALS; appUrl: string }): string {
+  const [title, explanation] = REFUSALS[options.reason];
+  return page(
+    title,
+    `${badge}<h1>${escapeHtml(title)}</h1>
+    <p class="note" role="alert">${escapeHtml(explanation)}</p>
+    <p><a href="${escapeHtml(options.appUrl)}/">Go to the app</a></p>`,
+  );
+}
+
+/** The emails Clerk would have sent (invitations), newest first: where a person finds their accept link locally. */
+export function mailboxPage(options: { messages: { to: string; subject: string; acceptUrl: string; sentAt: number }[] }): string {
+  const rows = options.messages
+    .map(
+      (message) =>
+        `<tr><td>${escapeHtml(new Date(message.sentAt).toISOString())}</td><td>${escapeHtml(message.to)}</td><td>${escapeHtml(message.subject)}</td><td><a href="${escapeHtml(message.acceptUrl)}">Accept invitation</a></td></tr>`,
+    )
+    .join('');
+  return page(
+    'Mailbox',
+    `${badge}<h1>Mailbox</h1>
+    <p class="note">The emails Clerk would have sent, newest first. Nothing leaves this machine.</p>
+    <table><thead><tr><th>Sent</th><th>To</th><th>Subject</th><th>Link</th></tr></thead><tbody>${rows || '<tr><td colspan="4">No messages yet.</td></tr>'}</tbody></table>`,
+    true,
   );
 }
 

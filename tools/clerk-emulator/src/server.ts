@@ -4,6 +4,8 @@
  * a table (router.ts), one module per Clerk resource (routes/):
  *
  *   users, email-addresses, organizations, memberships   the Backend API's objects
+ *   invitations    organization invitations, their accept link and the mailbox
+ *   roles          organization roles and permissions (the instance's, as objects)
  *   sessions       the handshake, session touch, server-side refresh
  *   keys           JWKS and the instance
  *   account-portal sign-in, sign-up, sign-out, the choose-organization task
@@ -37,9 +39,11 @@ import { accountPortalRoutes } from './routes/account-portal';
 import { adminRoutes } from './routes/admin';
 import { checkControlToken, CONTROL_TOKEN_HEADER, controlRoutes } from './routes/control';
 import { emailAddressRoutes } from './routes/email-addresses';
+import { invitationRoutes } from './routes/invitations';
 import { instanceRoutes } from './routes/keys';
 import { membershipRoutes } from './routes/memberships';
 import { organizationRoutes } from './routes/organizations';
+import { roleRoutes } from './routes/roles';
 import { sessionRoutes } from './routes/sessions';
 import { userRoutes } from './routes/users';
 import { type Session, Store } from './store';
@@ -97,8 +101,8 @@ const NAME_MAX = 256;
  * Backend API routes by name for the call counts and fault injection: the id
  * (or slug) after a collection becomes `:id` (`GET /v1/organizations/:id/memberships/:id`).
  */
-const COLLECTIONS = new Set(['users', 'organizations', 'memberships', 'sessions', 'email_addresses']);
-const LITERALS = new Set(['count']);
+const COLLECTIONS = new Set(['users', 'organizations', 'memberships', 'sessions', 'email_addresses', 'organization_roles', 'organization_permissions', 'permissions', 'invitations']);
+const LITERALS = new Set(['count', 'bulk', 'pending']);
 
 export function routeKey(method: string, pathname: string): string {
   const segments = pathname.split('/');
@@ -248,6 +252,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     ...emailAddressRoutes(context),
     ...organizationRoutes(context),
     ...membershipRoutes(context),
+    ...invitationRoutes(context),
+    ...roleRoutes(context),
     ...sessionRoutes(context),
     ...instanceRoutes(context),
     ...accountPortalRoutes(context),
@@ -395,6 +401,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = ownPort();
+  // The accept links in invitations and their emails point here.
+  store.acceptUrlBase = context.selfUrl();
 
   return {
     url: `http://localhost:${port}`,

@@ -1,23 +1,22 @@
 /**
  * The emulator's state: users, organizations and their memberships, clients
- * (one per browser) and sessions. Persisted as one JSON file in the data
- * directory (debounced), or kept in memory only. Every change to a user, an
- * organization or a membership is reported to `onEvent`, which is where
- * webhooks come from.
+ * (one per browser) and sessions, and the instance's roles and permissions
+ * (`roles`, roles.ts). Persisted as one JSON file in the data directory
+ * (debounced), or kept in memory only. Every change to a user, an
+ * organization, a membership, a role or a permission is reported to
+ * `onEvent`, which is where webhooks come from.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { EmailAddress, Organization, User } from './contract/schemas';
+import type { EmailAddress, Organization, OrganizationInvitation, OrganizationInvitationAccepted, User } from './contract/schemas';
 import { writePrivateFile } from '../../../modules/cores/private-files';
 import { ApiError, formError, notFound } from './errors';
 import { clerkId, randomToken } from './ids';
 import {
-  ADMIN_ROLE,
   applyOrganizationChanges,
   buildMembership,
   buildOrganization,
-  checkCustomRolePermissions,
   checkSlug,
   type CustomRolePermissions,
   type Membership,
@@ -27,9 +26,28 @@ import {
   nextMetadata,
   type OrganizationChanges,
   requireRole,
+  roleName,
   slugFromName,
   slugTaken,
 } from './organizations';
+import {
+  acceptUrl,
+  alreadyMember,
+  duplicateInvitation,
+  expiresInDays,
+  expiryFrom,
+  type Invitation,
+  invitationJSON,
+  type InvitationStatus,
+  type MailboxMessage,
+  MANAGE_MEMBERSHIPS,
+  type NewInvitation,
+  newTicket,
+  notAnAdmin,
+  notPending,
+  statusAt,
+} from './invitations';
+import { RoleCatalog, type RoleEvent, type RolesSnapshot } from './roles';
 import { addEmailAddress, applyUserChanges, buildUser, isValidEmail, type NewUser, removeEmailAddress, upgradeUser, type UserChanges } from './users';
 
 export interface Session {
@@ -45,11 +63,14 @@ export interface Session {
 
 /** A change the webhooks report: the object as it is after it (or as it was, for a deletion). */
 export type EmulatorEvent =
+  | RoleEvent
   | { type: 'user.created' | 'user.updated'; user: User; at: number }
   | { type: 'user.deleted'; user: User; at: number }
   | { type: 'organization.created' | 'organization.updated'; organization: Organization; at: number }
   | { type: 'organization.deleted'; organization: Organization; at: number }
-  | { type: 'organizationMembership.created' | 'organizationMembership.updated' | 'organizationMembership.deleted'; membership: MembershipJSON; at: number };
+  | { type: 'organizationMembership.created' | 'organizationMembership.updated' | 'organizationMembership.deleted'; membership: MembershipJSON; at: number }
+  | { type: 'organizationInvitation.created' | 'organizationInvitation.revoked'; invitation: OrganizationInvitation; at: number }
+  | { type: 'organizationInvitation.accepted'; invitation: OrganizationInvitationAccepted; at: number };
 
 export type UserEvent = Extract<EmulatorEvent, { user: User }>;
 
@@ -68,6 +89,12 @@ interface Snapshot {
   memberships?: Membership[];
   /** The organization each user's next session starts in (user id → organization id). */
   lastActiveOrganizations?: [string, string][];
+  /** The instance's roles and permissions; absent before they were objects (then seeded). */
+  roles?: RolesSnapshot;
+  /** Absent in snapshots written before invitations existed. */
+  invitations?: Invitation[];
+  mailbox?: MailboxMessage[];
+  clockOffsetMs?: number;
 }
 
 export class Store {
@@ -87,9 +114,22 @@ export class Store {
    * next time they create a session").
    */
   private lastActiveOrganization = new Map<string, string>();
-  private customRolePermissions: CustomRolePermissions = {};
+  /** The instance's organization roles and permissions (roles.ts): Clerk's defaults and this project's, seeded at start and on reset. */
+  readonly roles: RoleCatalog = new RoleCatalog({
+    now: () => this.now(),
+    emit: (event) => this.onEvent(event),
+    changed: () => this.scheduleSave(),
+    roleInUse: (key) => this.roleInUse(key),
+    roleKeyChanged: (from, to) => this.renameRole(from, to),
+  });
+  /** The role checks' source (`requireRole`), under the name it had while roles were an instance setting. */
+  private get customRolePermissions(): RoleCatalog {
+    return this.roles;
+  }
   /** Emit `organizationMembership.deleted` for the memberships a deleted organization or user takes along. */
   private cascadeMembershipEvents = true;
+  /** The `customRolePermissions` setting last applied to `roles`. */
+  private appliedRolePermissions: CustomRolePermissions | undefined;
   /** Wall time that never goes backwards: a clock stepped back must not make a later change look older. */
   private clock = 0;
   private saveTimer: NodeJS.Timeout | undefined;
@@ -99,6 +139,7 @@ export class Store {
     private readonly file: string | null,
     private readonly onEvent: (event: EmulatorEvent) => void,
   ) {
+    this.roles.seed();
     if (file && existsSync(file)) {
       const snapshot = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
       for (const user of snapshot.users) this.index(upgradeUser(user as unknown as Record<string, unknown>));
@@ -106,11 +147,16 @@ export class Store {
       for (const organization of snapshot.organizations ?? []) this.indexOrganization(organization);
       for (const membership of snapshot.memberships ?? []) this.indexMembership(membership);
       for (const [userId, organizationId] of snapshot.lastActiveOrganizations ?? []) this.lastActiveOrganization.set(userId, organizationId);
+      if (snapshot.roles) this.roles.restore(snapshot.roles);
+      for (const invitation of snapshot.invitations ?? []) this.indexInvitation(invitation);
+      this.mailbox = snapshot.mailbox ?? [];
+      this.clockOffset = snapshot.clockOffsetMs ?? 0;
     }
   }
 
-  private now(): number {
-    this.clock = Math.max(this.clock, Date.now());
+  /** The store's time: wall time plus what tests moved it on by (advanceClock), never backwards. */
+  now(): number {
+    this.clock = Math.max(this.clock, Date.now() + this.clockOffset);
     return this.clock;
   }
 
@@ -166,7 +212,7 @@ export class Store {
       throw formError('email_address', 'form_param_missing', 'is missing', 'An email address or a phone number is required.');
     }
     for (const email of emails) this.assertEmailUsable(email);
-    const user = buildUser({ ...input, emailAddresses: emails });
+    const user = buildUser({ ...input, emailAddresses: emails }, this.now());
     this.index(user);
     if (options.notify !== false) this.onEvent({ type: 'user.created', user: structuredClone(user), at: user.created_at });
     this.scheduleSave();
@@ -179,7 +225,7 @@ export class Store {
       changes = { ...changes, primaryEmail: changes.primaryEmail.trim().toLowerCase() };
       this.assertEmailUsable(changes.primaryEmail!, id);
     }
-    applyUserChanges(user, changes);
+    applyUserChanges(user, changes, this.now());
     this.index(user);
     this.onEvent({ type: 'user.updated', user: structuredClone(user), at: user.updated_at });
     this.scheduleSave();
@@ -191,7 +237,7 @@ export class Store {
     const user = this.getUser(userId);
     const email = address.trim().toLowerCase();
     this.assertEmailUsable(email);
-    const added = addEmailAddress(user, email, options);
+    const added = addEmailAddress(user, email, options, this.now());
     this.index(user);
     this.onEvent({ type: 'user.updated', user: structuredClone(user), at: user.updated_at });
     this.scheduleSave();
@@ -206,7 +252,7 @@ export class Store {
     if (user.primary_email_address_id === addressId) {
       throw formError('email_address_id', 'primary_email_address_deletion_not_allowed', 'is the primary email address', 'The primary email address cannot be deleted: make another one primary first.');
     }
-    removeEmailAddress(user, addressId);
+    removeEmailAddress(user, addressId, this.now());
     this.emails.delete(address.email_address.toLowerCase());
     this.onEvent({ type: 'user.updated', user: structuredClone(user), at: user.updated_at });
     this.scheduleSave();
@@ -226,7 +272,7 @@ export class Store {
   }
 
   touchSignIn(user: User): void {
-    user.last_sign_in_at = Date.now();
+    user.last_sign_in_at = this.now();
     user.last_active_at = user.last_sign_in_at;
     this.scheduleSave();
   }
@@ -352,7 +398,8 @@ export class Store {
     const creator = input.createdBy !== undefined ? this.getUser(input.createdBy) : undefined;
     const organization = buildOrganization({ ...input, slug }, this.now());
     this.indexOrganization(organization);
-    const membership = creator ? buildMembership(organization.id, creator.id, ADMIN_ROLE, organization.created_at) : undefined;
+    // The instance's Creator role (org:admin unless re-keyed).
+    const membership = creator ? buildMembership(organization.id, creator.id, this.roles.creatorRoleKey, organization.created_at) : undefined;
     if (membership) this.addMembership(membership);
     if (options.notify !== false) {
       this.onEvent({ type: 'organization.created', organization: this.withMembersCount(organization), at: organization.created_at });
@@ -383,6 +430,7 @@ export class Store {
     this.organizations.delete(organization.id);
     this.slugs.delete(organization.slug);
     this.membersOf.delete(organization.id);
+    this.dropInvitationsOf(organization.id);
     this.onEvent({ type: 'organization.deleted', organization, at: this.now() });
     this.scheduleSave();
     return organization;
@@ -413,7 +461,7 @@ export class Store {
 
   membershipJSON(membership: Membership): MembershipJSON {
     const organization = this.withMembersCount(this.getOrganization(membership.organizationId));
-    return membershipJSON(membership, organization, this.getUser(membership.userId), this.customRolePermissions);
+    return membershipJSON(membership, organization, this.getUser(membership.userId), this.roles);
   }
 
   private indexMembership(membership: Membership): void {
@@ -458,7 +506,7 @@ export class Store {
   ): Membership {
     const organization = this.getOrganization(organizationId);
     const user = this.getUser(input.userId);
-    const role = requireRole(input.role, this.customRolePermissions);
+    const role = requireRole(input.role, this.roles);
     if (this.membersOf.get(organization.id)?.has(user.id)) {
       throw new ApiError(400, [{ code: 'already_a_member_in_organization', message: 'already a member', long_message: `User ${user.id} is already a member of the organization.` }]);
     }
@@ -480,7 +528,7 @@ export class Store {
     changes: { role?: unknown; metadata?: { mode: 'replace' | 'merge'; public?: Record<string, unknown> | null; private?: Record<string, unknown> | null } },
   ): Membership {
     const membership = this.getMembership(this.getOrganization(organizationId).id, userId);
-    if (changes.role !== undefined) membership.role = requireRole(changes.role, this.customRolePermissions);
+    if (changes.role !== undefined) membership.role = requireRole(changes.role, this.roles);
     const metadata = changes.metadata;
     if (metadata?.public !== undefined) membership.publicMetadata = nextMetadata(membership.publicMetadata, metadata.public, metadata.mode);
     if (metadata?.private !== undefined) membership.privateMetadata = nextMetadata(membership.privateMetadata, metadata.private, metadata.mode);
@@ -498,16 +546,257 @@ export class Store {
     return removed;
   }
 
+  // Invitations -------------------------------------------------------------
+
+  private invitations = new Map<string, Invitation>();
+  /** Ticket → invitation id: the accept link holds only the ticket. */
+  private tickets = new Map<string, string>();
+  /** The emails Clerk would have sent, oldest first. */
+  private mailbox: MailboxMessage[] = [];
+  /** How far tests have moved the store's clock on (POST /_control/clock); session tokens keep the wall clock. */
+  private clockOffset = 0;
+  /** The emulator's own URL, for the accept links (server.ts sets it once it listens). */
+  acceptUrlBase = 'http://localhost';
+
+  /** Move the store's clock on by `ms` (never back): invitations expire, periods pass. */
+  advanceClock(ms: number): { offsetMs: number; now: number } {
+    if (!Number.isFinite(ms) || ms < 0) throw formError('advanceMs', 'form_param_value_invalid', 'is invalid', 'advanceMs must be a number of milliseconds, 0 or more: the clock never goes back.');
+    this.clockOffset += ms;
+    this.scheduleSave();
+    return this.clockState();
+  }
+
+  clockState(): { offsetMs: number; now: number } {
+    return { offsetMs: this.clockOffset, now: this.now() };
+  }
+
+  private indexInvitation(invitation: Invitation): void {
+    this.invitations.set(invitation.id, invitation);
+    this.tickets.set(invitation.ticket, invitation.id);
+  }
+
+  /** The user who holds this address verified: an address someone only typed in proves nothing. */
+  verifiedOwnerOf(email: string): User | undefined {
+    const address = email.trim().toLowerCase();
+    const user = this.findUserByEmail(address);
+    const held = user?.email_addresses.find((candidate) => candidate.email_address.toLowerCase() === address);
+    return held?.verification?.status === 'verified' ? user : undefined;
+  }
+
+  /** The user's verified addresses, lower-cased: what their invitations are matched on. */
+  verifiedEmailsOf(userId: string): string[] {
+    const user = this.getUser(userId);
+    return user.email_addresses.filter((address) => address.verification?.status === 'verified').map((address) => address.email_address.toLowerCase());
+  }
+
+  invitationStatus(invitation: Invitation): InvitationStatus {
+    return statusAt(invitation, this.now());
+  }
+
+  invitationJSON(invitation: Invitation): OrganizationInvitation {
+    return invitationJSON(invitation, {
+      now: this.now(),
+      // The instance's name for the role, as memberships show it.
+      roleName: this.roles.nameOf(invitation.role) ?? roleName(invitation.role),
+      inviter: invitation.inviterId ? this.users.get(invitation.inviterId) : undefined,
+      acceptUrlBase: this.acceptUrlBase,
+    });
+  }
+
+  /** An organization's invitations (by id or slug), every status. */
+  listInvitations(organizationIdOrSlug: string): Invitation[] {
+    const organizationId = this.getOrganization(organizationIdOrSlug).id;
+    return [...this.invitations.values()].filter((invitation) => invitation.organizationId === organizationId);
+  }
+
+  allInvitations(): Invitation[] {
+    return [...this.invitations.values()];
+  }
+
+  /** Invitations to any of these addresses: a user's, by their verified ones. */
+  invitationsTo(emails: string[]): Invitation[] {
+    const wanted = new Set(emails);
+    return [...this.invitations.values()].filter((invitation) => wanted.has(invitation.emailAddress));
+  }
+
+  /** One of the organization's invitations; another organization's is as missing as one that never was. */
+  getInvitation(organizationIdOrSlug: string, invitationId: string): Invitation {
+    const organization = this.getOrganization(organizationIdOrSlug);
+    const invitation = this.invitations.get(invitationId);
+    if (!invitation || invitation.organizationId !== organization.id) throw notFound();
+    return invitation;
+  }
+
+  invitationByTicket(ticket: string): Invitation | undefined {
+    const id = this.tickets.get(ticket);
+    return id ? this.invitations.get(id) : undefined;
+  }
+
+  messages(): MailboxMessage[] {
+    return [...this.mailbox];
+  }
+
+  /** A member allowed to manage memberships (the spec's "administrator"); anyone else is refused. */
+  private requireManager(organizationId: string, userId: string): void {
+    const membership = this.membersOf.get(organizationId)?.get(userId);
+    if (!membership || !this.membershipJSON(membership).permissions.includes(MANAGE_MEMBERSHIPS)) throw notAnAdmin(userId);
+  }
+
+  /**
+   * Invitations to one organization, all checked before any is made (a bulk
+   * call makes all or none): the address, the role, the inviter, no member
+   * and no pending invitation with that address, the membership limit
+   * counting pending invitations (as Clerk's quota message says).
+   */
+  createInvitations(organizationIdOrSlug: string, inputs: NewInvitation[]): Invitation[] {
+    const organization = this.getOrganization(organizationIdOrSlug);
+    const now = this.now();
+    const pending = this.listInvitations(organization.id).filter((invitation) => statusAt(invitation, now) === 'pending');
+    const asked = new Set<string>();
+    const checked = inputs.map((input) => {
+      if (typeof input.emailAddress !== 'string' || !input.emailAddress.trim()) throw formError('email_address', 'form_param_missing', 'is missing', 'email_address must be given.');
+      const email = input.emailAddress.trim().toLowerCase();
+      if (!isValidEmail(email)) throw formError('email_address', 'form_param_format_invalid', 'is invalid', 'email_address must be a valid email address.');
+      const role = requireRole(input.role, this.customRolePermissions);
+      if (input.inviterUserId) this.requireManager(organization.id, input.inviterUserId);
+      const owner = this.verifiedOwnerOf(email);
+      if (owner && this.membersOf.get(organization.id)?.has(owner.id)) throw alreadyMember(email);
+      if (asked.has(email) || pending.some((invitation) => invitation.emailAddress === email)) throw duplicateInvitation(email);
+      asked.add(email);
+      return { input, email, role, days: expiresInDays(input.expiresInDays) };
+    });
+    const limit = organization.max_allowed_memberships;
+    if (limit > 0 && this.membersCount(organization.id) + pending.length + checked.length > limit) {
+      throw new ApiError(403, [{ code: 'organization_membership_quota_exceeded', message: 'organization membership quota exceeded', long_message: `You have reached your limit of ${limit} organization memberships, including outstanding invitations.` }]);
+    }
+    const created = checked.map(({ input, email, role, days }) => {
+      const at = this.now();
+      const invitation: Invitation = {
+        id: clerkId('orginv'),
+        organizationId: organization.id,
+        emailAddress: email,
+        role,
+        inviterId: input.inviterUserId ?? null,
+        status: 'pending',
+        publicMetadata: input.publicMetadata ?? {},
+        privateMetadata: input.privateMetadata ?? {},
+        redirectUrl: input.redirectUrl ?? null,
+        ticket: newTicket(),
+        acceptedBy: null,
+        expiresAt: expiryFrom(at, days),
+        createdAt: at,
+        updatedAt: at,
+      };
+      this.indexInvitation(invitation);
+      this.onEvent({ type: 'organizationInvitation.created', invitation: this.invitationJSON(invitation), at });
+      if (input.notify !== false) {
+        this.mailbox.push({
+          id: clerkId('ema'),
+          to: email,
+          subject: `You're invited to join ${organization.name}`,
+          acceptUrl: acceptUrl(this.acceptUrlBase, invitation.ticket),
+          invitationId: invitation.id,
+          organizationId: organization.id,
+          organizationName: organization.name,
+          sentAt: at,
+        });
+      }
+      return invitation;
+    });
+    this.scheduleSave();
+    return created;
+  }
+
+  /** Only a pending invitation can be revoked; its link stops working. */
+  revokeInvitation(organizationIdOrSlug: string, invitationId: string, requestingUserId?: string): Invitation {
+    const invitation = this.getInvitation(organizationIdOrSlug, invitationId);
+    if (requestingUserId) this.requireManager(invitation.organizationId, requestingUserId);
+    const status = this.invitationStatus(invitation);
+    if (status !== 'pending') throw notPending(status);
+    invitation.status = 'revoked';
+    invitation.updatedAt = this.after(invitation.updatedAt);
+    this.onEvent({ type: 'organizationInvitation.revoked', invitation: this.invitationJSON(invitation), at: invitation.updatedAt });
+    this.scheduleSave();
+    return invitation;
+  }
+
+  /**
+   * The invitee takes up a pending invitation: a membership with its role and
+   * metadata (Clerk moves the invitation's metadata to the membership), then
+   * `organizationInvitation.accepted` and the membership's
+   * `organizationMembership.created`, in that order. Only a user who holds
+   * the invited address verified may accept it.
+   */
+  acceptInvitation(invitationId: string, userId: string): { invitation: Invitation; membership: Membership } {
+    const invitation = this.invitations.get(invitationId);
+    if (!invitation) throw notFound();
+    const status = this.invitationStatus(invitation);
+    if (status !== 'pending') throw notPending(status);
+    const user = this.getUser(userId);
+    if (!this.verifiedEmailsOf(user.id).includes(invitation.emailAddress)) {
+      throw formError('email_address', 'form_identifier_not_found', 'not found', `User ${user.id} has no verified address ${invitation.emailAddress}.`);
+    }
+    if (this.membersOf.get(invitation.organizationId)?.has(user.id)) throw alreadyMember(invitation.emailAddress);
+    const at = this.after(invitation.updatedAt);
+    // Made first, unannounced: should it be refused (the role gone, the organization full), the invitation stays pending.
+    const membership = this.createMembership(
+      invitation.organizationId,
+      { userId: user.id, role: invitation.role, publicMetadata: invitation.publicMetadata, privateMetadata: invitation.privateMetadata },
+      { notify: false, createdAt: at },
+    );
+    invitation.status = 'accepted';
+    invitation.acceptedBy = user.id;
+    invitation.updatedAt = at;
+    this.onEvent({ type: 'organizationInvitation.accepted', invitation: { ...this.invitationJSON(invitation), status: 'accepted', user_id: user.id }, at });
+    this.onEvent({ type: 'organizationMembership.created', membership: this.membershipJSON(membership), at: membership.createdAt });
+    this.scheduleSave();
+    return { invitation, membership };
+  }
+
+  /** A deleted organization's invitations go with it, silently (Clerk has no event for that), and their links stop working. */
+  private dropInvitationsOf(organizationId: string): void {
+    for (const invitation of [...this.invitations.values()]) {
+      if (invitation.organizationId !== organizationId) continue;
+      this.invitations.delete(invitation.id);
+      this.tickets.delete(invitation.ticket);
+    }
+  }
+
+  // Roles -------------------------------------------------------------------
+
+  /** Why a role cannot be deleted: memberships or pending invitations that hold it (the spec's `DeleteOrganizationRole`). */
+  private roleInUse(key: string): string | null {
+    const memberships = this.allMemberships().filter((membership) => membership.role === key).length;
+    if (memberships > 0) return `${memberships} membership(s)`;
+    const now = this.now();
+    const invitations = [...this.invitations.values()].filter((invitation) => invitation.role === key && statusAt(invitation, now) === 'pending').length;
+    return invitations > 0 ? `${invitations} pending invitation(s)` : null;
+  }
+
+  /**
+   * A role's key changed: its memberships and invitations hold the new one. No
+   * membership or invitation event: the role changed, not they (assumed,
+   * docs/clerk-emulator.md); their next read shows the new key.
+   */
+  private renameRole(from: string, to: string): void {
+    for (const membership of this.allMemberships()) if (membership.role === from) membership.role = to;
+    for (const invitation of this.invitations.values()) if (invitation.role === from) invitation.role = to;
+  }
+
   // Instance settings ---------------------------------------------------------
 
   /** Custom roles and permissions, as the Clerk dashboard's "Roles & Permissions" page would set them. */
   configureOrganizations(settings: { customRolePermissions?: CustomRolePermissions; cascadeMembershipEvents?: boolean }): void {
-    if (settings.customRolePermissions) this.customRolePermissions = checkCustomRolePermissions(settings.customRolePermissions);
+    // Applied once per value given (the merged settings hand the same one back): a later PUT of other settings leaves roles changed since alone.
+    if (settings.customRolePermissions && settings.customRolePermissions !== this.appliedRolePermissions) {
+      this.roles.configure(settings.customRolePermissions);
+      this.appliedRolePermissions = settings.customRolePermissions;
+    }
     if (settings.cascadeMembershipEvents !== undefined) this.cascadeMembershipEvents = settings.cascadeMembershipEvents;
   }
 
   get organizationSettings() {
-    return { customRolePermissions: this.customRolePermissions, cascadeMembershipEvents: this.cascadeMembershipEvents };
+    return { customRolePermissions: this.roles.customPermissionsByRole(), cascadeMembershipEvents: this.cascadeMembershipEvents };
   }
 
   reset(): void {
@@ -519,8 +808,14 @@ export class Store {
     this.membersOf.clear();
     this.membershipsOf.clear();
     this.lastActiveOrganization.clear();
-    this.customRolePermissions = {};
+    this.roles.seed();
+    this.appliedRolePermissions = undefined;
     this.cascadeMembershipEvents = true;
+    this.invitations.clear();
+    this.tickets.clear();
+    this.mailbox = [];
+    this.clockOffset = 0;
+    this.clock = 0;
     this.scheduleSave();
   }
 
@@ -550,6 +845,10 @@ export class Store {
       organizations: [...this.organizations.values()],
       memberships: [...this.membersOf.values()].flatMap((members) => [...members.values()]),
       lastActiveOrganizations: [...this.lastActiveOrganization],
+      roles: this.roles.snapshot(),
+      invitations: [...this.invitations.values()],
+      mailbox: this.mailbox,
+      clockOffsetMs: this.clockOffset,
     };
     const temporary = path.join(path.dirname(this.file), `.${path.basename(this.file)}.tmp`);
     // Sessions' refresh tokens and people's emails: the owner's alone (keys.ts made the directory so too).

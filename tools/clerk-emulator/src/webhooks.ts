@@ -1,6 +1,6 @@
 /**
  * Webhook delivery as Svix does it for Clerk: each change to a user, an
- * organization or a membership becomes an event in Clerk's envelope, signed with the `whsec_` secret (svix-id,
+ * organization, a membership, an invitation, a role or a permission becomes an event in Clerk's envelope, signed with the `whsec_` secret (svix-id,
  * svix-timestamp, svix-signature; re-signed on every attempt under the same
  * svix-id), retried with exponential backoff on any non-2xx or network error.
  *
@@ -49,7 +49,7 @@ export type DeliveryStatus = 'held' | 'scheduled' | 'delivered' | 'failed' | 'dr
 export interface Delivery {
   id: string;
   type: EmulatorWebhookEvent['type'];
-  /** The id of the user, organization or membership the event is about. */
+  /** The id of the user, organization, membership or invitation the event is about. */
   objectId: string;
   /** The user it concerns: the user, or the member of a membership; null for an organization. */
   userId: string | null;
@@ -100,6 +100,21 @@ export function webhookEvent(event: EmulatorEvent, instanceId: string): Emulator
     case 'organization.created':
     case 'organization.updated':
       return { ...base, type: event.type, data: event.organization };
+    case 'organizationInvitation.created':
+    case 'organizationInvitation.revoked':
+      return { ...base, type: event.type, data: event.invitation };
+    case 'organizationInvitation.accepted':
+      return { ...base, type: event.type, data: event.invitation };
+    case 'role.deleted':
+      return { ...base, type: event.type, data: { object: 'role', id: event.role.id, deleted: true } };
+    case 'role.created':
+    case 'role.updated':
+      return { ...base, type: event.type, data: event.role };
+    case 'permission.deleted':
+      return { ...base, type: event.type, data: { object: 'permission', id: event.permission.id, deleted: true } };
+    case 'permission.created':
+    case 'permission.updated':
+      return { ...base, type: event.type, data: event.permission };
     default:
       return { ...base, type: event.type, data: event.membership };
   }
@@ -112,6 +127,11 @@ export const eventEnvelope: (event: UserEvent, instanceId: string) => UserWebhoo
 function subjectOf(event: EmulatorEvent): Pick<Delivery, 'objectId' | 'userId'> {
   if ('user' in event) return { objectId: event.user.id, userId: event.user.id };
   if ('organization' in event) return { objectId: event.organization.id, userId: null };
+  // An invitation concerns a user once one has accepted it.
+  if ('invitation' in event) return { objectId: event.invitation.id, userId: 'user_id' in event.invitation ? event.invitation.user_id : null };
+  // Roles and permissions are the instance's: no user of their own.
+  if ('role' in event) return { objectId: event.role.id, userId: null };
+  if ('permission' in event) return { objectId: event.permission.id, userId: null };
   return { objectId: event.membership.id, userId: event.membership.public_user_data.user_id };
 }
 

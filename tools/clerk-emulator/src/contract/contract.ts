@@ -37,6 +37,16 @@ export const WEBHOOK_SCHEMAS = {
   'organizationMembership.created': schema.webhookEvent('organizationMembership.created', schema.membership),
   'organizationMembership.updated': schema.webhookEvent('organizationMembership.updated', schema.membership),
   'organizationMembership.deleted': schema.webhookEvent('organizationMembership.deleted', schema.membership),
+  'role.created': schema.webhookEvent('role.created', schema.role),
+  'role.updated': schema.webhookEvent('role.updated', schema.role),
+  'role.deleted': schema.webhookEvent('role.deleted', schema.deletedObject),
+  'permission.created': schema.webhookEvent('permission.created', schema.permission),
+  'permission.updated': schema.webhookEvent('permission.updated', schema.permission),
+  'permission.deleted': schema.webhookEvent('permission.deleted', schema.deletedObject),
+  // The closed OrganizationInvitation: the spec's extra branch (a nested `data.public_organization_data`) cannot pass beside it.
+  'organizationInvitation.created': schema.webhookEvent('organizationInvitation.created', schema.organizationInvitation),
+  'organizationInvitation.revoked': schema.webhookEvent('organizationInvitation.revoked', schema.organizationInvitation),
+  'organizationInvitation.accepted': schema.webhookEvent('organizationInvitation.accepted', schema.organizationInvitationAccepted),
 } as const;
 
 export type WebhookType = keyof typeof WEBHOOK_SCHEMAS;

@@ -3,20 +3,59 @@
  * the session task a pending session must complete (`choose-organization`,
  * where the instance has no personal accounts). Local mode has no passwords:
  * an email address is enough.
+ *
+ * An invitation's ticket (`__clerk_ticket`, from its accept link) turns sign-up
+ * and sign-in into accepting it: the invited address is fixed, sign-up
+ * creates the user with it verified (the ticket proves it, as Clerk's ticket
+ * strategy does), sign-in takes only the user who holds it verified, and
+ * either joins the organization and starts the session in it. A ticket of an
+ * invitation no longer pending is refused, with nothing made.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CHOOSE_ORGANIZATION_PATH, type EmulatorContext, type MintedSession } from '../context';
 import { ApiError } from '../errors';
 import { parseCookies, readParams, redirect, sendHtml, stringParam } from '../http';
+import type { User } from '../contract/schemas';
+import type { Invitation } from '../invitations';
 import { checkName } from '../organizations';
-import { chooseOrganizationPage, signInPage, signUpPage } from '../pages';
+import { chooseOrganizationPage, invitationRefusedPage, signInPage, signUpPage, type TicketForm } from '../pages';
 import { route, type Route } from '../router';
 import { COOKIES, sessionCookies, signedOutCookies } from '../tokens';
+import { TICKET_PARAM } from './invitations';
 
 export function accountPortalRoutes(context: EmulatorContext): Route[] {
   const { store } = context;
-  const signUpHref = (redirectUrl: string) => `/sign-up?redirect_url=${encodeURIComponent(redirectUrl)}`;
-  const signInHref = (redirectUrl: string) => `/sign-in?redirect_url=${encodeURIComponent(redirectUrl)}`;
+  const withTicket = (ticket: string | undefined) => (ticket ? `&${TICKET_PARAM}=${encodeURIComponent(ticket)}` : '');
+  const signUpHref = (redirectUrl: string, ticket?: string) => `/sign-up?redirect_url=${encodeURIComponent(redirectUrl)}${withTicket(ticket)}`;
+  const signInHref = (redirectUrl: string, ticket?: string) => `/sign-in?redirect_url=${encodeURIComponent(redirectUrl)}${withTicket(ticket)}`;
+
+  /** The pending invitation a ticket stands for, or the page that refuses it (sent here). */
+  function ticketed(response: ServerResponse, ticket: string): { invitation: Invitation; form: TicketForm } | undefined {
+    const invitation = store.invitationByTicket(ticket);
+    if (!invitation) {
+      sendHtml(response, 404, invitationRefusedPage({ reason: 'unknown', appUrl: context.appUrl }), context.appUrl);
+      return undefined;
+    }
+    const status = store.invitationStatus(invitation);
+    if (status !== 'pending') {
+      sendHtml(response, 400, invitationRefusedPage({ reason: status, appUrl: context.appUrl }), context.appUrl);
+      return undefined;
+    }
+    const organizationName = store.getOrganization(invitation.organizationId).name;
+    return { invitation, form: { ticket, email: invitation.emailAddress, organizationName } };
+  }
+
+  /** Join the invitation's organization, then sign in there and go on (the app's origin only). */
+  async function acceptAndSignIn(request: IncomingMessage, response: ServerResponse, user: User, invitation: Invitation, redirectUrl: string, refuse: (message: string) => void): Promise<void> {
+    try {
+      store.acceptInvitation(invitation.id, user.id);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      return refuse(error.errors[0]?.long_message ?? 'This invitation cannot be accepted.');
+    }
+    const minted = await context.mintSession(user, parseCookies(request)[COOKIES.client], invitation.organizationId);
+    return redirect(response, afterSignIn(minted, redirectUrl), minted.cookies);
+  }
 
   /** Where a new session goes: its task first while it has one, as Clerk's sign-in flow does. */
   function afterSignIn({ session }: MintedSession, redirectUrl: string): string {
@@ -41,11 +80,29 @@ export function accountPortalRoutes(context: EmulatorContext): Route[] {
     route('frontend', 'GET', '/favicon.ico', ({ response }) => void response.writeHead(204, { 'Cache-Control': 'max-age=86400' }).end()),
     route('frontend', 'GET', '/sign-in', ({ response, url }) => {
       const redirectUrl = context.safeRedirect(url.searchParams.get('redirect_url'));
+      const ticket = url.searchParams.get(TICKET_PARAM);
+      if (ticket) {
+        const found = ticketed(response, ticket);
+        if (!found) return;
+        return sendHtml(response, 200, signInPage({ redirectUrl, signUpHref: signUpHref(redirectUrl, ticket), invitation: found.form }), context.appUrl);
+      }
       return sendHtml(response, 200, signInPage({ redirectUrl, signUpHref: signUpHref(redirectUrl) }), context.appUrl);
     }),
     route('frontend', 'POST', '/sign-in', async ({ request, response }) => {
       const params = await readParams(request);
       const redirectUrl = context.safeRedirect(stringParam(params, 'redirect_url'));
+      const ticket = stringParam(params, TICKET_PARAM);
+      if (ticket) {
+        const found = ticketed(response, ticket);
+        if (!found) return;
+        const { invitation, form } = found;
+        const page = (status: number, error: string) =>
+          sendHtml(response, status, signInPage({ redirectUrl, error, signUpHref: signUpHref(redirectUrl, ticket), invitation: form }), context.appUrl);
+        // Only the user who holds the invited address verified: one who merely added it is not the invitee.
+        const invitee = store.verifiedOwnerOf(invitation.emailAddress);
+        if (!invitee) return page(422, `No account has ${invitation.emailAddress} as a verified address. Sign up instead.`);
+        return acceptAndSignIn(request, response, invitee, invitation, redirectUrl, (message) => page(409, message));
+      }
       const email = (stringParam(params, 'email') ?? '').trim();
       const user = email ? store.findUserByEmail(email) : undefined;
       if (!user) {
@@ -57,6 +114,12 @@ export function accountPortalRoutes(context: EmulatorContext): Route[] {
     }),
     route('frontend', 'GET', '/sign-up', ({ response, url }) => {
       const redirectUrl = context.safeRedirect(url.searchParams.get('redirect_url'));
+      const ticket = url.searchParams.get(TICKET_PARAM);
+      if (ticket) {
+        const found = ticketed(response, ticket);
+        if (!found) return;
+        return sendHtml(response, 200, signUpPage({ redirectUrl, signInHref: signInHref(redirectUrl, ticket), invitation: found.form }), context.appUrl);
+      }
       return sendHtml(response, 200, signUpPage({ redirectUrl, signInHref: signInHref(redirectUrl) }), context.appUrl);
     }),
     route('frontend', 'POST', '/sign-up', async ({ request, response }) => {
@@ -67,6 +130,27 @@ export function accountPortalRoutes(context: EmulatorContext): Route[] {
         firstName: (stringParam(params, 'first_name') ?? '').trim(),
         lastName: (stringParam(params, 'last_name') ?? '').trim(),
       };
+      const ticket = stringParam(params, TICKET_PARAM);
+      if (ticket) {
+        const found = ticketed(response, ticket);
+        if (!found) return;
+        const { invitation, form } = found;
+        const page = (status: number, error: string) =>
+          sendHtml(response, status, signUpPage({ redirectUrl, values, error, signInHref: signInHref(redirectUrl, ticket), invitation: form }), context.appUrl);
+        if (store.findUserByEmail(invitation.emailAddress)) {
+          // Held verified: that is the invitee, who signs in. Held unverified: the emulator gives an address to one user only.
+          return page(422, store.verifiedOwnerOf(invitation.emailAddress) ? `${invitation.emailAddress} already has an account. Sign in instead.` : `${invitation.emailAddress} is held, unverified, by another account.`);
+        }
+        let invitee: User;
+        try {
+          // Created verified, as every address the emulator creates: here the ticket is the proof.
+          invitee = store.createUser({ emailAddresses: [invitation.emailAddress], firstName: values.firstName || null, lastName: values.lastName || null });
+        } catch (error) {
+          if (!(error instanceof ApiError)) throw error;
+          return page(422, error.errors[0]?.long_message ?? 'Could not create the account.');
+        }
+        return acceptAndSignIn(request, response, invitee, invitation, redirectUrl, (message) => page(409, message));
+      }
       let user;
       try {
         user = store.createUser({ emailAddresses: [values.email], firstName: values.firstName || null, lastName: values.lastName || null });

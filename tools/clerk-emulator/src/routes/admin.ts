@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http';
 import type { EmulatorContext } from '../context';
 import { ApiError, formError } from '../errors';
 import { readParams, redirect, sendHtml, stringParam } from '../http';
-import { checkName, rolesOf } from '../organizations';
+import { checkName } from '../organizations';
 import { adminPage } from '../pages';
 import { route, type Route } from '../router';
 import { primaryEmail, type UserChanges } from '../users';
@@ -49,7 +49,7 @@ export function adminRoutes(context: EmulatorContext): Route[] {
         })),
       })),
       totalOrganizations: organizations.length,
-      roles: rolesOf(store.organizationSettings.customRolePermissions),
+      roles: store.roles.roleKeys(),
     };
   }
 

@@ -153,6 +153,9 @@ export function controlRoutes(context: EmulatorContext, hooks: ControlHooks): Ro
       });
       return { token };
     }),
+    // The store's clock (object times, invitation expiry), moved on only: `{ advanceMs }`. Session tokens keep the wall clock, which the app verifies them by.
+    control('GET', '/_control/clock', () => store.clockState()),
+    control('POST', '/_control/clock', (params) => store.advanceClock(Number(params.advanceMs ?? 0))),
     control('POST', '/_control/reset', () => {
       hooks.reset();
       return { status: 'ok' };
