@@ -43,6 +43,8 @@ const database = await openLocalDatabase();
 process.env.DATABASE_URL = database.url;
 console.log(`Reconciling ${database.description} with ${config.description}.`);
 const { reconcileOrganizations, reconcileUsers, ReconcileRefusal } = await import('@/modules/clerk-sync/src/reconcile/reconcile.service');
+const { reconcileRoles } = await import('@/modules/clerk-sync/src/objects/role-sync.service');
+const { reconcileInvitations } = await import('@/modules/clerk-sync/src/objects/invitation-sync.service');
 type Summary = Awaited<ReturnType<typeof reconcileUsers>>;
 const { disconnectPrisma } = await import('../modules/cores/db/prisma');
 
@@ -104,6 +106,19 @@ try {
   const { organizations, memberships } = await reconcileOrganizations(clerk, options);
   say('organizations', organizations, organizationsStarted);
   say('memberships', memberships, organizationsStarted);
+  if (!values['dry-run']) {
+    // Roles (what authorizes every act in an organization) and pending invitations: small, written as read.
+    const rolesStarted = Date.now();
+    const roles = await reconcileRoles(clerk);
+    console.log(`Reconciled ${roles.seen} organization roles in ${((Date.now() - rolesStarted) / 1000).toFixed(1)} s: ${roles.applied} updated, ${roles.deleted} deleted.`);
+    const invitationsStarted = Date.now();
+    const invitations = await reconcileInvitations(clerk);
+    console.log(
+      `Reconciled the pending invitations of ${invitations.organizations} organizations in ${((Date.now() - invitationsStarted) / 1000).toFixed(1)} s: ` +
+        `${invitations.seen} pending, ${invitations.applied} updated, ${invitations.ended} ended since, ${invitations.failed} failed.`,
+    );
+    if (invitations.failed > 0) exitCode = 1;
+  }
 } catch (error) {
   if (tty) process.stdout.write('\n');
   if (error instanceof ReconcileRefusal) {

@@ -7,23 +7,28 @@ import { homeAfterLeaving } from '@/modules/auth/src/services/require-user';
 import { ActionError, success } from '@/modules/cores/actions/action-state';
 import { getPrisma } from '@/modules/cores/db/prisma';
 import {
-  addMemberSchema,
   changeRoleSchema,
   createOrganizationSchema,
   deleteOrganizationSchema,
+  INVITATION_LIMIT,
+  invitationTargetSchema,
+  inviteSchema,
   MEMBERSHIP_CHANGE_LIMIT,
   membershipTargetSchema,
   ORGANIZATION_CREATE_LIMIT,
   ORGANIZATION_DELETE_LIMIT,
   ORGANIZATION_LEAVE_LIMIT,
   organizationIdSchema,
+} from '@/modules/organizations/src/interfaces/organization.schema';
+import { changeRole, createOrganization, deleteOrganization, invite, leaveOrganization, removeMember, revokeInvitation } from '@/modules/organizations/src/services/organizations.service';
+import {
   organizationPostIdSchema,
   organizationPostSchema,
-  type OrganizationRole,
+  POST_CREATE_LIMIT,
+  POST_DELETE_LIMIT,
+  POST_EDIT_LIMIT,
   updateOrganizationPostSchema,
-} from '@/modules/organizations/src/interfaces/organization.schema';
-import { addMember, changeRole, createOrganization, deleteOrganization, leaveOrganization, removeMember } from '@/modules/organizations/src/services/organizations.service';
-import { POST_CREATE_LIMIT, POST_DELETE_LIMIT, POST_EDIT_LIMIT } from '@/modules/posts/src/interfaces/post.schema';
+} from '@/modules/posts/src/interfaces/post.schema';
 import { createOrganizationPost, deleteOrganizationPost, PostNotFoundError, updateOrganizationPost } from '@/modules/posts/src/services/posts.service';
 
 const NOT_YOURS = 'That post does not exist, or it is not yours.';
@@ -56,14 +61,21 @@ export const createOrganizationAction = authedAction({ schema: createOrganizatio
   redirect(`/orgs/${slug}?created=1`);
 });
 
-export const addMemberAction = authedAction({ schema: addMemberSchema, limit: MEMBERSHIP_CHANGE_LIMIT }, async ({ user }, { organizationId, email, role }) => {
-  await addMember(user, organizationId, { email, role: role as OrganizationRole });
+/** The same answer whoever holds the address (or nobody does): nothing about them is revealed. */
+export const inviteAction = authedAction({ schema: inviteSchema, limit: INVITATION_LIMIT }, async ({ user }, { organizationId, email, role }) => {
+  await invite(user, organizationId, { email, role });
   revalidateSpaces();
-  return success(`${email} is now a member.`);
+  return success(`Invitation sent to ${email}. They join when they accept it.`);
+});
+
+export const revokeInvitationAction = authedAction({ schema: invitationTargetSchema, limit: MEMBERSHIP_CHANGE_LIMIT }, async ({ user }, { organizationId, invitationId }) => {
+  await revokeInvitation(user, organizationId, invitationId);
+  revalidateSpaces();
+  return success('Invitation revoked.');
 });
 
 export const changeRoleAction = authedAction({ schema: changeRoleSchema, limit: MEMBERSHIP_CHANGE_LIMIT }, async ({ user }, { organizationId, membershipId, role }) => {
-  await changeRole(user, organizationId, membershipId, role as OrganizationRole);
+  await changeRole(user, organizationId, membershipId, role);
   revalidateSpaces();
   return success('Role changed.');
 });

@@ -48,7 +48,7 @@ describe('pruning expired data', () => {
   it('drops payloads past their window, deletes ledger rows past theirs, ended rate-limit windows and dead reconcile runs; keeps the rest', async () => {
     await seed();
     const summary = await pruneExpiredData({ WEBHOOK_PAYLOAD_RETENTION_DAYS: 7, WEBHOOK_LEDGER_RETENTION_DAYS: 30 });
-    expect(summary).toEqual({ payloadsDropped: 3, deliveriesDeleted: 1, rateLimitWindowsDeleted: 1, reconcileRunsDeleted: 1 });
+    expect(summary).toEqual({ payloadsDropped: 3, deliveriesDeleted: 1, rateLimitWindowsDeleted: 1, invitationAddressesErased: 0, reconcileRunsDeleted: 1 });
 
     const ledger = await prisma().webhookDelivery.findMany({ orderBy: { svixId: 'asc' }, select: { svixId: true, payload: true } });
     expect(ledger).toEqual([
@@ -65,6 +65,7 @@ describe('pruning expired data', () => {
       payloadsDropped: 0,
       deliveriesDeleted: 0,
       rateLimitWindowsDeleted: 0,
+      invitationAddressesErased: 0,
       reconcileRunsDeleted: 0,
     });
   });
@@ -88,7 +89,7 @@ describe('pruning expired data', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(
-      /3 webhook payloads dropped \(older than 2 days\), 3 webhook ledger rows deleted \(older than 5 days\), 1 rate-limit windows, 1 abandoned reconcile runs\./,
+      /3 webhook payloads dropped \(older than 2 days\), 3 webhook ledger rows deleted \(older than 5 days\), 1 rate-limit windows, 0 addresses of expired invitations, 1 abandoned reconcile runs\./,
     );
     expect((await prisma().webhookDelivery.findMany({ select: { svixId: true } })).map((row) => row.svixId)).toEqual(['msg_fresh']);
   }, 60_000);
@@ -169,7 +170,7 @@ describe('each instance\'s schedule', () => {
     await clock.fire(0);
     expect(await prisma().webhookDelivery.count({ where: { svixId: 'msg_month_old' } })).toBe(0);
     expect(log.lines().filter((line) => line.msg === 'pruned expired data')).toEqual([
-      expect.objectContaining({ level: 30, component: 'data-prune', payloadsDropped: 1, deliveriesDeleted: 1, rateLimitWindowsDeleted: 0, reconcileRunsDeleted: 0 }),
+      expect.objectContaining({ level: 30, component: 'data-prune', payloadsDropped: 1, deliveriesDeleted: 1, rateLimitWindowsDeleted: 0, invitationAddressesErased: 0, reconcileRunsDeleted: 0 }),
     ]);
 
     await ledgerRow('msg_two_months_old', 61 * DAY);

@@ -13,7 +13,7 @@ import { CHOOSE_ORGANIZATION_TASK_PATH, getClerkConfig, SIGN_IN_PATH, SIGN_UP_PA
 import { SessionKeepAlive } from './session-keep-alive';
 import { SpaceMenu } from './space-menu';
 import { getLogger } from '@/modules/cores/logger/logger';
-import { listSpaces } from '@/modules/organizations/src/services/organization-access.service';
+import { listSpaces } from '@/modules/clerk-sync/src/objects/spaces';
 
 /** Keep-alive cadence: well inside the emulator's token lifetime (5 minutes by default). */
 const KEEP_ALIVE_MS = 60_000;
@@ -78,6 +78,27 @@ export function SignUpScreen({ redirectUrl }: { redirectUrl?: string }) {
   const target = afterAuthUrl(redirectUrl, config.appUrl);
   if (config.mode === 'emulator') redirect(`${config.emulatorUrl}/sign-up?redirect_url=${encodeURIComponent(target)}`);
   return <SignUp forceRedirectUrl={target} signInUrl={SIGN_IN_PATH} />;
+}
+
+/** What Clerk's invitation link says (`__clerk_status`): the invitee needs an account, has one, or is done. */
+export type InvitationTicketStatus = 'sign_up' | 'sign_in' | 'complete';
+
+/**
+ * Where an invitation's link lands (its `redirect_url`): with the ticket
+ * Clerk adds (`__clerk_ticket`), the invitee signs up (the address is
+ * theirs: the ticket proves it) or signs in, and joins; then the
+ * organization's space. Clerk's `<SignUp/>` and `<SignIn/>` read the ticket
+ * from the URL themselves; the emulator's pages take it as a parameter.
+ */
+export function AcceptInvitationScreen({ ticket, status, redirectUrl }: { ticket: string; status: InvitationTicketStatus; redirectUrl: string }) {
+  const config = getClerkConfig();
+  const target = afterAuthUrl(redirectUrl, config.appUrl);
+  if (status === 'complete') redirect(target);
+  if (config.mode === 'emulator') {
+    const page = status === 'sign_in' ? 'sign-in' : 'sign-up';
+    redirect(`${config.emulatorUrl}/${page}?__clerk_ticket=${encodeURIComponent(ticket)}&redirect_url=${encodeURIComponent(target)}`);
+  }
+  return status === 'sign_in' ? <SignIn forceRedirectUrl={target} signUpUrl={SIGN_UP_PATH} /> : <SignUp forceRedirectUrl={target} signInUrl={SIGN_IN_PATH} />;
 }
 
 export function UserMenu({ name, email }: { name: string | null; email: string | null }) {

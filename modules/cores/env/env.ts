@@ -251,6 +251,11 @@ export function getWebhookSigningSecret(): string {
   return webhookSecret;
 }
 
+/** Where people reach the app (links Clerk sends them back to); DEFAULT_APP_URL when unset outside production. */
+export function getAppUrl(): string {
+  return appEnv?.APP_URL ?? parse(appFields.pick({ APP_URL: true }), process.env).APP_URL ?? DEFAULT_APP_URL;
+}
+
 export type RetentionSettings = z.infer<z.ZodObject<typeof retentionSchema>>;
 
 export function getRetentionSettings(): RetentionSettings {

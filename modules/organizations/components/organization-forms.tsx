@@ -1,15 +1,21 @@
 'use client';
 
 /**
- * The organization forms: create one, add a member, change a role, remove a
- * member, leave, delete. Errors beside their fields or above the form
+ * The organization forms: create one, invite someone, revoke an invitation,
+ * change a role, remove a member, leave, delete. Errors beside their fields or above the form
  * (announced: role="alert"), a pending state, a confirmation.
  */
 import { useActionState, useState } from 'react';
 import type { ActionState } from '@/modules/cores/actions/action-state';
 import { FormMessage, inputClass, SubmitButton, TextField } from '@/modules/cores/ui/form-parts';
 import { TypedConfirmationForm } from '@/modules/cores/ui/typed-confirmation-form';
-import { ORGANIZATION_NAME_MAX, ORGANIZATION_ROLES, ORGANIZATION_SLUG_MAX } from '../src/interfaces/organization.limits';
+import { DEFAULT_INVITE_ROLE, ORGANIZATION_NAME_MAX, ORGANIZATION_SLUG_MAX } from '../src/interfaces/organization.limits';
+
+/** A role a person can be given: the instance's, as our copy holds them. */
+export interface RoleOption {
+  key: string;
+  name: string;
+}
 
 type Action = (state: ActionState, formData: FormData) => Promise<ActionState>;
 
@@ -46,13 +52,15 @@ export function CreateOrganizationForm({ action }: { action: Action }) {
   );
 }
 
-function RoleSelect({ id, defaultValue, errors }: { id: string; defaultValue: string; errors?: string[] }) {
+function RoleSelect({ id, roles, defaultValue, errors }: { id: string; roles: RoleOption[]; defaultValue: string; errors?: string[] }) {
+  // A role we do not hold (yet) stays choosable as it is.
+  const options = roles.some((role) => role.key === defaultValue) ? roles : [...roles, { key: defaultValue, name: defaultValue.replace(/^org:/, '') }];
   return (
     <>
       <select id={id} name="role" defaultValue={defaultValue} aria-invalid={Boolean(errors?.length)} aria-describedby={errors?.length ? `${id}-error` : undefined} className={inputClass}>
-        {ORGANIZATION_ROLES.map((role) => (
+        {options.map((role) => (
           <option key={role.key} value={role.key}>
-            {role.label}
+            {role.name}
           </option>
         ))}
       </select>
@@ -65,7 +73,8 @@ function RoleSelect({ id, defaultValue, errors }: { id: string; defaultValue: st
   );
 }
 
-export function AddMemberForm({ action, organizationId }: { action: Action; organizationId: string }) {
+/** Invite an address to join: the same answer whoever holds it. */
+export function InviteForm({ action, organizationId, roles }: { action: Action; organizationId: string; roles: RoleOption[] }) {
   const [state, formAction, pending] = useAction(action);
   const errors = state.status === 'error' ? state.fieldErrors : undefined;
   const values = state.status === 'error' ? state.values : undefined;
@@ -74,22 +83,47 @@ export function AddMemberForm({ action, organizationId }: { action: Action; orga
     <form key={formKey} action={formAction} className="flex flex-col gap-4" noValidate>
       <input type="hidden" name="organizationId" value={organizationId} />
       <Messages state={state} />
-      <TextField id="member-email" name="email" label="Email address" hint="They need an account already." errors={errors?.email} defaultValue={values?.email ?? ''} autoComplete="off" maxLength={640} />
+      <TextField
+        id="invite-email"
+        name="email"
+        label="Email address"
+        hint="Clerk emails them an invitation; with or without an account, they join when they accept it."
+        errors={errors?.email}
+        defaultValue={values?.email ?? ''}
+        autoComplete="off"
+        maxLength={640}
+      />
       <div>
-        <label htmlFor="member-role" className="block text-sm font-medium text-slate-800">
+        <label htmlFor="invite-role" className="block text-sm font-medium text-slate-800">
           Role
         </label>
-        <RoleSelect id="member-role" defaultValue={values?.role ?? 'org:member'} errors={errors?.role} />
+        <RoleSelect id="invite-role" roles={roles} defaultValue={values?.role ?? DEFAULT_INVITE_ROLE} errors={errors?.role} />
       </div>
       <div>
-        <SubmitButton pending={pending} label="Add member" pendingLabel="Adding…" />
+        <SubmitButton pending={pending} label="Send invitation" pendingLabel="Sending…" />
       </div>
     </form>
   );
 }
 
 /** A member's row controls: their role, and removing them. */
-export function MemberControls({ roleAction, removeAction, organizationId, membershipId, role, name }: { roleAction: Action; removeAction: Action; organizationId: string; membershipId: string; role: string; name: string }) {
+export function MemberControls({
+  roleAction,
+  removeAction,
+  organizationId,
+  membershipId,
+  role,
+  roles,
+  name,
+}: {
+  roleAction: Action;
+  removeAction: Action;
+  organizationId: string;
+  membershipId: string;
+  role: string;
+  roles: RoleOption[];
+  name: string;
+}) {
   const [roleState, roleFormAction, rolePending] = useAction(roleAction);
   const [removeState, removeFormAction, removePending] = useAction(removeAction);
   const [confirming, setConfirming] = useState(false);
@@ -103,7 +137,7 @@ export function MemberControls({ roleAction, removeAction, organizationId, membe
           <label htmlFor={selectId} className="sr-only">
             Role of {name}
           </label>
-          <RoleSelect id={selectId} defaultValue={role} errors={roleState.status === 'error' ? roleState.fieldErrors?.role : undefined} />
+          <RoleSelect id={selectId} roles={roles} defaultValue={role} errors={roleState.status === 'error' ? roleState.fieldErrors?.role : undefined} />
         </div>
         <SubmitButton pending={rolePending} label="Change role" pendingLabel="Changing…" />
       </form>
@@ -143,4 +177,19 @@ export function LeaveOrganizationForm({ action, organizationId }: { action: Acti
 
 export function DeleteOrganizationForm({ action, organizationId, slug }: { action: Action; organizationId: string; slug: string }) {
   return <TypedConfirmationForm action={action} words={slug} submitLabel="Delete organization" hidden={{ organizationId }} />;
+}
+
+/** Revoke one pending invitation: its link refuses from then on. */
+export function RevokeInvitationForm({ action, organizationId, invitationId, label }: { action: Action; organizationId: string; invitationId: string; label: string }) {
+  const [state, formAction, pending] = useAction(action);
+  return (
+    <form action={formAction} className="flex flex-col gap-2" aria-label={`Revoke the invitation of ${label}`}>
+      <input type="hidden" name="organizationId" value={organizationId} />
+      <input type="hidden" name="invitationId" value={invitationId} />
+      <div>
+        <SubmitButton pending={pending} label="Revoke" pendingLabel="Revoking…" tone="danger" />
+      </div>
+      <Messages state={state} />
+    </form>
+  );
 }

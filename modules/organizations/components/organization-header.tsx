@@ -22,7 +22,7 @@ export function OrganizationHeader({ space, current }: { space: OrganizationSpac
           {space.organization.name}
         </h1>
         <p className="text-sm text-slate-600">
-          You are {space.isAdmin ? 'an' : 'a'} <strong data-testid="organization-role">{roleLabel(space.membership.role)}</strong>
+          Your role: <strong data-testid="organization-role">{roleLabel(space.membership.role, space.membership.roleName)}</strong>
         </p>
       </div>
       <nav aria-label="Organization" className="flex gap-2">

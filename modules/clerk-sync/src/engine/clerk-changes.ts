@@ -1,13 +1,16 @@
 /**
- * One sync engine for every Clerk object (docs/decisions/011, 012): a change
- * is an object type (user, organization, membership), an action (a new
+ * One sync engine for every Clerk object (docs/decisions/011, 012, 022): a change
+ * is an object type (user, organization, membership, invitation, role,
+ * permission), an action (a new
  * version, or a deletion) and the object's fields, and every change goes
  * through the database function `clerk_apply_change`, which holds the rules
  * (svix-id ledger aside): per-object locks, ordering by Clerk's
  * `updated_at`, tombstones. Each object type contributes here only how it
  * maps Clerk's JSON to fields. Pure, but for `applyChange`.
  */
+import { type ClerkInvitationData, invitationFields } from '../objects/clerk-invitation-data';
 import type { ClerkMembershipData, ClerkOrganizationData } from '../objects/clerk-organization-data';
+import { type ClerkPermissionData, type ClerkRoleData, permissionFields, roleFields } from '../objects/clerk-role-data';
 import type { ClerkUserData } from '../objects/clerk-user-data';
 import type { HandledEvent } from '../webhook/webhook';
 import { clerkUserFields } from '../objects/clerk-user';
@@ -35,7 +38,10 @@ export type ClerkChange =
   | { object: 'user'; action: 'version'; data: ClerkUserData }
   | { object: 'organization'; action: 'version'; data: ClerkOrganizationData }
   | { object: 'membership'; action: 'version' | 'deletion'; data: ClerkMembershipData }
-  | { object: 'user' | 'organization'; action: 'deletion'; clerkId: string };
+  | { object: 'invitation'; action: 'version'; data: ClerkInvitationData }
+  | { object: 'role'; action: 'version'; data: ClerkRoleData }
+  | { object: 'permission'; action: 'version'; data: ClerkPermissionData }
+  | { object: 'user' | 'organization' | 'role' | 'permission'; action: 'deletion'; clerkId: string };
 
 export const organizationFields = (organization: ClerkOrganizationData): OrganizationFields => ({
   clerkId: organization.id,
@@ -53,6 +59,9 @@ export const membershipFields = (membership: ClerkMembershipData): MembershipFie
   version: new Date(membership.updated_at),
 });
 
+/** The object a deletion event is about. */
+const DELETED_OBJECT = { 'user.deleted': 'user', 'organization.deleted': 'organization', 'role.deleted': 'role', 'permission.deleted': 'permission' } as const;
+
 /** The change an event asks for; null for an event that changes nothing (a deletion without an id). */
 export function changeOfEvent(event: HandledEvent): ClerkChange | null {
   switch (event.type) {
@@ -67,16 +76,29 @@ export function changeOfEvent(event: HandledEvent): ClerkChange | null {
       return { object: 'membership', action: 'version', data: event.data };
     case 'organizationMembership.deleted':
       return { object: 'membership', action: 'deletion', data: event.data };
+    case 'organizationInvitation.created':
+    case 'organizationInvitation.accepted':
+    case 'organizationInvitation.revoked':
+      return { object: 'invitation', action: 'version', data: event.data };
+    case 'role.created':
+    case 'role.updated':
+      return { object: 'role', action: 'version', data: event.data };
+    case 'permission.created':
+    case 'permission.updated':
+      return { object: 'permission', action: 'version', data: event.data };
     case 'user.deleted':
     case 'organization.deleted':
-      return event.data.id ? { object: event.type === 'user.deleted' ? 'user' : 'organization', action: 'deletion', clerkId: event.data.id } : null;
+    case 'role.deleted':
+    case 'permission.deleted':
+      return event.data.id ? { object: DELETED_OBJECT[event.type], action: 'deletion', clerkId: event.data.id } : null;
   }
 }
 
-/** The Clerk user whose personal data a change carries (the ledger erases it with them): the user, or a membership's. */
+/** The Clerk user whose personal data a change carries (the ledger erases it with them): the user, a membership's, an invitation's acceptor. */
 export function clerkUserIdOfChange(change: ClerkChange): string | null {
   if (change.object === 'user') return 'data' in change ? change.data.id : change.clerkId;
   if (change.object === 'membership') return change.data.public_user_data.user_id;
+  if (change.object === 'invitation') return change.data.user_id ?? null;
   return null;
 }
 
@@ -101,5 +123,13 @@ export function changeFields(change: ClerkChange, newRowId: () => string): Recor
       const fields = membershipFields(change.data);
       return { ...fields, rowId: newRowId(), organization: { ...fields.organization, rowId: newRowId() } };
     }
+    case 'invitation':
+      return { ...invitationFields(change.data), rowId: newRowId() };
+    case 'role': {
+      const fields = roleFields(change.data);
+      return { ...fields, rowId: newRowId(), permissions: fields.permissions.map((permission) => ({ ...permission, rowId: newRowId() })) };
+    }
+    case 'permission':
+      return { ...permissionFields(change.data), rowId: newRowId() };
   }
 }

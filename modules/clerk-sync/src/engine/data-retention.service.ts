@@ -5,6 +5,8 @@
  * - webhook payloads past their retention window (default 7 days);
  * - webhook ledger rows past theirs (default 30 days);
  * - rate-limit windows that have ended;
+ * - the addresses of invitations past their expiry (Clerk sends no event when
+ *   one expires; reconcile records the status);
  * - reconcile runs that stopped beating (killed), with the ids they saw.
  * Each step deletes in batches, so a large backlog never holds long locks;
  * running it twice, or on several instances at once, is harmless.
@@ -25,6 +27,7 @@ export interface PruneSummary {
   payloadsDropped: number;
   deliveriesDeleted: number;
   rateLimitWindowsDeleted: number;
+  invitationAddressesErased: number;
   reconcileRunsDeleted: number;
 }
 
@@ -61,8 +64,16 @@ export async function pruneExpiredData(settings: RetentionSettings): Promise<Pru
       WHERE ("key", "windowStart") IN (
         SELECT "key", "windowStart" FROM "RateLimitWindow" WHERE "windowStart" < ${utcNow} - make_interval(secs => ${MAX_WINDOW_SECONDS}::int) LIMIT ${BATCH}::int)`,
   );
+  const invitationAddressesErased = await inBatches(
+    () => prisma.$executeRaw`
+      WITH expired AS (
+        SELECT "id", "clerkId" FROM "Invitation" WHERE "expiresAt" < ${utcNow} AND "email" IS NOT NULL LIMIT ${BATCH}::int),
+      ledger AS (
+        UPDATE "WebhookDelivery" SET "payload" = NULL WHERE "clerkObjectId" IN (SELECT "clerkId" FROM expired) AND "payload" IS NOT NULL)
+      UPDATE "Invitation" SET "email" = NULL, "updatedAt" = ${utcNow} WHERE "id" IN (SELECT "id" FROM expired)`,
+  );
   const reconcileRunsDeleted = await removeStaleReconcileRuns();
-  return { payloadsDropped, deliveriesDeleted, rateLimitWindowsDeleted, reconcileRunsDeleted };
+  return { payloadsDropped, deliveriesDeleted, rateLimitWindowsDeleted, invitationAddressesErased, reconcileRunsDeleted };
 }
 
 /**

@@ -85,10 +85,11 @@ export async function processClerkWebhook(webhook: VerifiedWebhook, options: { f
 
 async function deliver(webhook: VerifiedWebhook, change: ClerkChange | null, clerkUserId: string | null, payload: string | null, force: boolean) {
   const fields = change ? JSON.stringify(changeFields(change, newRowId)) : null;
+  const objectId = change && change.object !== 'user' ? clerkIdOfChange(change) : null;
   const [row] = await syncStatement(
     () => getPrisma().$queryRaw<{ outcome: DeliveryOutcome | 'missing_user' }[]>`
       SELECT clerk_process_delivery(${webhook.svixId}, ${webhook.type}, ${webhook.eventAt}::timestamp(3), ${clerkUserId}, ${payload}::jsonb,
-        ${change?.object ?? null}, ${change?.action ?? 'ignore'}, ${fields}::jsonb, ${force}) AS outcome`,
+        ${change?.object ?? null}, ${change?.action ?? 'ignore'}, ${fields}::jsonb, ${force}, ${objectId}) AS outcome`,
   );
   return row!.outcome;
 }

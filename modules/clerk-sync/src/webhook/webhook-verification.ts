@@ -10,7 +10,9 @@
  */
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import type { ZodType } from 'zod';
+import { clerkInvitationDataSchema } from '../objects/clerk-invitation-data';
 import { clerkMembershipDataSchema, clerkOrganizationDataSchema } from '../objects/clerk-organization-data';
+import { clerkPermissionDataSchema, clerkRoleDataSchema } from '../objects/clerk-role-data';
 import { clerkUserDataSchema, deletedObjectDataSchema } from '../objects/clerk-user-data';
 import { type HandledEvent, WEBHOOK_MAX_BODY_BYTES, WebhookRejection } from './webhook';
 
@@ -48,6 +50,15 @@ const HANDLED: Record<HandledEvent['type'], ZodType> = {
   'organizationMembership.created': clerkMembershipDataSchema,
   'organizationMembership.updated': clerkMembershipDataSchema,
   'organizationMembership.deleted': clerkMembershipDataSchema,
+  'organizationInvitation.created': clerkInvitationDataSchema,
+  'organizationInvitation.accepted': clerkInvitationDataSchema,
+  'organizationInvitation.revoked': clerkInvitationDataSchema,
+  'role.created': clerkRoleDataSchema,
+  'role.updated': clerkRoleDataSchema,
+  'role.deleted': deletedObjectDataSchema,
+  'permission.created': clerkPermissionDataSchema,
+  'permission.updated': clerkPermissionDataSchema,
+  'permission.deleted': deletedObjectDataSchema,
 };
 
 const isHandledType = (type: string): type is HandledEvent['type'] => Object.hasOwn(HANDLED, type);

@@ -1,5 +1,7 @@
 /** Limits, answers and event shapes of the Clerk webhook endpoint. */
+import type { ClerkInvitationData } from '../objects/clerk-invitation-data';
 import type { ClerkMembershipData, ClerkOrganizationData } from '../objects/clerk-organization-data';
+import type { ClerkPermissionData, ClerkRoleData } from '../objects/clerk-role-data';
 import type { ClerkUserData } from '../objects/clerk-user-data';
 
 /** Clerk's user and membership payloads are a few KiB; anything near this is not from Clerk. */
@@ -23,7 +25,11 @@ export type HandledEvent =
   | { type: 'user.deleted'; data: DeletedObjectData }
   | { type: 'organization.created' | 'organization.updated'; data: ClerkOrganizationData }
   | { type: 'organization.deleted'; data: DeletedObjectData }
-  | { type: 'organizationMembership.created' | 'organizationMembership.updated' | 'organizationMembership.deleted'; data: ClerkMembershipData };
+  | { type: 'organizationMembership.created' | 'organizationMembership.updated' | 'organizationMembership.deleted'; data: ClerkMembershipData }
+  | { type: 'organizationInvitation.created' | 'organizationInvitation.accepted' | 'organizationInvitation.revoked'; data: ClerkInvitationData }
+  | { type: 'role.created' | 'role.updated'; data: ClerkRoleData }
+  | { type: 'permission.created' | 'permission.updated'; data: ClerkPermissionData }
+  | { type: 'role.deleted' | 'permission.deleted'; data: DeletedObjectData };
 
 /** A request we refuse: its status and a short reason; `signed` once the signature was verified. */
 export class WebhookRejection extends Error {

@@ -5,17 +5,15 @@
  * are only looked up together with the sender's own membership.
  */
 import { z } from 'zod';
-import { postIdSchema, postInputSchema, updatePostSchema } from '@/modules/posts/src/interfaces/post.schema';
 import type { RateLimit } from '@/modules/cores/rate-limit/rate-limit';
+import { organizationIdSchema, rowIdSchema } from '@/modules/cores/validation/ids';
 import { storable } from '@/modules/cores/validation/text';
-import { ORGANIZATION_NAME_MAX, ORGANIZATION_ROLES, ORGANIZATION_SLUG_MAX, ORGANIZATION_SLUG_PATTERN } from './organization.limits';
+import { ORGANIZATION_NAME_MAX, ORGANIZATION_ROLE_PATTERN, ORGANIZATION_SLUG_MAX, ORGANIZATION_SLUG_PATTERN } from './organization.limits';
 
 export * from './organization.limits';
+export { organizationIdSchema };
 
-/** Row ids (cuids) from hidden fields; anything else matches no row. */
-const rowId = z.string().trim().min(1).max(64);
-
-export const organizationIdSchema = z.object({ organizationId: rowId });
+const rowId = rowIdSchema;
 
 export const createOrganizationSchema = z.object({
   name: z
@@ -32,12 +30,14 @@ export const createOrganizationSchema = z.object({
     .default(''),
 });
 
-const role = z.enum(ORGANIZATION_ROLES.map((known) => known.key) as [string, ...string[]], { error: 'Choose a role.' });
+const role = z.string({ error: 'Choose a role.' }).trim().regex(ORGANIZATION_ROLE_PATTERN, { error: 'Choose a role.' });
 
-export const addMemberSchema = organizationIdSchema.extend({
+export const inviteSchema = organizationIdSchema.extend({
   email: z.string({ error: 'Enter an email address.' }).trim().toLowerCase().pipe(z.email({ error: 'Enter an email address.' }).max(320)),
   role,
 });
+
+export const invitationTargetSchema = organizationIdSchema.extend({ invitationId: rowId });
 
 export const membershipTargetSchema = organizationIdSchema.extend({ membershipId: rowId });
 
@@ -45,11 +45,9 @@ export const changeRoleSchema = membershipTargetSchema.extend({ role });
 
 export const deleteOrganizationSchema = organizationIdSchema.extend({ confirmation: z.string().trim().max(ORGANIZATION_SLUG_MAX + 1) });
 
-export const organizationPostSchema = postInputSchema.extend(organizationIdSchema.shape);
-export const updateOrganizationPostSchema = updatePostSchema.extend(organizationIdSchema.shape);
-export const organizationPostIdSchema = postIdSchema.extend(organizationIdSchema.shape);
-
 export const ORGANIZATION_CREATE_LIMIT: RateLimit = { action: 'organization.create', max: 5, windowSeconds: 60, message: 'You are creating organizations too fast.' };
+/** Each invitation is an email someone receives: fewer than other member changes. */
+export const INVITATION_LIMIT: RateLimit = { action: 'organization.invite', max: 20, windowSeconds: 60, message: 'You are sending invitations too fast.' };
 export const MEMBERSHIP_CHANGE_LIMIT: RateLimit = { action: 'organization.members', max: 30, windowSeconds: 60, message: 'You are changing members too fast.' };
 export const ORGANIZATION_LEAVE_LIMIT: RateLimit = { action: 'organization.leave', max: 10, windowSeconds: 60, message: 'Too many attempts to leave.' };
 export const ORGANIZATION_DELETE_LIMIT: RateLimit = { action: 'organization.delete', max: 3, windowSeconds: 60, message: 'Too many attempts to delete an organization.' };

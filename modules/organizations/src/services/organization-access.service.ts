@@ -15,27 +15,85 @@
 import { auth } from '@clerk/nextjs/server';
 import { cache } from 'react';
 import type { User } from '@/generated/prisma/client';
+import { syncMembershipFromClerk } from '@/modules/clerk-sync/src/objects/organization-sync.service';
+import { syncRolesFromClerk } from '@/modules/clerk-sync/src/objects/role-sync.service';
 import { getClerkClient } from '@/modules/cores/clerk/clerk-client';
 import { clerkErrorCode } from '@/modules/cores/clerk/clerk-errors';
-import { syncMembershipFromClerk } from '@/modules/clerk-sync/src/objects/organization-sync.service';
 import { getPrisma } from '@/modules/cores/db/prisma';
-import { ADMIN_ROLE, ORGANIZATION_SLUG_MAX } from '../interfaces/organization.limits';
+import { MANAGE_MEMBERS, ORGANIZATION_SLUG_MAX } from '../interfaces/organization.limits';
 
 export interface OrganizationSpace {
   organization: { id: string; clerkId: string; name: string; slug: string };
-  membership: { id: string; role: string };
-  isAdmin: boolean;
+  membership: { id: string; role: string; roleName: string | null };
+  /** The permissions of the member's role, from our copy of Clerk's roles (docs/decisions/022). */
+  permissions: string[];
 }
+
+/** Whether the member of `space` holds `permission`: for what a page shows; every write checks again in its statement. */
+export const can = (space: OrganizationSpace, permission: string): boolean => space.permissions.includes(permission);
+
+/** Whether the member of `space` manages its members (invites, changes roles, removes). */
+export const managesMembers = (space: OrganizationSpace): boolean => can(space, MANAGE_MEMBERS);
 
 /** A slug from a URL worth a query: Clerk's characters only (a placeholder slug of ours never matches a URL). */
 const isSlug = (slug: string) => slug.length <= ORGANIZATION_SLUG_MAX && /^[a-z0-9-]+$/.test(slug);
 
+interface SpaceRow {
+  membershipId: string;
+  role: string;
+  roleName: string | null;
+  roleKnown: boolean;
+  permissions: string[];
+  id: string;
+  clerkId: string;
+  name: string;
+  slug: string;
+}
+
+/** The membership, its organization and its role's permissions: one statement. */
+async function membershipRowBySlug(userId: string, slug: string): Promise<SpaceRow | null> {
+  const [row] = await getPrisma().$queryRaw<SpaceRow[]>`
+    SELECT m."id" AS "membershipId", m."role", r."name" AS "roleName", (r."id" IS NOT NULL) AS "roleKnown",
+      ARRAY(SELECT p."key" FROM "OrganizationPermission" p WHERE p."clerkId" = ANY (r."permissionIds") ORDER BY p."key") AS "permissions",
+      o."id", o."clerkId", o."name", o."slug"
+    FROM "Membership" m JOIN "Organization" o ON o."id" = m."organizationId" LEFT JOIN "OrganizationRole" r ON r."key" = m."role"
+    WHERE m."userId" = ${userId} AND o."slug" = ${slug}`;
+  return row ?? null;
+}
+
+const spaceOf = (row: SpaceRow): OrganizationSpace => ({
+  organization: { id: row.id, clerkId: row.clerkId, name: row.name, slug: row.slug },
+  membership: { id: row.membershipId, role: row.role, roleName: row.roleName },
+  permissions: row.permissions,
+});
+
+/**
+ * Whether `userId` is a member of the organization (by row id) with a role
+ * our copy does not hold, in which case the instance's roles are fetched
+ * once from the Backend API and stored: what a permission check that found
+ * nothing asks before it refuses. One statement when the role is known.
+ */
+export async function provisionUnknownRole(userId: string, organizationId: string): Promise<boolean> {
+  const [row] = await getPrisma().$queryRaw<{ unknown: boolean }[]>`
+    SELECT NOT EXISTS (SELECT 1 FROM "OrganizationRole" r WHERE r."key" = m."role") AS "unknown"
+    FROM "Membership" m WHERE m."userId" = ${userId} AND m."organizationId" = ${organizationId}`;
+  if (!row?.unknown) return false;
+  await syncRolesFromClerk();
+  return true;
+}
+
+/**
+ * The space, with its permissions. A role we do not hold (a fresh database,
+ * or a role made in Clerk before its webhook): the instance's roles are
+ * fetched once from the Backend API and stored, then read again; until a
+ * role is known it grants nothing.
+ */
 async function membershipBySlug(userId: string, slug: string): Promise<OrganizationSpace | null> {
-  const row = await getPrisma().membership.findFirst({
-    where: { userId, organization: { slug } },
-    select: { id: true, role: true, organization: { select: { id: true, clerkId: true, name: true, slug: true } } },
-  });
-  return row ? { organization: row.organization, membership: { id: row.id, role: row.role }, isAdmin: row.role === ADMIN_ROLE } : null;
+  const row = await membershipRowBySlug(userId, slug);
+  if (!row || row.roleKnown) return row && spaceOf(row);
+  await syncRolesFromClerk();
+  const again = await membershipRowBySlug(userId, slug);
+  return again && spaceOf(again);
 }
 
 /** Does the session's claim name the organization at `slug`? By its slug, or by its id when we hold the organization. */
@@ -90,20 +148,3 @@ export async function findOrganizationSpace(user: User, slug: string, readClaim:
  */
 // Stryker disable next-line all: needs a Next.js request (the session); findOrganizationSpace is tested in-process, the pages over HTTP.
 export const getOrganizationSpace = cache((user: User, slug: string): Promise<OrganizationSpace | null> => findOrganizationSpace(user, slug, () => auth()));
-
-export interface SpaceLink {
-  name: string;
-  slug: string;
-  role: string;
-}
-
-/**
- * The organizations the user is a member of, by name, for the header's space
- * switcher: one statement (a join; Prisma would read the relation in a second
- * one), no Backend API call.
- */
-export function listSpaces(userId: string): Promise<SpaceLink[]> {
-  return getPrisma().$queryRaw<SpaceLink[]>`
-    SELECT o."name", o."slug", m."role" FROM "Membership" m JOIN "Organization" o ON o."id" = m."organizationId"
-    WHERE m."userId" = ${userId} ORDER BY o."name", o."slug"`;
-}

@@ -6,14 +6,16 @@
  * on the very next request, not when the webhook lands. The later webhook
  * then finds its change already there (ordering rules, tombstones).
  *
- * Who may ask is decided by our Membership rows (docs/decisions/013): an
- * organization is looked up only together with the asker's own membership
- * (and admin role), so another organization's ids match nothing. Clerk's
- * refusals reach the form in words a person can act on.
+ * Who may ask is decided by our rows (docs/decisions/013, 022): an
+ * organization is looked up only together with the asker's membership and
+ * the permission their role grants (`org:sys_memberships:manage` to invite,
+ * change roles and remove; `org:sys_profile:delete` to delete it), so
+ * another organization's ids match nothing. People join by invitation only:
+ * nobody is added without accepting. Clerk's refusals reach the form in
+ * words a person can act on.
  */
-import { getClerkClient } from '@/modules/cores/clerk/clerk-client';
-import { clerkErrorCode, describeClerkFailure } from '@/modules/cores/clerk/clerk-errors';
 import { hasRealEmail } from '@/modules/clerk-sync/src/objects/clerk-user';
+import { syncInvitationFromClerk } from '@/modules/clerk-sync/src/objects/invitation-sync.service';
 import {
   syncMembershipDeletion,
   syncMembershipEnd,
@@ -22,13 +24,19 @@ import {
   syncOrganizationFromClerk,
 } from '@/modules/clerk-sync/src/objects/organization-sync.service';
 import { ActionError } from '@/modules/cores/actions/action-state';
+import { getClerkClient } from '@/modules/cores/clerk/clerk-client';
+import { clerkErrorCode, describeClerkFailure } from '@/modules/cores/clerk/clerk-errors';
 import { getPrisma } from '@/modules/cores/db/prisma';
+import { getAppUrl } from '@/modules/cores/env/env';
 import type { User } from '@/generated/prisma/client';
-import { ADMIN_ROLE, type OrganizationRole } from '../interfaces/organization.limits';
+import { DELETE_ORGANIZATION, MANAGE_MEMBERS } from '../interfaces/organization.limits';
+import { provisionUnknownRole } from './organization-access.service';
 
-export const NOT_AN_ADMIN = 'That organization does not exist, or you are not its admin.';
+export const NOT_A_MANAGER = 'That organization does not exist, or you may not manage its members.';
+export const NOT_ALLOWED_TO_DELETE = 'That organization does not exist, or you may not delete it.';
 export const NOT_A_MEMBER = 'That organization does not exist, or you are not a member of it.';
 export const NO_SUCH_MEMBER = 'That person is not a member of this organization.';
+export const NO_SUCH_INVITATION = 'That invitation is no longer pending.';
 export const LAST_ADMIN = 'An organization needs at least one admin: make someone else an admin first.';
 
 /** Clerk no longer has the membership (removed elsewhere; our copy follows when its webhook lands). */
@@ -43,33 +51,58 @@ interface OrganizationRef {
   slug: string;
 }
 
-const organizationRef = { id: true, clerkId: true, slug: true } as const;
+const permittedOrganization = (user: User, organizationId: string, permission: string) =>
+  getPrisma().$queryRaw<OrganizationRef[]>`
+    SELECT o."id", o."clerkId", o."slug" FROM "Organization" o
+    WHERE o."id" = ${organizationId} AND clerk_member_has_permission(${user.id}, o."id", ${permission})`;
 
-/** The organization, if `user` is its admin (one query: the organization through the asker's admin membership). */
-async function asAdmin(user: User, organizationId: string): Promise<OrganizationRef> {
-  const row = isRowId(organizationId)
-    ? // Stryker disable next-line ObjectLiteral: reads fewer columns; the whole organization would serve as well.
-      await getPrisma().membership.findFirst({ where: { userId: user.id, organizationId, role: ADMIN_ROLE }, select: { organization: { select: organizationRef } } })
-    : null;
-  if (!row) throw new ActionError(NOT_AN_ADMIN);
-  return row.organization;
+/**
+ * The organization, if `user` holds `permission` in it (one statement: the
+ * permission is part of the query). Refused, and the asker's role is one
+ * our copy lacks: the roles are fetched once and it is asked again.
+ */
+async function asPermitted(user: User, organizationId: string, permission: string, refusal: string): Promise<OrganizationRef> {
+  if (!isRowId(organizationId)) throw new ActionError(refusal);
+  let [row] = await permittedOrganization(user, organizationId, permission);
+  if (!row && (await provisionUnknownRole(user.id, organizationId))) [row] = await permittedOrganization(user, organizationId, permission);
+  if (!row) throw new ActionError(refusal);
+  return row;
 }
 
 /** Another membership of the same organization, with its user's Clerk id. */
 async function memberOf(organizationId: string, membershipId: string) {
   const row = isRowId(membershipId)
     ? // Stryker disable next-line ObjectLiteral: reads fewer columns; the whole user would serve as well.
-      await getPrisma().membership.findFirst({ where: { id: membershipId, organizationId }, select: { clerkId: true, role: true, user: { select: { clerkId: true } } } })
+      await getPrisma().membership.findFirst({ where: { id: membershipId, organizationId }, select: { id: true, clerkId: true, role: true, user: { select: { clerkId: true } } } })
     : null;
   if (!row) throw new ActionError(NO_SUCH_MEMBER);
   return row;
 }
 
-/** Refuse to take away the organization's last admin (Clerk's own components refuse it too). */
-async function keepAnAdmin(organizationId: string, role: string, message = LAST_ADMIN): Promise<void> {
-  if (role !== ADMIN_ROLE) return;
-  const admins = await getPrisma().membership.count({ where: { organizationId, role: ADMIN_ROLE } });
-  if (admins <= 1) throw new ActionError(message);
+/**
+ * One admin always: a change that could leave the organization with nobody
+ * who manages its members (a demotion, a removal, leaving) runs under a lock
+ * of the organization's, held across the count, the Clerk call and the
+ * local apply. Two admins demoting each other at once: the second counts
+ * after the first is applied, and is refused. "Admin" is a permission here
+ * (`org:sys_memberships:manage`), whichever role grants it.
+ */
+async function keepingAnAdmin<T>(organization: OrganizationRef, change: { membershipId: string; newRole: string | null }, refusal: string, act: () => Promise<T>): Promise<T> {
+  return getPrisma().$transaction(
+    async (tx) => {
+      await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`admins:${organization.clerkId}`}, 0))::text`;
+      const [row] = await tx.$queryRaw<{ targetManages: boolean; newRoleManages: boolean; others: number }[]>`
+        SELECT clerk_member_has_permission(t."userId", t."organizationId", ${MANAGE_MEMBERS}) AS "targetManages",
+          EXISTS (SELECT 1 FROM "OrganizationRole" r JOIN "OrganizationPermission" p ON p."clerkId" = ANY (r."permissionIds")
+                  WHERE r."key" = ${change.newRole} AND p."key" = ${MANAGE_MEMBERS}) AS "newRoleManages",
+          (SELECT count(*)::int FROM "Membership" m WHERE m."organizationId" = t."organizationId" AND m."id" <> t."id"
+             AND clerk_member_has_permission(m."userId", m."organizationId", ${MANAGE_MEMBERS})) AS "others"
+        FROM "Membership" t WHERE t."id" = ${change.membershipId}`;
+      if (row && row.targetManages && !row.newRoleManages && row.others === 0) throw new ActionError(refusal);
+      return act();
+    },
+    { maxWait: 10_000, timeout: 20_000 },
+  );
 }
 
 /** A Backend API call; its refusal becomes a message for the form. */
@@ -94,34 +127,57 @@ export async function createOrganization(user: User, input: { name: string; slug
   return organization.slug;
 }
 
-/** Add the person with this email address (our copy first, else Clerk's user list). */
-export async function addMember(admin: User, organizationId: string, input: { email: string; role: OrganizationRole }): Promise<void> {
-  const organization = await asAdmin(admin, organizationId);
-  const client = getClerkClient();
-  let userClerkId = (await getPrisma().user.findUnique({ where: { email: input.email }, select: { clerkId: true } }))?.clerkId;
-  if (!userClerkId) {
-    const found = await clerk(() => client.users.getUserList({ emailAddress: [input.email], limit: 1 }));
-    userClerkId = found.data[0]?.id;
-  }
-  if (!userClerkId) throw new ActionError(`Nobody has an account with ${input.email}. Ask them to sign up first, then add them.`, 'email');
-  const membership = await clerk(() => client.organizations.createOrganizationMembership({ organizationId: organization.clerkId, userId: userClerkId, role: input.role }), {
-    messages: { already_a_member_in_organization: `${input.email} is already a member.` },
-    // Stryker disable next-line StringLiteral: no refusal of Clerk's that we can provoke names user_id (an unknown user is a 404).
-    fields: { user_id: 'email', role: 'role' },
-  });
-  await syncMembershipFromClerk(membership.raw);
+/** Where Clerk's invitation link lands: our page that signs the invitee up or in with the invitation's ticket. */
+export const invitationAcceptUrl = (slug: string) => `${getAppUrl()}/invitations/accept?org=${encodeURIComponent(slug)}`;
+
+/**
+ * Invite an address, with or without an account, to join with `role`:
+ * Clerk emails the invitation (the emulator's mailbox locally), and nobody
+ * is a member until they accept through its link. The answer is the same
+ * whoever holds the address; nothing about them is looked up or shown.
+ */
+export async function invite(admin: User, organizationId: string, input: { email: string; role: string }): Promise<void> {
+  const organization = await asPermitted(admin, organizationId, MANAGE_MEMBERS, NOT_A_MANAGER);
+  const redirectUrl = invitationAcceptUrl(organization.slug);
+  const invitation = await clerk(
+    () =>
+      getClerkClient().organizations.createOrganizationInvitation({
+        organizationId: organization.clerkId,
+        emailAddress: input.email,
+        role: input.role,
+        inviterUserId: admin.clerkId,
+        redirectUrl,
+      }),
+    { fields: { email_address: 'email', role: 'role' } },
+  );
+  await syncInvitationFromClerk(invitation.raw);
 }
 
-export async function changeRole(admin: User, organizationId: string, membershipId: string, role: OrganizationRole): Promise<void> {
-  const organization = await asAdmin(admin, organizationId);
+/** Revoke a pending invitation: its link refuses from now on. */
+export async function revokeInvitation(admin: User, organizationId: string, invitationId: string): Promise<void> {
+  const organization = await asPermitted(admin, organizationId, MANAGE_MEMBERS, NOT_A_MANAGER);
+  const row = isRowId(invitationId)
+    ? await getPrisma().invitation.findFirst({ where: { id: invitationId, organizationClerkId: organization.clerkId, status: 'pending' }, select: { clerkId: true } })
+    : null;
+  if (!row) throw new ActionError(NO_SUCH_INVITATION);
+  const revoked = await clerk(
+    () => getClerkClient().organizations.revokeOrganizationInvitation({ organizationId: organization.clerkId, invitationId: row.clerkId, requestingUserId: admin.clerkId }),
+    { messages: { resource_not_found: NO_SUCH_INVITATION } },
+  );
+  await syncInvitationFromClerk(revoked.raw);
+}
+
+export async function changeRole(admin: User, organizationId: string, membershipId: string, role: string): Promise<void> {
+  const organization = await asPermitted(admin, organizationId, MANAGE_MEMBERS, NOT_A_MANAGER);
   const member = await memberOf(organization.id, membershipId);
   if (member.role === role) return;
-  await keepAnAdmin(organization.id, member.role);
-  const membership = await clerk(
-    () => getClerkClient().organizations.updateOrganizationMembership({ organizationId: organization.clerkId, userId: member.user.clerkId, role }),
-    GONE_IN_CLERK,
-  );
-  await syncMembershipFromClerk(membership.raw);
+  await keepingAnAdmin(organization, { membershipId: member.id, newRole: role }, LAST_ADMIN, async () => {
+    const membership = await clerk(
+      () => getClerkClient().organizations.updateOrganizationMembership({ organizationId: organization.clerkId, userId: member.user.clerkId, role }),
+      { ...GONE_IN_CLERK, fields: { role: 'role' } },
+    );
+    await syncMembershipFromClerk(membership.raw);
+  });
 }
 
 /**
@@ -142,25 +198,27 @@ async function endMembership(organization: OrganizationRef, membership: { clerkI
 }
 
 export async function removeMember(admin: User, organizationId: string, membershipId: string): Promise<void> {
-  const organization = await asAdmin(admin, organizationId);
+  const organization = await asPermitted(admin, organizationId, MANAGE_MEMBERS, NOT_A_MANAGER);
   const member = await memberOf(organization.id, membershipId);
-  await keepAnAdmin(organization.id, member.role);
-  await endMembership(organization, { clerkId: member.clerkId, userClerkId: member.user.clerkId });
+  await keepingAnAdmin(organization, { membershipId: member.id, newRole: null }, LAST_ADMIN, () =>
+    endMembership(organization, { clerkId: member.clerkId, userClerkId: member.user.clerkId }),
+  );
 }
 
 export async function leaveOrganization(user: User, organizationId: string): Promise<void> {
   const row = isRowId(organizationId)
     ? // Stryker disable next-line ObjectLiteral: reads fewer columns; the whole organization would serve as well.
-      await getPrisma().membership.findFirst({ where: { userId: user.id, organizationId }, select: { clerkId: true, role: true, organization: { select: organizationRef } } })
+      await getPrisma().membership.findFirst({ where: { userId: user.id, organizationId }, select: { id: true, clerkId: true, organization: { select: { id: true, clerkId: true, slug: true } } } })
     : null;
   if (!row) throw new ActionError(NOT_A_MEMBER);
-  await keepAnAdmin(row.organization.id, row.role, 'You are its only admin: make someone else an admin before you leave, or delete the organization.');
-  await endMembership(row.organization, { clerkId: row.clerkId, userClerkId: user.clerkId });
+  await keepingAnAdmin(row.organization, { membershipId: row.id, newRole: null }, 'You are its only admin: make someone else an admin before you leave, or delete the organization.', () =>
+    endMembership(row.organization, { clerkId: row.clerkId, userClerkId: user.clerkId }),
+  );
 }
 
 /** Delete the organization in Clerk and here, with its memberships and posts; `confirmation` must be its slug. */
 export async function deleteOrganization(admin: User, organizationId: string, confirmation: string): Promise<void> {
-  const organization = await asAdmin(admin, organizationId);
+  const organization = await asPermitted(admin, organizationId, DELETE_ORGANIZATION, NOT_ALLOWED_TO_DELETE);
   if (confirmation !== organization.slug) throw new ActionError(`Type "${organization.slug}" to confirm.`, 'confirmation');
   try {
     await getClerkClient().organizations.deleteOrganization(organization.clerkId);
@@ -174,18 +232,47 @@ export async function deleteOrganization(admin: User, organizationId: string, co
 export interface Member {
   id: string;
   role: string;
+  roleName: string | null;
   name: string | null;
   email: string | null;
   isYou: boolean;
 }
 
-/** An organization's members, admins first, for a member of it (the asker's membership is part of the query). */
+/** An organization's members, by role and then by when they joined, for a member of it (the asker's membership is part of the statement). */
 export async function listMembers(userId: string, organizationId: string): Promise<Member[]> {
-  const rows = await getPrisma().membership.findMany({
-    where: { organizationId, organization: { memberships: { some: { userId } } } },
-    // Stryker disable next-line ObjectLiteral: reads fewer columns; the whole user would serve as well.
-    select: { id: true, role: true, userId: true, user: { select: { name: true, email: true } } },
-    orderBy: [{ role: 'asc' }, { createdAt: 'asc' }],
-  });
-  return rows.map((row) => ({ id: row.id, role: row.role, name: row.user.name, email: hasRealEmail(row.user.email) ? row.user.email : null, isYou: row.userId === userId }));
+  const rows = await getPrisma().$queryRaw<{ id: string; role: string; roleName: string | null; userId: string; name: string | null; email: string }[]>`
+    SELECT m."id", m."role", r."name" AS "roleName", m."userId", u."name", u."email"
+    FROM "Membership" m JOIN "User" u ON u."id" = m."userId" LEFT JOIN "OrganizationRole" r ON r."key" = m."role"
+    WHERE m."organizationId" = ${organizationId}
+      AND EXISTS (SELECT 1 FROM "Membership" me WHERE me."organizationId" = m."organizationId" AND me."userId" = ${userId})
+    ORDER BY m."role", m."createdAt"`;
+  return rows.map((row) => ({ id: row.id, role: row.role, roleName: row.roleName, name: row.name, email: hasRealEmail(row.email) ? row.email : null, isYou: row.userId === userId }));
+}
+
+export interface PendingInvitation {
+  id: string;
+  email: string | null;
+  role: string;
+  roleName: string | null;
+  expiresAt: Date | null;
+}
+
+/** An organization's pending invitations (not expired), newest first, for a member who manages its members; none for anyone else. */
+export function listPendingInvitations(userId: string, organizationId: string): Promise<PendingInvitation[]> {
+  return getPrisma().$queryRaw<PendingInvitation[]>`
+    SELECT i."id", i."email", i."role", r."name" AS "roleName", i."expiresAt"
+    FROM "Invitation" i JOIN "Organization" o ON o."clerkId" = i."organizationClerkId" LEFT JOIN "OrganizationRole" r ON r."key" = i."role"
+    WHERE o."id" = ${organizationId} AND i."status" = 'pending' AND (i."expiresAt" IS NULL OR i."expiresAt" > (now() AT TIME ZONE 'UTC'))
+      AND clerk_member_has_permission(${userId}, o."id", ${MANAGE_MEMBERS})
+    ORDER BY i."clerkCreatedAt" DESC, i."id"`;
+}
+
+export interface RoleChoice {
+  key: string;
+  name: string;
+}
+
+/** The instance's roles, as a person chooses one (our copy; a placeholder key is never offered). */
+export function listRoles(): Promise<RoleChoice[]> {
+  return getPrisma().organizationRole.findMany({ where: { NOT: { key: { startsWith: '~' } } }, select: { key: true, name: true }, orderBy: [{ name: 'asc' }, { key: 'asc' }] });
 }

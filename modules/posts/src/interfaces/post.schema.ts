@@ -5,10 +5,11 @@
  */
 import { z } from 'zod';
 import type { RateLimit } from '@/modules/cores/rate-limit/rate-limit';
+import { organizationIdSchema } from '@/modules/cores/validation/ids';
 import { storable } from '@/modules/cores/validation/text';
-import { POST_CONTENT_MAX, POST_CONTENT_MIN, POST_TITLE_MAX, POST_TITLE_MIN } from './post.limits';
+import { DELETE_ANY_POST, POST_CONTENT_MAX, POST_CONTENT_MIN, POST_TITLE_MAX, POST_TITLE_MIN } from './post.limits';
 
-export { POST_CONTENT_MAX, POST_CONTENT_MIN, POST_TITLE_MAX, POST_TITLE_MIN };
+export { DELETE_ANY_POST, POST_CONTENT_MAX, POST_CONTENT_MIN, POST_TITLE_MAX, POST_TITLE_MIN };
 
 export const postInputSchema = z.object({
   title: z
@@ -33,6 +34,11 @@ export const isPostId = (value: string) => /^[A-Za-z0-9_-]{1,64}$/.test(value);
 export const postIdSchema = z.object({ postId: z.string().trim().min(1).max(64) });
 
 export const updatePostSchema = postInputSchema.extend(postIdSchema.shape);
+
+/** The same forms in an organization's space. */
+export const organizationPostSchema = postInputSchema.extend(organizationIdSchema.shape);
+export const updateOrganizationPostSchema = updatePostSchema.extend(organizationIdSchema.shape);
+export const organizationPostIdSchema = postIdSchema.extend(organizationIdSchema.shape);
 
 /** Every write has a limit per user, counted in the database (modules/cores/rate-limit). */
 export const POST_CREATE_LIMIT: RateLimit = { action: 'post.create', max: 30, windowSeconds: 60, message: 'You are posting too fast.' };

@@ -2,16 +2,16 @@
  * Posts, in a personal space (`organizationId` null) or in an organization.
  * Every read and write carries its permission in its query: ownership
  * (`where: { id, userId }`), and for an organization's posts the reader's
- * membership of it (and an admin's role, to delete others' posts) in the
- * same statement, never a check after a fetch. A post that is not yours to
+ * membership of it (and, to delete others' posts, the `org:posts:delete`
+ * permission of their role, from our copy of Clerk's roles) in the same
+ * statement, never a check after a fetch. A post that is not yours to
  * see is indistinguishable from one that does not exist, and so is an id
  * that cannot be one (it is never sent to the database).
  */
 import { getPrisma } from '@/modules/cores/db/prisma';
 import { afterCursor, decodeCursor, NEWEST_FIRST, type Page, PAGE_SIZE, toPage } from '@/modules/cores/pagination';
 import { newRowId } from '@/modules/clerk-sync/src/engine/sync-statement';
-import { ADMIN_ROLE } from '@/modules/organizations/src/interfaces/organization.limits';
-import { isPostId, type PostInput } from '../interfaces/post.schema';
+import { DELETE_ANY_POST, isPostId, type PostInput } from '../interfaces/post.schema';
 
 export interface PostSummary {
   id: string;
@@ -90,16 +90,13 @@ export async function updateOrganizationPost(userId: string, organizationId: str
   if (count === 0) throw new PostNotFoundError(postId);
 }
 
-/** Your own post in an organization you are a member of, or any of its posts if you are its admin. */
+/** Your own post in an organization you are a member of, or any of its posts if your role may delete any (`org:posts:delete`). */
 export async function deleteOrganizationPost(userId: string, organizationId: string, postId: string): Promise<void> {
   if (!isPostId(postId) || !isPostId(organizationId)) throw new PostNotFoundError(postId);
-  const { count } = await getPrisma().post.deleteMany({
-    where: {
-      id: postId,
-      organizationId,
-      OR: [{ userId, organization: { memberships: { some: { userId } } } }, { organization: { memberships: { some: { userId, role: ADMIN_ROLE } } } }],
-    },
-  });
+  const count = await getPrisma().$executeRaw`
+    DELETE FROM "Post" p WHERE p."id" = ${postId} AND p."organizationId" = ${organizationId}
+      AND ((p."userId" = ${userId} AND EXISTS (SELECT 1 FROM "Membership" m WHERE m."organizationId" = p."organizationId" AND m."userId" = ${userId}))
+        OR clerk_member_has_permission(${userId}, p."organizationId", ${DELETE_ANY_POST}))`;
   if (count === 0) throw new PostNotFoundError(postId);
 }
 

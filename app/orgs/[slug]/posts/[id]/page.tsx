@@ -4,13 +4,14 @@ import { notFound } from 'next/navigation';
 import { deleteOrganizationPostAction } from '@/app/orgs/actions';
 import { requireUser } from '@/modules/auth/src/services/require-user';
 import { Notice } from '@/modules/cores/ui/notice';
-import { getOrganizationSpace } from '@/modules/organizations/src/services/organization-access.service';
+import { can, getOrganizationSpace } from '@/modules/organizations/src/services/organization-access.service';
+import { DELETE_ANY_POST } from '@/modules/posts/src/interfaces/post.limits';
 import { PostArticle } from '@/modules/posts/components/post-article';
 import { findOrganizationPost } from '@/modules/posts/src/services/posts.service';
 
 export const metadata: Metadata = { title: 'Post' };
 
-/** A post of an organization, for its members: Edit for its author, Delete for its author and the organization's admins. */
+/** A post of an organization, for its members: Edit for its author, Delete for its author and for roles that may delete any post (`org:posts:delete`). */
 export default async function OrganizationPostPage({ params, searchParams }: { params: Promise<{ slug: string; id: string }>; searchParams: Promise<{ saved?: string }> }) {
   const [{ slug, id }, { saved }] = await Promise.all([params, searchParams]);
   const user = await requireUser();
@@ -27,7 +28,7 @@ export default async function OrganizationPostPage({ params, searchParams }: { p
         post={post}
         context={space.organization.name}
         editHref={mine ? `${base}/posts/${post.id}/edit` : null}
-        deleteForm={mine || space.isAdmin ? { action: deleteOrganizationPostAction, organizationId: space.organization.id } : null}
+        deleteForm={mine || can(space, DELETE_ANY_POST) ? { action: deleteOrganizationPostAction, organizationId: space.organization.id } : null}
       />
       <Link href={base} className="text-sm font-medium text-indigo-700 hover:underline">
         ← {space.organization.name}
