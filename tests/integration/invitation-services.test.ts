@@ -7,17 +7,12 @@
  * The same over HTTP and in the browser: organizations.test.ts,
  * tests/e2e/invitations.e2e.ts.
  */
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { User } from '@/generated/prisma/client';
 import { syncMembershipFromClerk } from '@/modules/clerk-sync/src/objects/organization-sync.service';
 import { syncRoleFromClerk, syncRolesFromClerk } from '@/modules/clerk-sync/src/objects/role-sync.service';
-import { syncUserFromClerk } from '@/modules/clerk-sync/src/objects/user-sync.service';
-import { ActionError } from '@/modules/cores/actions/action-state';
 import { findOrganizationSpace } from '@/modules/organizations/src/services/organization-access.service';
 import {
   changeRole,
-  createOrganization,
   invite,
   leaveOrganization,
   listPendingInvitations,
@@ -30,37 +25,12 @@ import {
 import { deleteOrganizationPost, PostNotFoundError } from '@/modules/posts/src/services/posts.service';
 import { emulatorAsAppsClerk } from '../helpers/app-emulator';
 import { createPost } from '../helpers/factories';
+import { organizationFixtures, rejection, suffix } from '../helpers/organization-services';
 import { prisma } from '../helpers/prisma';
 
 const emulated = emulatorAsAppsClerk();
-const suffix = () => randomUUID().slice(0, 8);
+const { person, team, joined } = organizationFixtures(emulated);
 
-async function person(firstName: string): Promise<User> {
-  const clerkUser = await emulated.control.createUser({ email: `${firstName.toLowerCase()}-${suffix()}@example.com`, firstName, lastName: 'Tester' });
-  return (await syncUserFromClerk(clerkUser)).user!;
-}
-
-async function team(admin: User) {
-  const slug = await createOrganization(admin, { name: `Team ${suffix()}`, slug: `team-${suffix()}` });
-  return prisma().organization.findUniqueOrThrow({ where: { slug } });
-}
-
-/** `user` in `organization` with `role`, as an accepted invitation leaves them (made in Clerk, stored as the webhook would). */
-async function joined(organization: { clerkId: string }, user: User, role: string) {
-  await syncMembershipFromClerk(await emulated.control.addMembership(organization.clerkId, user.clerkId, role, false));
-  return prisma().membership.findFirstOrThrow({ where: { organization: { clerkId: organization.clerkId }, userId: user.id } });
-}
-
-const rejection = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error('expected a refusal');
-    },
-    (error: unknown) => {
-      if (!(error instanceof ActionError)) throw error;
-      return { message: error.message, field: error.field };
-    },
-  );
 const membershipsInClerk = async (userClerkId: string) => (await emulated.clerk.users.getOrganizationMembershipList({ userId: userClerkId })).data.map((m) => m.organization.id);
 const ourMemberships = (userId: string) => prisma().membership.findMany({ where: { userId }, select: { organizationId: true } });
 /** The call log's routes since `mark`, without the ids. */

@@ -6,11 +6,8 @@
  * fetched, once), the header's list, and every management call with its
  * refusals. The same behaviour over HTTP is in organizations.test.ts.
  */
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { User } from '@/generated/prisma/client';
-import { syncUserFromClerk } from '@/modules/clerk-sync/src/objects/user-sync.service';
-import { ActionError } from '@/modules/cores/actions/action-state';
 import { listSpaces } from '@/modules/clerk-sync/src/objects/spaces';
 import { findOrganizationSpace, type OrganizationClaim } from '@/modules/organizations/src/services/organization-access.service';
 import { syncMembershipFromClerk } from '@/modules/clerk-sync/src/objects/organization-sync.service';
@@ -24,24 +21,11 @@ import {
 } from '@/modules/organizations/src/services/organizations.service';
 import { emulatorAsAppsClerk } from '../helpers/app-emulator';
 import { createPost } from '../helpers/factories';
+import { organizationFixtures, rejection, suffix } from '../helpers/organization-services';
 import { prisma } from '../helpers/prisma';
 
 const emulated = emulatorAsAppsClerk();
-
-const suffix = () => randomUUID().slice(0, 8);
-
-/** A Clerk user and our row of them. */
-async function person(firstName: string): Promise<User> {
-  const clerkUser = await emulated.control.createUser({ email: `${firstName.toLowerCase()}-${suffix()}@example.com`, firstName, lastName: 'Tester' });
-  return (await syncUserFromClerk(clerkUser)).user!;
-}
-
-/** An organization created through the service, as the form does: `admin` is its admin, here and in Clerk. */
-async function team(admin: User, name = `Team ${suffix()}`) {
-  const slug = await createOrganization(admin, { name, slug: `team-${suffix()}` });
-  const row = await prisma().organization.findUniqueOrThrow({ where: { slug } });
-  return row;
-}
+const { person, team } = organizationFixtures(emulated);
 
 /**
  * `email`'s owner joins with `role` as an accepted invitation makes them
@@ -67,16 +51,6 @@ async function teamWithMember(role: 'org:member' | 'org:admin' = 'org:member') {
 }
 
 const noClaim = async (): Promise<OrganizationClaim> => ({});
-const rejection = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error('expected a refusal');
-    },
-    (error: unknown) => {
-      if (!(error instanceof ActionError)) throw error;
-      return { message: error.message, field: error.field };
-    },
-  );
 const callsTo = async (route: string) => (await emulated.control.backendApiCalls()).byRoute[route] ?? 0;
 const roleIn = async (organizationId: string, user: User) => (await prisma().membership.findFirst({ where: { organizationId, userId: user.id } }))?.role ?? null;
 
