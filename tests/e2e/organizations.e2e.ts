@@ -1,7 +1,8 @@
 /**
  * Team workspaces in a real browser against `next start` and the Clerk
- * emulator: create an organization, add a second person by email, who
- * switches to it from the header and sees its posts; a non-member gets a 404;
+ * emulator: create an organization, invite a second person (who has an
+ * account) by email, who accepts through the emailed link by signing in,
+ * then switches to it from the header and sees its posts; a non-member gets a 404;
  * an admin deletes a member's post; removing the member cuts their access on
  * their next request, before the webhook lands.
  */
@@ -18,7 +19,7 @@ function expect404(path: string) {
 }
 
 describe('a team workspace', () => {
-  it('is created, shared with a second person by email, private to its members, moderated by its admin, and closed to a removed member at once', async () => {
+  it('is created, shared with a second person by invitation, private to its members, moderated by its admin, and closed to a removed member at once', async () => {
     const slug = `engines-${Date.now().toString(36)}`;
     const admin = await journeys.newPage();
     await journeys.signUp(admin, 'Ada', 'Lovelace');
@@ -37,12 +38,23 @@ describe('a team workspace', () => {
     expect(await admin.getByTestId('organization-role').textContent()).toBe('Admin');
     await publish(admin, 'Welcome to the team', 'Posts here are for members only.');
 
-    // Add the second person by email.
+    // Invite the second person by email: nobody is a member until they accept.
     await admin.getByRole('navigation', { name: 'Organization' }).getByRole('link', { name: 'Members' }).click();
     await admin.waitForURL(`${journeys.stack.app.url}/orgs/${slug}/members`);
-    await admin.getByLabel('Email address').fill(memberEmail);
-    await admin.getByRole('button', { name: 'Add member' }).click();
-    await admin.getByRole('status').filter({ hasText: `${memberEmail} is now a member.` }).waitFor();
+    await admin.getByLabel('Email address', { exact: true }).fill(memberEmail);
+    await admin.getByRole('button', { name: 'Send invitation' }).click();
+    await admin.getByRole('status').filter({ hasText: `Invitation sent to ${memberEmail}. They join when they accept it.` }).waitFor();
+    await admin.getByTestId('invitation-list').getByText(memberEmail).waitFor();
+    expect(await admin.getByTestId('member-list').getByText(memberEmail).count()).toBe(0);
+
+    // They have an account: the emailed link (the emulator's mailbox) has them sign in, and they join.
+    await member.goto(`${journeys.stack.emulator.url}/mailbox`);
+    await member.getByRole('row').filter({ hasText: memberEmail }).getByRole('link', { name: 'Accept invitation' }).click();
+    await member.waitForURL(`${journeys.stack.emulator.url}/sign-in?**`);
+    expect(await member.getByLabel('Email address').inputValue()).toBe(memberEmail);
+    await member.getByRole('button', { name: 'Continue' }).click();
+    await member.waitForURL(`${journeys.stack.app.url}/orgs/${slug}`);
+    await admin.reload();
     await admin.getByTestId('member-list').getByText(memberEmail).waitFor();
     await screenshot(admin, 'organization-members');
 

@@ -65,20 +65,25 @@ async function steady(path: string, who: Person) {
  * organization and for someone in none (the header lists their spaces
  * either way): the user's row (once per request, shared by the page and the
  * header), the header's organizations (one join), and the page's own. Prisma
- * loads a relation in a statement of its own: a post's author, a
- * membership's organization (even when no membership was found).
+ * loads a relation in a statement of its own: a post's author. An
+ * organization's pages read the membership, its organization and its role's
+ * permissions (our copy of Clerk's roles) in one raw statement, found or not.
  */
-const PAGES: { page: string; path: (slug: string, postId: string) => string; member: [number, number]; outsider: [number, number] }[] = [
+type Cost = [status: number, topLevel: number, nested?: number];
+const PAGES: { page: string; path: (slug: string, postId: string) => string; member: Cost; admin: Cost; outsider: Cost }[] = [
   // One indexed page of the user's posts.
-  { page: 'the dashboard', path: () => '/dashboard', member: [200, 3], outsider: [200, 3] },
+  { page: 'the dashboard', path: () => '/dashboard', member: [200, 3], admin: [200, 3], outsider: [200, 3] },
   // A page of everyone's posts, then their authors' names.
-  { page: 'the feed', path: () => '/posts', member: [200, 4], outsider: [200, 4] },
+  { page: 'the feed', path: () => '/posts', member: [200, 4], admin: [200, 4], outsider: [200, 4] },
   // The post, then its author's name.
-  { page: 'a post', path: (_, postId) => `/posts/${postId}`, member: [200, 4], outsider: [200, 4] },
-  // The membership by slug and its organization; the organization's posts and their authors. Not a member: no membership, a 404.
-  { page: "an organization's page", path: (slug) => `/orgs/${slug}`, member: [200, 6], outsider: [404, 4] },
-  // The membership and its organization; the members and their users.
-  { page: 'its members page', path: (slug) => `/orgs/${slug}/members`, member: [200, 6], outsider: [404, 4] },
+  { page: 'a post', path: (_, postId) => `/posts/${postId}`, member: [200, 4], admin: [200, 4], outsider: [200, 4] },
+  // The membership with its organization and permissions (one statement; it was two, the organization a relation of its own); the
+  // organization's posts and their authors. Not a member: no membership, a 404.
+  { page: "an organization's page", path: (slug) => `/orgs/${slug}`, member: [200, 5], admin: [200, 5], outsider: [404, 3] },
+  // The membership as above; the members with their users and role names (one statement; it was two). Who manages members (the
+  // admin) also gets the pending invitations and the instance's roles for the forms: two more, the invitations' statement checking
+  // the permission inside it (clerk_member_has_permission: one nested read).
+  { page: 'its members page', path: (slug) => `/orgs/${slug}/members`, member: [200, 4], admin: [200, 6, 1], outsider: [404, 3] },
 ];
 
 describe.runIf(counter)('statements and Backend API calls per render', () => {
@@ -105,13 +110,13 @@ describe.runIf(counter)('statements and Backend API calls per render', () => {
     await stack.control.settleWebhooks();
   });
 
-  it.each(PAGES)('$page: $member.1 statements for a member, $outsider.1 for someone outside, no Backend API call', async ({ path, member: forMember, outsider: forOutsider }) => {
-    for (const [who, [status, statements]] of [[member, forMember], [outsider, forOutsider]] as const) {
+  it.each(PAGES)('$page: $member.1 statements for a member, $admin.1 for its admin, $outsider.1 for someone outside, no Backend API call', async ({ path, member: forMember, admin: forAdmin, outsider: forOutsider }) => {
+    for (const [who, [status, statements, nested = 0]] of [[member, forMember], [admin, forAdmin], [outsider, forOutsider]] as const) {
       const rendered = await steady(path(organization.slug, postId), who);
       expect({ status: rendered.status, topLevel: rendered.counts.topLevel, nested: rendered.counts.nested, backendApi: rendered.backendApi }, listStatements(rendered.counts)).toEqual({
         status,
         topLevel: statements,
-        nested: 0,
+        nested,
         backendApi: [],
       });
     }
@@ -135,6 +140,29 @@ describe.runIf(counter)('statements and Backend API calls per render', () => {
       );
     });
     expect(plan.map((line) => line['QUERY PLAN']).join('\n')).toMatch(/Index (Only )?Scan using "Membership_userId_idx" on "Membership"|Bitmap Index Scan on "Membership_userId_idx"/);
+  });
+
+  it("a first visit to an organization's page with no copy of the instance's roles fetches them once: one GET /v1/organization_roles, then the steady state", async () => {
+    await render(`/orgs/${organization.slug}`, member); // the pool warm
+    // A database that holds none of Clerk's roles yet, as a fresh one (the emulator's seeded roles send no webhook).
+    await prisma().organizationRole.deleteMany();
+    await prisma().organizationPermission.deleteMany();
+    const first = await render(`/orgs/${organization.slug}`, member);
+    // The user's row and the header's spaces; the membership, its role unknown; each of the instance's three roles through the sync
+    // function (its statements inside); the membership again, now with its permissions; the posts and their authors.
+    expect({ status: first.status, topLevel: first.counts.topLevel, backendApi: first.backendApi }, listStatements(first.counts)).toEqual({
+      status: 200,
+      topLevel: 9,
+      backendApi: ['GET /v1/organization_roles'],
+    });
+    expect(callsOf(first.counts, 'clerk_apply_change').calls).toBe(3);
+    expect(await prisma().organizationRole.count()).toBe(3);
+    for (const who of [member, admin]) {
+      const next = await render(`/orgs/${organization.slug}/members`, who);
+      expect({ status: next.status, backendApi: next.backendApi }).toEqual({ status: 200, backendApi: [] });
+    }
+    const again = await render(`/orgs/${organization.slug}`, member);
+    expect({ status: again.status, topLevel: again.counts.topLevel, backendApi: again.backendApi }).toEqual({ status: 200, topLevel: 5, backendApi: [] });
   });
 
   it('a signed-in user with no row yet is fetched once from the Backend API and stored: one GET /v1/users/:id, then the steady state', async () => {

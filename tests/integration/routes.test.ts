@@ -27,6 +27,7 @@ const PUBLIC: Record<string, string> = {
   'error.tsx': 'the error boundary',
   'sign-in/[[...sign-in]]/page.tsx': 'signing in',
   'sign-up/[[...sign-up]]/page.tsx': 'signing up',
+  'invitations/accept/page.tsx': 'where an invitation\'s email link lands, before the invitee has an account or a session: it only hands Clerk\'s ticket on to signing up or in',
   'api/health/route.ts': 'the health check (names no error)',
   'api/auth/keepalive/route.ts': 'the session keep-alive: it only lets the proxy refresh a token',
   'api/auth/end-session/route.ts': 'ends a session whose user is gone: it acts only then',
@@ -92,10 +93,17 @@ describe('every route checks the session itself', () => {
   const handlers = builtRouteHandlers();
 
   it('finds the app\'s routes, actions and handlers, and every public one still exists', () => {
-    expect(files).toEqual(expect.arrayContaining(['dashboard/page.tsx', 'posts/actions.ts', 'account/actions.ts', 'posts/[id]/edit/page.tsx']));
+    expect(files).toEqual(expect.arrayContaining(['dashboard/page.tsx', 'posts/actions.ts', 'account/actions.ts', 'posts/[id]/edit/page.tsx', 'invitations/accept/page.tsx']));
     for (const file of Object.keys(PUBLIC)) expect([...files, ...handlers]).toContain(file);
     expect(actions.map(actionKey)).toEqual(
-      expect.arrayContaining(['app/posts/actions.ts#createPostAction', 'app/account/actions.ts#deleteAccountAction', 'app/orgs/actions.ts#removeMemberAction', ...Object.keys(PUBLIC_ACTIONS)]),
+      expect.arrayContaining([
+        'app/posts/actions.ts#createPostAction',
+        'app/account/actions.ts#deleteAccountAction',
+        'app/orgs/actions.ts#removeMemberAction',
+        'app/orgs/actions.ts#inviteAction',
+        'app/orgs/actions.ts#revokeInvitationAction',
+        ...Object.keys(PUBLIC_ACTIONS),
+      ]),
     );
     expect(handlers).toEqual(expect.arrayContaining(['api/health/route.ts', 'api/webhooks/clerk/route.ts', 'favicon.ico']));
     // Every actions file of app/ has its actions in the build.
@@ -123,7 +131,7 @@ describe('every route checks the session itself', () => {
       async (_key, action) => {
         const before = await databaseDigest();
         // From a page whose form calls it, with fields a form would send.
-        const answer = await callAction(stack.app.url, new CookieJar(), { id: action.id }, { title: 'Signed out', content: 'x', postId: 'cabc123', organizationId: 'cabc123', name: 'x', confirmation: 'x' }, urlOf(action.pages[0]!.replace(/^app\//, '') + '.tsx'));
+        const answer = await callAction(stack.app.url, new CookieJar(), { id: action.id }, { title: 'Signed out', content: 'x', postId: 'cabc123', organizationId: 'cabc123', membershipId: 'cabc123', invitationId: 'cabc123', email: 'someone@example.com', role: 'org:member', name: 'x', confirmation: 'x' }, urlOf(action.pages[0]!.replace(/^app\//, '') + '.tsx'));
         expect(answer.status, answer.text).toBeLessThan(500);
         expect(answer.redirect, answer.text).not.toBeNull();
         expect(new URL(answer.redirect!, stack.app.url).pathname).toBe('/sign-in');

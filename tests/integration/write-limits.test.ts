@@ -65,13 +65,13 @@ describe('the organization spaces\' write limits', () => {
     expect(await prisma().rateLimitWindow.findMany({ where: { key: `${clerkId}:organization.create` }, select: { count: true } })).toEqual([{ count: 7 }]);
   }, ONE_MINUTE_AND_MORE);
 
-  it('let a person make 30 membership changes a minute, adding, changing roles and removing counted together', async () => {
+  it('let a person make 30 membership changes a minute, revoking invitations, changing roles and removing counted together', async () => {
     const { clerkId, jar } = await signedIn();
     await withinOneDatabaseMinute(30);
     let turn = 0;
-    // In turn: an addition, a role change, a removal (of nobody's membership: each is counted, then refused).
+    // In turn: a revocation, a role change, a removal (of nobody's invitation and membership: each is counted, then refused).
     const changes: { name: string; fields: Record<string, string> }[] = [
-      { name: 'addMemberAction', fields: { organizationId: nobodys.organizationId, email: 'someone@example.com', role: 'org:member' } },
+      { name: 'revokeInvitationAction', fields: { organizationId: nobodys.organizationId, invitationId: nobodys.membershipId } },
       { name: 'changeRoleAction', fields: { ...nobodys, role: 'org:admin' } },
       { name: 'removeMemberAction', fields: nobodys },
     ];
@@ -85,6 +85,20 @@ describe('the organization spaces\' write limits', () => {
     expect(sent).toBe(30);
     for (const change of changes) expect((await callAction(stack.app.url, jar, orgs(change.name), change.fields)).text).toContain('You are changing members too fast.');
     expect(await prisma().rateLimitWindow.findMany({ where: { key: `${clerkId}:organization.members` }, select: { count: true } })).toEqual([{ count: 34 }]);
+  }, ONE_MINUTE_AND_MORE);
+
+  it('let a person send 20 invitations a minute (each is an email someone receives), counted apart from other membership changes', async () => {
+    const { clerkId, jar } = await signedIn();
+    await withinOneDatabaseMinute(30);
+    const invitation = () => ({ organizationId: nobodys.organizationId, email: `invitee-${suffix()}@example.com`, role: 'org:member' });
+    const before = await backendApiCalls();
+    expect(await attemptsBeforeRefusal(jar, orgs('inviteAction'), invitation, 'You are sending invitations too fast. Try again in', 30)).toBe(20);
+    expect(await backendApiCalls()).toBe(before);
+    expect(await prisma().rateLimitWindow.findMany({ where: { key: `${clerkId}:organization.invite` }, select: { count: true } })).toEqual([{ count: 21 }]);
+    // Other membership changes still have their own 30.
+    expect(await prisma().rateLimitWindow.count({ where: { key: `${clerkId}:organization.members` } })).toBe(0);
+    expect((await callAction(stack.app.url, jar, orgs('removeMemberAction'), nobodys)).text).toContain('That organization does not exist, or you may not manage its members.');
+    expect(await stack.control.mailbox()).toEqual([]);
   }, ONE_MINUTE_AND_MORE);
 
   it('let a person try to leave 10 times a minute, and to delete an organization 3 times', async () => {

@@ -23,7 +23,7 @@ export default async function OrganizationPage({ params, searchParams }: { param
     <main className="mx-auto grid max-w-5xl gap-8 px-6 py-10 lg:grid-cols-[1fr_22rem]">
       <div className="flex min-w-0 flex-col gap-6">
         <OrganizationHeader space={space} current="posts" />
-        {created ? <Notice>Organization created. You are its admin: add members from the Members page.</Notice> : null}
+        {created ? <Notice>Organization created. You are its admin: invite people from the Members page.</Notice> : null}
         {deleted ? <Notice>Post deleted.</Notice> : null}
         <section aria-labelledby="organization-posts" className="flex flex-col gap-3">
           <h2 id="organization-posts" className="text-lg font-semibold">

@@ -67,6 +67,24 @@ const spaceOf = (row: SpaceRow): OrganizationSpace => ({
   permissions: row.permissions,
 });
 
+/** A role Clerk's list lacked too (renamed or deleted, its webhook not here yet) is not asked for again this soon. */
+const ROLE_RETRY_MS = 60_000;
+const rolesClerkLacked = new Map<string, number>();
+
+/** The instance's roles from the Backend API, stored; false (nothing asked) when Clerk lacked `roleKey` a moment ago. */
+async function fetchRolesFor(roleKey: string): Promise<boolean> {
+  const lackedAt = rolesClerkLacked.get(roleKey);
+  if (lackedAt !== undefined && Date.now() - lackedAt < ROLE_RETRY_MS) return false;
+  await syncRolesFromClerk();
+  return true;
+}
+
+/** After a fetch: whether the role is one we hold now. */
+function noteRole(roleKey: string, known: boolean): void {
+  if (known) rolesClerkLacked.delete(roleKey);
+  else rolesClerkLacked.set(roleKey, Date.now());
+}
+
 /**
  * Whether `userId` is a member of the organization (by row id) with a role
  * our copy does not hold, in which case the instance's roles are fetched
@@ -74,12 +92,10 @@ const spaceOf = (row: SpaceRow): OrganizationSpace => ({
  * nothing asks before it refuses. One statement when the role is known.
  */
 export async function provisionUnknownRole(userId: string, organizationId: string): Promise<boolean> {
-  const [row] = await getPrisma().$queryRaw<{ unknown: boolean }[]>`
-    SELECT NOT EXISTS (SELECT 1 FROM "OrganizationRole" r WHERE r."key" = m."role") AS "unknown"
+  const [row] = await getPrisma().$queryRaw<{ role: string; unknown: boolean }[]>`
+    SELECT m."role", NOT EXISTS (SELECT 1 FROM "OrganizationRole" r WHERE r."key" = m."role") AS "unknown"
     FROM "Membership" m WHERE m."userId" = ${userId} AND m."organizationId" = ${organizationId}`;
-  if (!row?.unknown) return false;
-  await syncRolesFromClerk();
-  return true;
+  return row?.unknown === true && fetchRolesFor(row.role);
 }
 
 /**
@@ -91,8 +107,9 @@ export async function provisionUnknownRole(userId: string, organizationId: strin
 async function membershipBySlug(userId: string, slug: string): Promise<OrganizationSpace | null> {
   const row = await membershipRowBySlug(userId, slug);
   if (!row || row.roleKnown) return row && spaceOf(row);
-  await syncRolesFromClerk();
+  if (!(await fetchRolesFor(row.role))) return spaceOf(row);
   const again = await membershipRowBySlug(userId, slug);
+  if (again) noteRole(again.role, again.roleKnown);
   return again && spaceOf(again);
 }
 
