@@ -181,7 +181,7 @@ describe('parseHandledEvent', () => {
 
   it('has nothing to say about other types', () => {
     expect(parseHandledEvent('session.created', { id: 'sess_1' })).toBeNull();
-    expect(parseHandledEvent('organizationInvitation.created', { id: 'orginv_1' })).toBeNull();
+    expect(parseHandledEvent('organizationDomain.created', { id: 'orgdmn_1' })).toBeNull();
     // Not an own property of the table of handled types either.
     expect(parseHandledEvent('constructor', {})).toBeNull();
   });
