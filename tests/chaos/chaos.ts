@@ -1,8 +1,11 @@
 /**
- * `npm run test:chaos [-- --full] [-- --pgbouncer]`: two app instances (`next
+ * `npm run test:chaos [-- --full] [-- --pgbouncer] [-- --seed=N]`: two app instances (`next
  * start` on two ports) share one PostgreSQL; the Clerk emulator sends them
  * thousands of events round-robin (users, organizations and memberships:
- * members added, promoted, removed, organizations renamed and deleted), with
+ * members added, promoted, removed, organizations renamed and deleted;
+ * invitations sent, revoked, accepted by signing up with their ticket, or
+ * left to expire on the emulator's clock; custom roles and permissions made,
+ * re-keyed, granted, taken away and deleted), with
  * duplicates, reordering and drops, while the database is restarted in the
  * middle. Dropped and failed
  * deliveries are redelivered at the end, as Svix's recovery would. With
@@ -10,14 +13,16 @@
  * transaction mode, as most production apps do. The database stays down until
  * the outage has refused deliveries (and, through PgBouncer, until its 08P01
  * has reached an app), so that no run passes without meeting one. The run
- * passes when our users, organizations and memberships equal the emulator's
- * truth, the outage refused deliveries (503, never 500) and only while it
+ * passes when our users, organizations, memberships, invitations, roles and
+ * permissions equal the emulator's truth, no invitation Clerk revoked or let
+ * expire became a member, the outage refused deliveries (503, never 500) and only while it
  * lasted, with --pgbouncer PgBouncer's 08P01 reached the apps, and every
  * refused delivery, by svix-id, was processed afterwards; it prints how many
  * 5xx it saw, why, and for how long.
  */
 import { parseArgs } from 'node:util';
 import { createClerkClient, type UserJSON } from '@clerk/backend';
+import { isClerkAPIResponseError } from '@clerk/backend/errors';
 import pg from 'pg';
 import { startEmulatorProcess } from '../../scripts/lib/clerk-emulator-process';
 import { freePort } from '../../scripts/lib/postgres-cluster';
@@ -30,7 +35,13 @@ import { ensureProductionBuild } from '../setup/production-build';
 const { values } = parseArgs({
   options: { full: { type: 'boolean', default: false }, pgbouncer: { type: 'boolean', default: false }, seed: { type: 'string', default: '42' } },
 });
-const SIZE = values.full ? { users: 1_500, updates: 3_000, deletes: 300, organizations: 150 } : { users: 150, updates: 300, deletes: 30, organizations: 15 };
+const SIZE = values.full
+  ? { users: 1_500, updates: 3_000, deletes: 300, organizations: 150, invitations: 900, roleChanges: 150 }
+  : { users: 150, updates: 300, deletes: 30, organizations: 15, invitations: 90, roleChanges: 40 };
+const DAY = 86_400_000;
+/** Keys custom roles and permissions are made with or moved to: few, so that they change hands. */
+const ROLE_KEYS = ['org:writer', 'org:viewer', 'org:auditor', 'org:editor'];
+const PERMISSION_KEYS = ['org:docs:read', 'org:docs:write', 'org:docs:share', 'org:posts:delete'];
 const CONCURRENCY = 16;
 /** The whole run, start to verdict: a stuck run fails instead of hanging CI. */
 const DEADLINE_MS = values.full ? 20 * 60_000 : 5 * 60_000;
@@ -48,6 +59,7 @@ const random = () => {
   return seed / 2 ** 31;
 };
 const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
+const shuffled = <T>(items: T[]): T[] => items.map((item) => ({ item, key: random() })).sort((a, b) => a.key - b.key).map(({ item }) => item);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<unknown>): Promise<void> {
@@ -88,7 +100,7 @@ try {
   await control('PUT', '/_control/webhooks', { duplicates: 1, reorder: true, delayMs: 300, dropRate: 0.05, maxAttempts: 12, seed: Number(values.seed) });
   const clerk = createClerkClient({ secretKey: emulator.secretKey, apiUrl: emulator.url });
   console.log(
-    `chaos: ${SIZE.users} users, ${SIZE.organizations} organizations, ${SIZE.updates} changes, ${SIZE.deletes} user deletions; 2 app instances${pooler ? ' through PgBouncer (transaction mode)' : ''}; duplicates, reordering, 5% drops; seed ${values.seed}`,
+    `chaos: ${SIZE.users} users, ${SIZE.organizations} organizations, ${SIZE.updates} changes, ${SIZE.invitations} invitation and ${SIZE.roleChanges} role changes, ${SIZE.deletes} user deletions; 2 app instances${pooler ? ' through PgBouncer (transaction mode)' : ''}; duplicates, reordering, 5% drops; seed ${values.seed}`,
   );
 
   const users: UserJSON[] = [];
@@ -120,6 +132,104 @@ try {
     else await clerk.organizations.updateOrganization(organizationId, { name: `Team renamed ${i}` });
   };
 
+  // The instance's roles exist before any event (Clerk's defaults): the app learns them from the Backend
+  // API, as its first page of a space would on a fresh database (docs/decisions/022).
+  process.env.DATABASE_URL = database.url();
+  const { syncRolesFromClerk } = await import('@/modules/clerk-sync/src/objects/role-sync.service');
+  const { disconnectPrisma } = await import('@/modules/cores/db/prisma');
+  await syncRolesFromClerk(clerk);
+  await disconnectPrisma();
+
+  // Custom roles and permissions: the instance's editor and posts permission, and some made now. Their keys
+  // move among a few (so that one a role gave up is soon another's), but no membership or invitation ever
+  // holds them: Clerk re-keys those without an event, which the sync does not follow yet (see
+  // tests/integration/organization-sync.property.test.ts, 'known gaps of the sync').
+  const roles = (await clerk.organizationRoles.getOrganizationRoleList({ limit: 100 })).data.filter((role) => role.key === 'org:editor').map(({ id, key }) => ({ id, key }));
+  const permissions = (await clerk.organizationPermissions.getOrganizationPermissionList({ limit: 100 })).data
+    .filter((permission) => permission.key === 'org:posts:delete')
+    .map(({ id, key }) => ({ id, key }));
+  for (const key of PERMISSION_KEYS.slice(0, 2)) {
+    const made = await clerk.organizationPermissions.createOrganizationPermission({ name: key, key });
+    permissions.push({ id: made.id, key: made.key });
+  }
+  for (const key of ROLE_KEYS.slice(0, 2)) {
+    const made = await clerk.organizationRoles.createOrganizationRole({ name: key, key, permissions: [pick(permissions).id] });
+    roles.push({ id: made.id, key: made.key });
+  }
+  /** A permission granted or taken away, a role or permission made, renamed, re-keyed or deleted. */
+  const roleChange = async (i: number) => {
+    const r = random();
+    const role = roles.length > 0 ? pick(roles) : undefined;
+    const permission = permissions.length > 0 ? pick(permissions) : undefined;
+    if (r < 0.2 && role && permission) await clerk.organizationRoles.assignPermissionToOrganizationRole({ organizationRoleId: role.id, permissionId: permission.id });
+    else if (r < 0.35 && role && permission) await clerk.organizationRoles.removePermissionFromOrganizationRole({ organizationRoleId: role.id, permissionId: permission.id });
+    else if (r < 0.5 && role) {
+      const key = pick(ROLE_KEYS);
+      await clerk.organizationRoles.updateOrganizationRole({ organizationRoleId: role.id, key, name: `Role ${i}` });
+      role.key = key;
+    } else if (r < 0.65 && permission) {
+      const key = pick(PERMISSION_KEYS);
+      await clerk.organizationPermissions.updateOrganizationPermission({ permissionId: permission.id, key });
+      permission.key = key;
+    } else if (r < 0.75) {
+      const made = await clerk.organizationPermissions.createOrganizationPermission({ name: `Permission ${i}`, key: pick(PERMISSION_KEYS) });
+      permissions.push({ id: made.id, key: made.key });
+    } else if (r < 0.85) {
+      const made = await clerk.organizationRoles.createOrganizationRole({ name: `Role ${i}`, key: pick(ROLE_KEYS), permissions: permission ? [permission.id] : [] });
+      roles.push({ id: made.id, key: made.key });
+    } else if (r < 0.93 && role) {
+      await clerk.organizationRoles.deleteOrganizationRole(role.id);
+      roles.splice(roles.indexOf(role), 1);
+    } else if (permission) {
+      await clerk.organizationPermissions.deleteOrganizationPermission(permission.id);
+      permissions.splice(permissions.indexOf(permission), 1);
+    }
+  };
+
+  // Invitations go to new addresses: only accepting one (signing up with its ticket) makes its user.
+  const invitations: { id: string; organizationId: string; email: string; ticket: string }[] = [];
+  let acceptances = 0;
+  let refusedAcceptances = 0;
+  /** An invitation sent (for a day or a month), revoked, or accepted on the account portal, whatever its status. */
+  const invitationChange = async (i: number) => {
+    const r = random();
+    if (r < 0.5 || invitations.length === 0) {
+      const email = `chaos-invitee-${i}@example.test`;
+      const made = await clerk.organizations.createOrganizationInvitation({
+        organizationId: pick(organizations),
+        emailAddress: email,
+        role: random() < 0.3 ? 'org:admin' : 'org:member',
+        expiresInDays: random() < 0.4 ? 1 : 30,
+      });
+      invitations.push({ id: made.id, organizationId: made.organizationId, email, ticket: new URL(made.url!).searchParams.get('ticket')! });
+    } else if (r < 0.7) {
+      const invitation = pick(invitations);
+      await clerk.organizations.revokeOrganizationInvitation({ organizationId: invitation.organizationId, invitationId: invitation.id });
+    } else {
+      const response = await fetch(`${emulator.url}/sign-up`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { origin: emulator.url, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ __clerk_ticket: pick(invitations).ticket, first_name: 'Invitee', redirect_url: `${appUrlA}/` }).toString(),
+      });
+      await response.text();
+      if (response.status >= 500) throw new Error(`sign-up with a ticket: ${response.status}`);
+      if (response.status === 303) acceptances++;
+      else refusedAcceptances++;
+    }
+  };
+  const extra = async (kind: 'invitation' | 'role') => {
+    const i = n++;
+    try {
+      await (kind === 'invitation' ? invitationChange(i) : roleChange(i));
+    } catch (error) {
+      // What Clerk refuses (a key taken, a permission granted twice, a system one changed, a revoked or
+      // expired invitation revoked again, a role gone): so does the emulator.
+      if (!isClerkAPIResponseError(error) || (error.status ?? 500) >= 500) throw error;
+      refused++;
+    }
+  };
+
   const change = async (user: UserJSON) => {
     const i = n++;
     try {
@@ -146,14 +256,21 @@ try {
     }
   };
 
-  // Changes, with a database restart in the middle of them.
-  const updates = Array.from({ length: SIZE.updates }, () => pick(users));
+  // Changes, with a database restart in the middle of them; the emulator's clock moves a day on at the
+  // restart and after the changes, so that invitations sent for a day expire (Clerk sends no event for it).
+  const updates = shuffled([
+    ...Array.from({ length: SIZE.updates }, () => pick(users)),
+    ...Array.from({ length: SIZE.invitations }, () => 'invitation' as const),
+    ...Array.from({ length: SIZE.roleChanges }, () => 'role' as const),
+  ]);
+  const task = (what: (typeof updates)[number]) => (typeof what === 'string' ? extra(what) : change(what));
   const half = Math.floor(updates.length / 2);
-  await inBatches(updates.slice(0, half), CONCURRENCY, change);
+  await inBatches(updates.slice(0, half), CONCURRENCY, task);
   console.log('chaos: restarting PostgreSQL');
   const outageFrom = Date.now();
   await database.stop();
-  const secondHalf = inBatches(updates.slice(half), CONCURRENCY, change);
+  await emulatorControl.advanceClock(DAY);
+  const secondHalf = inBatches(updates.slice(half), CONCURRENCY, task);
   // Down until the outage has been met: deliveries refused (and, through the pooler, its 08P01 seen by an app).
   const outageMet = async () => {
     const { failures } = (await control('GET', '/_control/webhooks/stats')) as { failures: { at: number; status: number | 'network' }[] };
@@ -169,7 +286,11 @@ try {
   const outageTo = Date.now();
   console.log(`chaos: PostgreSQL back after ${outageTo - outageFrom} ms`);
   await secondHalf;
-  console.log(`chaos: ${updates.length} changes, ${[...primary.values()].length} users, ${refused} refused by Clerk as conflicting`);
+  await emulatorControl.advanceClock(DAY);
+  console.log(
+    `chaos: ${updates.length} changes, ${[...primary.values()].length} users, ${refused} refused by Clerk as conflicting; ` +
+      `${invitations.length} invitations sent, ${acceptances} accepted, ${refusedAcceptances} tickets refused`,
+  );
 
   const deleted = new Set<string>();
   for (let i = 0; i < SIZE.deletes; i++) deleted.add(pick(users).id);
@@ -201,6 +322,38 @@ try {
   const rows = (await db.query<{ clerkId: string; email: string; name: string | null }>('SELECT "clerkId", email, name FROM "User"')).rows;
   const tombstones = Number((await db.query<{ count: string }>('SELECT count(*) FROM "DeletedClerkUser"')).rows[0]!.count);
   const ourOrganizations = (await db.query<{ row: string }>(`SELECT "clerkId" || ' ' || slug || ' ' || name AS row FROM "Organization"`)).rows.map((r) => r.row);
+  // Clerk's expired is our pending past `expiresAt` (by the emulator's clock, which the run moved on): Clerk
+  // sends no event when an invitation expires, and the app's listing hides those. Compared as the
+  // webhooks left them, with no reconcile after, so that nothing rewrites a wrong webhook outcome.
+  const { now: clerkNow } = await emulatorControl.clock();
+  const ourInvitations = (
+    await db.query<{ row: string }>(
+      `SELECT "clerkId" || ' ' || "organizationClerkId" || ' ' || role || ' ' ||
+         CASE WHEN status = 'pending' AND "expiresAt" <= (to_timestamp($1 / 1000.0) AT TIME ZONE 'UTC') THEN 'pending, expired' ELSE status END || ' ' ||
+         coalesce(email, 'null') AS row FROM "Invitation"`,
+      [clerkNow],
+    )
+  ).rows.map((r) => r.row);
+  // A role's permissions by their keys now (an id no permission row answers to grants nothing); a
+  // placeholder key left at the end ('~' and the Clerk id) is a mismatch, as Clerk has none.
+  const ourRoles = (
+    await db.query<{ clerkId: string; key: string; name: string; keys: string[] }>(
+      `SELECT r."clerkId", r.key, r.name, ARRAY(SELECT p.key FROM "OrganizationPermission" p WHERE p."clerkId" = ANY (r."permissionIds")) AS keys FROM "OrganizationRole" r`,
+    )
+  ).rows.map((r) => `${r.clerkId} ${r.key} ${r.name} [${r.keys.sort().join(' ')}]`);
+  const ourPermissions = (await db.query<{ row: string }>(`SELECT "clerkId" || ' ' || key AS row FROM "OrganizationPermission"`)).rows.map((r) => r.row);
+  // No invitation Clerk revoked or let expire became a member: its row names no acceptor, and its address
+  // (a new one, invited once) has no user, so no membership either.
+  const clerkInvitations = await emulatorControl.exportInvitations();
+  const endedUnaccepted = clerkInvitations.filter(([, , , , status]) => status === 'revoked' || status === 'expired');
+  const joinedAnyway = (
+    await db.query<{ row: string }>(
+      `SELECT i."clerkId" || ' ' || i.status || ' accepted by ' || coalesce(i."acceptedClerkUserId", '?') AS row FROM "Invitation" i
+       WHERE i."clerkId" = ANY ($1) AND (i.status = 'accepted' OR i."acceptedClerkUserId" IS NOT NULL)
+       UNION ALL SELECT u."clerkId" || ' holds ' || u.email FROM "User" u WHERE u.email = ANY ($2)`,
+      [endedUnaccepted.map(([id]) => id), endedUnaccepted.map(([, , email]) => email)],
+    )
+  ).rows.map((r) => r.row);
   const ourMemberships = (
     await db.query<{ row: string }>(
       `SELECT m."clerkId" || ' ' || o."clerkId" || ' ' || u."clerkId" || ' ' || m.role AS row FROM "Membership" m JOIN "Organization" o ON o.id = m."organizationId" JOIN "User" u ON u.id = m."userId"`,
@@ -231,9 +384,28 @@ try {
     for (const row of ours) if (!theirs.has(row)) mismatches.push(`${what} ${row}: ours, not Clerk's`);
     for (const row of clerks) if (!mine.has(row)) mismatches.push(`${what} ${row}: Clerk's, not ours`);
   };
-  const [clerkOrganizations, clerkMemberships] = await Promise.all([emulatorControl.exportOrganizations(), emulatorControl.exportMemberships()]);
+  const [clerkOrganizations, clerkMemberships, clerkRoles, clerkPermissions] = await Promise.all([
+    emulatorControl.exportOrganizations(),
+    emulatorControl.exportMemberships(),
+    emulatorControl.exportRoles(),
+    emulatorControl.exportPermissions(),
+  ]);
   sameRows('organization', ourOrganizations, clerkOrganizations.map(([id, slug, name]) => `${id} ${slug} ${name}`));
   sameRows('membership', ourMemberships, clerkMemberships.map(([id, organizationId, userId, role]) => `${id} ${organizationId} ${userId} ${role}`));
+  sameRows(
+    'invitation',
+    ourInvitations,
+    clerkInvitations.map(([id, organizationId, email, role, status]) => {
+      const shown = status === 'expired' ? 'pending, expired' : status;
+      return `${id} ${organizationId} ${role} ${shown} ${shown.startsWith('pending') ? email : null}`;
+    }),
+  );
+  sameRows('role', ourRoles, clerkRoles.map(([id, key, name, keys]) => `${id} ${key} ${name} [${keys.join(' ')}]`));
+  sameRows('permission', ourPermissions, clerkPermissions.map(([id, key]) => `${id} ${key}`));
+  for (const row of joinedAnyway) mismatches.push(`invitation revoked or expired, yet joined: ${row}`);
+  const byStatus = new Map<string, number>();
+  for (const [, , , , status] of clerkInvitations) byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+  const invitationsByStatus = [...byStatus].map(([status, count]) => `${count} ${status}`);
 
   const stats = await control('GET', '/_control/webhooks/stats');
   const responses = stats.responses as Record<string, number>;
@@ -256,6 +428,10 @@ try {
   }
   for (const [reason, count] of reasons) console.log(`  ${count} × ${reason}`);
   console.log(`chaos: ${clerkOrganizations.length} organizations and ${clerkMemberships.length} memberships in Clerk, ${ourOrganizations.length} and ${ourMemberships.length} rows`);
+  console.log(
+    `chaos: ${clerkInvitations.length} invitations in Clerk (${invitationsByStatus.join(', ')}), ${ourInvitations.length} rows; ` +
+      `${clerkRoles.length} roles and ${clerkPermissions.length} permissions, ${ourRoles.length} and ${ourPermissions.length} rows`,
+  );
   console.log(`chaos: ${truth.size} live users in Clerk, ${rows.length} rows, ${tombstones} tombstones, ${mismatches.length} mismatches, ${((Date.now() - started) / 1000).toFixed(1)} s`);
   for (const mismatch of mismatches.slice(0, 20)) console.log(`  ${mismatch}`);
   const internalErrors = responses['500'] ?? 0;

@@ -146,6 +146,25 @@ describe('roles and permissions', () => {
     expect(await prisma().organizationPermission.findUnique({ where: { clerkId: permission.id } })).toMatchObject({ key: permission.key });
   });
 
+  it("moves a role's memberships and invitations with its key; a key given up to a newer role grants nothing until the role's own next version", async () => {
+    const organization = newClerkOrganization({}, T);
+    const user = newClerkUser({}, T);
+    const [k, k2] = [`org:scribe${T}`, `org:author${T}`];
+    const a = newRole(k, [], T);
+    const invitation = newInvitation(organization, { role: k }, T);
+    await outcomes([delivery('user.created', user), roleDelivery('role.created', a), membershipDelivery('organizationMembership.created', newMembership(organization, user, k as 'org:member', T)), invitationDelivery('organizationInvitation.created', invitation)]);
+    const roleOfMember = async () => (await prisma().membership.findFirstOrThrow({ where: { user: { clerkId: user.id } } })).role;
+    // Another role takes the key (A was renamed in Clerk; its own version is late): A's members hold a placeholder.
+    const b = newRole(k, [], T + 20);
+    await outcomes([roleDelivery('role.created', b)]);
+    expect(await roleOfMember()).toBe(`~${a.id}`);
+    expect(await invitationRow(invitation.id)).toMatchObject({ role: `~${a.id}` });
+    // A's rename lands: they follow it.
+    await outcomes([roleDelivery('role.updated', { ...a, key: k2, updated_at: T + 10 })]);
+    expect(await roleOfMember()).toBe(k2);
+    expect(await invitationRow(invitation.id)).toMatchObject({ role: k2 });
+  });
+
   it('decides clerk_member_has_permission: by the role our copy holds, its permissions by key, nothing for an unknown role', async () => {
     const organization = newClerkOrganization({}, T);
     const user = newClerkUser({}, T);

@@ -177,9 +177,22 @@ BEGIN
 END
 $$;
 
+-- Memberships and invitations name their role by key, and Clerk moves them
+-- along when a role's key changes, with no event of theirs: whenever one of
+-- our role rows changes key, what held the old key follows. A key given up
+-- to a newer role goes to the placeholder, which grants nothing, until the
+-- role's own next version names its new key.
+CREATE FUNCTION clerk_move_role_key(p_from text, p_to text) RETURNS void
+LANGUAGE sql
+AS $$
+  UPDATE "Membership" SET "role" = p_to, "updatedAt" = now() AT TIME ZONE 'UTC' WHERE "role" = p_from AND p_from IS DISTINCT FROM p_to;
+  UPDATE "Invitation" SET "role" = p_to, "updatedAt" = now() AT TIME ZONE 'UTC' WHERE "role" = p_from AND p_from IS DISTINCT FROM p_to;
+$$;
+
 -- One version of a role, with the permissions it embeds: each applied first
 -- as any version of it is (so a role that arrives before its permissions
--- creates them), then the role, its key held as a permission's is.
+-- creates them), then the role, its key held as a permission's is, and
+-- the memberships and invitations of a key it gave up moved with it.
 CREATE FUNCTION clerk_apply_role_version(p_clerk_id text, p_key text, p_name text, p_permissions jsonb, p_version timestamp(3), p_row_id text)
 RETURNS text
 LANGUAGE plpgsql
@@ -192,12 +205,13 @@ DECLARE
   v_holder_key text;
   v_holder_version timestamp(3);
   v_permission jsonb;
+  v_old_key text;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtextextended(p_clerk_id, 0));
   IF EXISTS (SELECT 1 FROM "DeletedClerkObject" WHERE "clerkId" = p_clerk_id) THEN
     RETURN 'deleted';
   END IF;
-  SELECT "clerkUpdatedAt" INTO v_held FROM "OrganizationRole" WHERE "clerkId" = p_clerk_id;
+  SELECT "clerkUpdatedAt", "key" INTO v_held, v_old_key FROM "OrganizationRole" WHERE "clerkId" = p_clerk_id;
   IF v_held >= p_version THEN
     RETURN 'stale';
   END IF;
@@ -211,11 +225,13 @@ BEGIN
     IF FOUND AND v_holder_key = p_key THEN
       IF v_holder_version <= p_version THEN
         UPDATE "OrganizationRole" SET "key" = clerk_placeholder_slug(v_holder_clerk_id), "updatedAt" = now() AT TIME ZONE 'UTC' WHERE "id" = v_holder_id;
+        PERFORM clerk_move_role_key(p_key, clerk_placeholder_slug(v_holder_clerk_id));
       ELSE
         v_key := clerk_placeholder_slug(p_clerk_id);
       END IF;
     END IF;
   END IF;
+  PERFORM clerk_move_role_key(v_old_key, v_key);
   INSERT INTO "OrganizationRole" ("id", "clerkId", "key", "name", "permissionIds", "clerkUpdatedAt", "createdAt", "updatedAt")
   VALUES (p_row_id, p_clerk_id, v_key, p_name,
     ARRAY(SELECT value->>'clerkId' FROM jsonb_array_elements(p_permissions) ORDER BY 1),
