@@ -45,6 +45,7 @@ console.log(`Reconciling ${database.description} with ${config.description}.`);
 const { reconcileOrganizations, reconcileUsers, ReconcileRefusal } = await import('@/modules/clerk-sync/src/reconcile/reconcile.service');
 const { reconcileRoles } = await import('@/modules/clerk-sync/src/objects/role-sync.service');
 const { reconcileInvitations } = await import('@/modules/clerk-sync/src/objects/invitation-sync.service');
+const { reconcileBilling } = await import('@/modules/clerk-sync/src/objects/billing-sync.service');
 type Summary = Awaited<ReturnType<typeof reconcileUsers>>;
 const { disconnectPrisma } = await import('../modules/cores/db/prisma');
 
@@ -118,6 +119,15 @@ try {
         `${invitations.seen} pending, ${invitations.applied} updated, ${invitations.ended} ended since, ${invitations.failed} failed.`,
     );
     if (invitations.failed > 0) exitCode = 1;
+    // Billing's plans, and every organization's subscription (and every paying user's) as Clerk has it now.
+    const billingStarted = Date.now();
+    const billing = await reconcileBilling(clerk);
+    if (billing.billingOff) console.log('Billing: Clerk refused the plan list (is Billing enabled for this instance?); subscriptions not reconciled.');
+    else console.log(
+      `Reconciled ${billing.plans} billing plans (${billing.plansRemoved} removed) and ${billing.subscriptions} subscriptions in ${((Date.now() - billingStarted) / 1000).toFixed(1)} s: ` +
+        `${billing.applied} updated, ${billing.none} without one in Clerk, ${billing.failed} failed.`,
+    );
+    if (billing.failed > 0) exitCode = 1;
   }
 } catch (error) {
   if (tty) process.stdout.write('\n');

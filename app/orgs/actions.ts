@@ -29,10 +29,13 @@ import {
   POST_EDIT_LIMIT,
   updateOrganizationPostSchema,
 } from '@/modules/posts/src/interfaces/post.schema';
-import { createOrganizationPost, deleteOrganizationPost, PostNotFoundError, updateOrganizationPost } from '@/modules/posts/src/services/posts.service';
+import { createOrganizationPost, deleteOrganizationPost, PostLimitError, PostNotFoundError, updateOrganizationPost } from '@/modules/posts/src/services/posts.service';
+import { FREE_POST_CONTENT_MAX, FREE_POST_LIMIT } from '@/modules/billing/src/interfaces/billing.limits';
 
 const NOT_YOURS = 'That post does not exist, or it is not yours.';
 const NOT_A_MEMBER = 'You are not a member of this organization.';
+const POST_LIMIT_REACHED = `This organization's plan allows ${FREE_POST_LIMIT} posts, and it has them all. Upgrade to post more (nothing is deleted).`;
+const POST_TOO_LONG_FOR_PLAN = `On this organization's plan a post is at most ${FREE_POST_CONTENT_MAX.toLocaleString('en-US')} characters. Upgrade for longer posts.`;
 
 /** Every page the organizations and their members show on (the header lists them too). */
 function revalidateSpaces() {
@@ -45,12 +48,17 @@ async function organizationPath(organizationId: string): Promise<string> {
   return organization ? `/orgs/${organization.slug}` : '/dashboard';
 }
 
-/** A post's permission failure, as the form shows it. */
-async function asPostError<T>(write: () => Promise<T>, message: string): Promise<T> {
+/** A post's permission failure, or its organization's plan's refusal (with where to upgrade), as the form shows it. */
+async function asPostError<T>(write: () => Promise<T>, message: string, organizationId: string): Promise<T> {
   try {
     return await write();
   } catch (error) {
     if (error instanceof PostNotFoundError) throw new ActionError(message);
+    if (error instanceof PostLimitError) {
+      const upgrade = { href: `${await organizationPath(organizationId)}/billing`, label: 'See plans and upgrade' };
+      if (error.limit === 'posts') throw new ActionError(POST_LIMIT_REACHED, undefined, upgrade);
+      throw new ActionError(POST_TOO_LONG_FOR_PLAN, 'content', upgrade);
+    }
     throw error;
   }
 }
@@ -99,20 +107,20 @@ export const deleteOrganizationAction = authedAction({ schema: deleteOrganizatio
 });
 
 export const createOrganizationPostAction = authedAction({ schema: organizationPostSchema, limit: POST_CREATE_LIMIT }, async ({ user }, { organizationId, ...input }) => {
-  await asPostError(() => createOrganizationPost(user.id, organizationId, input), NOT_A_MEMBER);
+  await asPostError(() => createOrganizationPost(user.id, organizationId, input), NOT_A_MEMBER, organizationId);
   revalidatePath(await organizationPath(organizationId));
   return success('Post published.');
 });
 
 export const updateOrganizationPostAction = authedAction({ schema: updateOrganizationPostSchema, limit: POST_EDIT_LIMIT }, async ({ user }, { organizationId, postId, ...input }) => {
-  await asPostError(() => updateOrganizationPost(user.id, organizationId, postId, input), NOT_YOURS);
+  await asPostError(() => updateOrganizationPost(user.id, organizationId, postId, input), NOT_YOURS, organizationId);
   const path = await organizationPath(organizationId);
   revalidatePath(path, 'layout');
   redirect(`${path}/posts/${postId}?saved=1`);
 });
 
 export const deleteOrganizationPostAction = authedAction({ schema: organizationPostIdSchema, limit: POST_DELETE_LIMIT }, async ({ user }, { organizationId, postId }) => {
-  await asPostError(() => deleteOrganizationPost(user.id, organizationId, postId), NOT_YOURS);
+  await asPostError(() => deleteOrganizationPost(user.id, organizationId, postId), NOT_YOURS, organizationId);
   const path = await organizationPath(organizationId);
   revalidatePath(path, 'layout');
   redirect(`${path}?deleted=1`);

@@ -24,6 +24,7 @@ import {
 } from '@/modules/organizations/src/services/organizations.service';
 import { deleteOrganizationPost, PostNotFoundError } from '@/modules/posts/src/services/posts.service';
 import { emulatorAsAppsClerk } from '../helpers/app-emulator';
+import { onPro } from '../helpers/billing-events';
 import { createPost } from '../helpers/factories';
 import { organizationFixtures, rejection, suffix } from '../helpers/organization-services';
 import { prisma } from '../helpers/prisma';
@@ -97,6 +98,8 @@ describe('pending invitations', () => {
     const admin = await person('Ada');
     const member = await person('Mel');
     const organization = await team(admin);
+    // More invitations than Free's seats.
+    await onPro(organization.clerkId);
     await joined(organization, member, 'org:member');
     const [first, second] = [`first-${suffix()}@example.com`, `second-${suffix()}@example.com`];
     await invite(admin, organization.id, { email: first, role: 'org:member' });

@@ -70,6 +70,8 @@ describe('findOrganizationSpace', () => {
       organization: { id: organization.id, clerkId: organization.clerkId, name: 'Analytical Engines', slug: organization.slug },
       membership: { id: expect.any(String), role: 'org:admin', roleName: 'Admin' },
       permissions: expect.arrayContaining(['org:sys_memberships:manage', 'org:sys_profile:delete', 'org:posts:delete']),
+      // Never subscribed, and no plans read: Free's limits, in the same statement.
+      plan: expect.objectContaining({ name: 'Free', state: 'free', usage: { members: 2, pendingInvitations: 0, posts: 0 }, memberLimit: 3, postLimit: 50 }),
     });
     const memberSpace = await findOrganizationSpace(member, organization.slug, readClaim);
     expect(memberSpace).toMatchObject({ membership: { role: 'org:member', roleName: 'Member' }, permissions: ['org:sys_billing:read', 'org:sys_memberships:read'] });

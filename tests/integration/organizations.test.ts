@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { createClerkClient, type OrganizationJSON, type UserJSON } from '@clerk/backend';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar, navigate } from '../helpers/cookie-jar';
+import { onPro } from '../helpers/billing-events';
 import { prisma } from '../helpers/prisma';
 import { callAction } from '../helpers/server-actions';
 import { startStack, type Stack } from '../helpers/stack';
@@ -362,6 +363,8 @@ describe('inviting', () => {
     const admin = await person('Ada');
     const member = await person('Grace');
     const organization = await team(admin, [member]);
+    // More invitations than Free's seats.
+    await onPro(organization.clerk.id);
     const before = await calls();
     expect((await invite(admin, organization, 'not an email')).text).toContain('Enter an email address.');
     expect((await invite(admin, organization, `x-${suffix()}@example.com`, 'owner')).text).toContain('Choose a role.');
@@ -534,6 +537,8 @@ describe('managing members', () => {
     const editor = await person('Edie');
     const outsider = await person('Other');
     const organization = await team(admin, [member, [editor, 'org:editor']]);
+    // More invitations than Free's seats.
+    await onPro(organization.clerk.id);
     await postIn(organization, admin);
     const pendingEmail = `pending-${suffix()}@example.com`;
     expect(messageOf(await invite(admin, organization, pendingEmail))).toBe(sent(pendingEmail));

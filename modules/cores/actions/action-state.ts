@@ -10,7 +10,13 @@ export type FieldErrors = Record<string, string[] | undefined>;
 export type ActionState =
   | { status: 'idle' }
   | { status: 'success'; message: string; at: number }
-  | { status: 'error'; formError?: string; fieldErrors?: FieldErrors; values?: Record<string, string> };
+  | { status: 'error'; formError?: string; formErrorLink?: ActionLink; fieldErrors?: FieldErrors; values?: Record<string, string> };
+
+/** Where a person can go to do what the message asks (upgrade the plan). */
+export interface ActionLink {
+  href: string;
+  label: string;
+}
 
 export const IDLE: ActionState = { status: 'idle' };
 
@@ -20,6 +26,7 @@ export class ActionError extends Error {
   constructor(
     message: string,
     readonly field?: string,
+    readonly link?: ActionLink,
   ) {
     super(message);
   }

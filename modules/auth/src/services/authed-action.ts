@@ -51,6 +51,6 @@ export async function runAuthedAction<S extends z.ZodType<Record<string, unknown
   } catch (error) {
     if (!(error instanceof ActionError)) throw error;
     if (error.field) return { status: 'error', fieldErrors: { [error.field]: [error.message] }, values };
-    return { status: 'error', formError: error.message, values };
+    return { status: 'error', formError: error.message, ...(error.link ? { formErrorLink: error.link } : {}), values };
   }
 }

@@ -1,13 +1,14 @@
 /**
  * One sync engine for every Clerk object (docs/decisions/011, 012, 022): a change
  * is an object type (user, organization, membership, invitation, role,
- * permission), an action (a new
+ * permission, subscription, subscription item), an action (a new
  * version, or a deletion) and the object's fields, and every change goes
  * through the database function `clerk_apply_change`, which holds the rules
  * (svix-id ledger aside): per-object locks, ordering by Clerk's
  * `updated_at`, tombstones. Each object type contributes here only how it
  * maps Clerk's JSON to fields. Pure, but for `applyChange`.
  */
+import { type ClerkSubscriptionData, type ClerkSubscriptionItemData, payerFields, subscriptionFields, subscriptionItemFields } from '../objects/clerk-billing-data';
 import { type ClerkInvitationData, invitationFields } from '../objects/clerk-invitation-data';
 import type { ClerkMembershipData, ClerkOrganizationData } from '../objects/clerk-organization-data';
 import { type ClerkPermissionData, type ClerkRoleData, permissionFields, roleFields } from '../objects/clerk-role-data';
@@ -41,6 +42,8 @@ export type ClerkChange =
   | { object: 'invitation'; action: 'version'; data: ClerkInvitationData }
   | { object: 'role'; action: 'version'; data: ClerkRoleData }
   | { object: 'permission'; action: 'version'; data: ClerkPermissionData }
+  | { object: 'subscription'; action: 'version'; data: ClerkSubscriptionData }
+  | { object: 'subscriptionItem'; action: 'version'; data: ClerkSubscriptionItemData }
   | { object: 'user' | 'organization' | 'role' | 'permission'; action: 'deletion'; clerkId: string };
 
 export const organizationFields = (organization: ClerkOrganizationData): OrganizationFields => ({
@@ -86,6 +89,22 @@ export function changeOfEvent(event: HandledEvent): ClerkChange | null {
     case 'permission.created':
     case 'permission.updated':
       return { object: 'permission', action: 'version', data: event.data };
+    case 'subscription.created':
+    case 'subscription.updated':
+    case 'subscription.active':
+    case 'subscription.pastDue':
+      return { object: 'subscription', action: 'version', data: event.data };
+    case 'subscriptionItem.created':
+    case 'subscriptionItem.updated':
+    case 'subscriptionItem.active':
+    case 'subscriptionItem.canceled':
+    case 'subscriptionItem.upcoming':
+    case 'subscriptionItem.ended':
+    case 'subscriptionItem.abandoned':
+    case 'subscriptionItem.incomplete':
+    case 'subscriptionItem.pastDue':
+    case 'subscriptionItem.freeTrialEnding':
+      return { object: 'subscriptionItem', action: 'version', data: event.data };
     case 'user.deleted':
     case 'organization.deleted':
     case 'role.deleted':
@@ -94,11 +113,12 @@ export function changeOfEvent(event: HandledEvent): ClerkChange | null {
   }
 }
 
-/** The Clerk user whose personal data a change carries (the ledger erases it with them): the user, a membership's, an invitation's acceptor. */
+/** The Clerk user whose personal data a change carries (the ledger erases it with them): the user, a membership's, an invitation's acceptor, a paying user. */
 export function clerkUserIdOfChange(change: ClerkChange): string | null {
   if (change.object === 'user') return 'data' in change ? change.data.id : change.clerkId;
   if (change.object === 'membership') return change.data.public_user_data.user_id;
   if (change.object === 'invitation') return change.data.user_id ?? null;
+  if (change.object === 'subscription' || change.object === 'subscriptionItem') return payerFields(change.data.payer).userClerkId;
   return null;
 }
 
@@ -131,5 +151,11 @@ export function changeFields(change: ClerkChange, newRowId: () => string): Recor
     }
     case 'permission':
       return { ...permissionFields(change.data), rowId: newRowId() };
+    case 'subscription': {
+      const fields = subscriptionFields(change.data);
+      return { ...fields, rowId: newRowId(), items: fields.items.map((item) => ({ ...item, rowId: newRowId() })) };
+    }
+    case 'subscriptionItem':
+      return { ...subscriptionItemFields(change.data), rowId: newRowId() };
   }
 }

@@ -7,13 +7,15 @@
 import type { ClerkClient, OrganizationInvitation } from '@clerk/backend';
 import { getPrisma } from '@/modules/cores/db/prisma';
 import { type ClerkInvitationData, clerkInvitationDataSchema } from './clerk-invitation-data';
-import { type ChangeOutcome, syncChange } from './organization-sync.service';
+import type { Tx } from '../engine/sync-statement';
+import { applyChange, type ChangeOutcome, syncChange } from './organization-sync.service';
 import { checkedClerkData } from './user-sync.service';
 
-/** An invitation from the Backend API (its `.raw`), stored by the invitations' rules. */
-export function syncInvitationFromClerk(invitation: unknown): Promise<ChangeOutcome> {
+/** An invitation from the Backend API (its `.raw`), stored by the invitations' rules; inside `tx` when given. */
+export function syncInvitationFromClerk(invitation: unknown, tx?: Tx): Promise<ChangeOutcome> {
   const data: ClerkInvitationData = checkedClerkData(clerkInvitationDataSchema, invitation, 'invitation');
-  return syncChange({ object: 'invitation', action: 'version', data });
+  const change = { object: 'invitation', action: 'version', data } as const;
+  return tx ? applyChange(tx, change) : syncChange(change);
 }
 
 /** What reconcile did to invitations. */

@@ -15,12 +15,14 @@
  * types we ignore or for a user already deleted, and error texts are redacted.
  */
 import { getPrisma } from '@/modules/cores/db/prisma';
+import { getLogger } from '@/modules/cores/logger/logger';
 import { utcNow } from '@/modules/cores/db/sql';
 import { redactPersonalData } from '@/modules/cores/logger/redact';
 import type { DeliveryOutcome, HandledEvent } from './webhook';
 import { type ClerkChange, changeFields, changeOfEvent, clerkIdOfChange, clerkUserIdOfChange } from '../engine/clerk-changes';
 import { rememberClerkInstance } from '../engine/clerk-instance.service';
 import { newRowId, syncStatement } from '../engine/sync-statement';
+import { unknownBillingStatuses } from '../objects/clerk-billing-data';
 import { provisionMissingUser } from '../objects/user-sync.service';
 import type { VerifiedWebhook } from './webhook-verification';
 
@@ -66,6 +68,7 @@ export async function processClerkWebhook(webhook: VerifiedWebhook, options: { f
   const change = webhook.event ? changeOfEvent(webhook.event) : null;
   const clerkUserId = change ? clerkUserIdOfChange(change) : null;
   const payload = storedPayloadOf(webhook);
+  if (change?.object === 'subscription' || change?.object === 'subscriptionItem') warnOfUnknownStatuses(webhook, change.data);
   let outcome: DeliveryOutcome;
   try {
     let result = await deliver(webhook, change, clerkUserId, payload, options.force ?? false);
@@ -81,6 +84,14 @@ export async function processClerkWebhook(webhook: VerifiedWebhook, options: { f
   }
   if (webhook.instanceId) await rememberClerkInstance(webhook.instanceId, 'webhook');
   return change && change.object !== 'user' ? { outcome, clerkUserId, clerkObjectId: clerkIdOfChange(change) } : { outcome, clerkUserId };
+}
+
+/** Billing's statuses still move: one we do not know is stored as sent, grants nothing, and is said here. */
+function warnOfUnknownStatuses(webhook: VerifiedWebhook, data: { status: string; items?: { status: string }[] }): void {
+  const statuses = unknownBillingStatuses(data);
+  if (statuses.length > 0) {
+    getLogger().warn({ svixId: webhook.svixId, type: webhook.type, statuses }, 'Clerk Billing status this app does not know: stored as sent, it grants no plan');
+  }
 }
 
 async function deliver(webhook: VerifiedWebhook, change: ClerkChange | null, clerkUserId: string | null, payload: string | null, force: boolean) {

@@ -10,11 +10,12 @@
  */
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import type { ZodType } from 'zod';
+import { clerkSubscriptionDataSchema, clerkSubscriptionItemDataSchema } from '../objects/clerk-billing-data';
 import { clerkInvitationDataSchema } from '../objects/clerk-invitation-data';
 import { clerkMembershipDataSchema, clerkOrganizationDataSchema } from '../objects/clerk-organization-data';
 import { clerkPermissionDataSchema, clerkRoleDataSchema } from '../objects/clerk-role-data';
 import { clerkUserDataSchema, deletedObjectDataSchema } from '../objects/clerk-user-data';
-import { type HandledEvent, WEBHOOK_MAX_BODY_BYTES, WebhookRejection } from './webhook';
+import { type HandledEvent, SUBSCRIPTION_EVENTS, SUBSCRIPTION_ITEM_EVENTS, WEBHOOK_MAX_BODY_BYTES, WebhookRejection } from './webhook';
 
 export const SVIX_HEADERS = ['svix-id', 'svix-timestamp', 'svix-signature'] as const;
 
@@ -40,6 +41,9 @@ const INSTANCE_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const EARLIEST_EVENT = Date.UTC(2015, 0, 1);
 
 /** The schema of the handled part of each event type the sync takes; every other type is answered and ignored. */
+/** One schema for each of several event types. */
+const each = <T extends string>(types: readonly T[], schema: ZodType) => Object.fromEntries(types.map((type) => [type, schema])) as Record<T, ZodType>;
+
 const HANDLED: Record<HandledEvent['type'], ZodType> = {
   'user.created': clerkUserDataSchema,
   'user.updated': clerkUserDataSchema,
@@ -59,6 +63,8 @@ const HANDLED: Record<HandledEvent['type'], ZodType> = {
   'permission.created': clerkPermissionDataSchema,
   'permission.updated': clerkPermissionDataSchema,
   'permission.deleted': deletedObjectDataSchema,
+  ...each(SUBSCRIPTION_EVENTS, clerkSubscriptionDataSchema),
+  ...each(SUBSCRIPTION_ITEM_EVENTS, clerkSubscriptionItemDataSchema),
 };
 
 const isHandledType = (type: string): type is HandledEvent['type'] => Object.hasOwn(HANDLED, type);

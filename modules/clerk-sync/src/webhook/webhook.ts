@@ -1,4 +1,5 @@
 /** Limits, answers and event shapes of the Clerk webhook endpoint. */
+import type { ClerkSubscriptionData, ClerkSubscriptionItemData } from '../objects/clerk-billing-data';
 import type { ClerkInvitationData } from '../objects/clerk-invitation-data';
 import type { ClerkMembershipData, ClerkOrganizationData } from '../objects/clerk-organization-data';
 import type { ClerkPermissionData, ClerkRoleData } from '../objects/clerk-role-data';
@@ -29,7 +30,24 @@ export type HandledEvent =
   | { type: 'organizationInvitation.created' | 'organizationInvitation.accepted' | 'organizationInvitation.revoked'; data: ClerkInvitationData }
   | { type: 'role.created' | 'role.updated'; data: ClerkRoleData }
   | { type: 'permission.created' | 'permission.updated'; data: ClerkPermissionData }
-  | { type: 'role.deleted' | 'permission.deleted'; data: DeletedObjectData };
+  | { type: 'role.deleted' | 'permission.deleted'; data: DeletedObjectData }
+  | { type: (typeof SUBSCRIPTION_EVENTS)[number]; data: ClerkSubscriptionData }
+  | { type: (typeof SUBSCRIPTION_ITEM_EVENTS)[number]; data: ClerkSubscriptionItemData };
+
+/** Clerk Billing's events the sync takes; `paymentAttempt.*` is recorded and ignored (no payment data is kept). */
+export const SUBSCRIPTION_EVENTS = ['subscription.created', 'subscription.updated', 'subscription.active', 'subscription.pastDue'] as const;
+export const SUBSCRIPTION_ITEM_EVENTS = [
+  'subscriptionItem.created',
+  'subscriptionItem.updated',
+  'subscriptionItem.active',
+  'subscriptionItem.canceled',
+  'subscriptionItem.upcoming',
+  'subscriptionItem.ended',
+  'subscriptionItem.abandoned',
+  'subscriptionItem.incomplete',
+  'subscriptionItem.pastDue',
+  'subscriptionItem.freeTrialEnding',
+] as const;
 
 /** A request we refuse: its status and a short reason; `signed` once the signature was verified. */
 export class WebhookRejection extends Error {

@@ -17,9 +17,11 @@ import { cache } from 'react';
 import type { User } from '@/generated/prisma/client';
 import { syncMembershipFromClerk } from '@/modules/clerk-sync/src/objects/organization-sync.service';
 import { syncRolesFromClerk } from '@/modules/clerk-sync/src/objects/role-sync.service';
+import { syncPlansFromClerk } from '@/modules/clerk-sync/src/objects/billing-sync.service';
 import { getClerkClient } from '@/modules/cores/clerk/clerk-client';
 import { clerkErrorCode } from '@/modules/cores/clerk/clerk-errors';
 import { getPrisma } from '@/modules/cores/db/prisma';
+import { type OrganizationPlan, organizationPlanOf, type PlanColumns } from '@/modules/billing/src/services/organization-plan';
 import { MANAGE_MEMBERS, ORGANIZATION_SLUG_MAX } from '../interfaces/organization.limits';
 
 export interface OrganizationSpace {
@@ -27,6 +29,8 @@ export interface OrganizationSpace {
   membership: { id: string; role: string; roleName: string | null };
   /** The permissions of the member's role, from our copy of Clerk's roles (docs/decisions/022). */
   permissions: string[];
+  /** The organization's plan and its use, from our copy of Clerk Billing (docs/decisions/023). */
+  plan: OrganizationPlan;
 }
 
 /** Whether the member of `space` holds `permission`: for what a page shows; every write checks again in its statement. */
@@ -38,7 +42,7 @@ export const managesMembers = (space: OrganizationSpace): boolean => can(space, 
 /** A slug from a URL worth a query: Clerk's characters only (a placeholder slug of ours never matches a URL). */
 const isSlug = (slug: string) => slug.length <= ORGANIZATION_SLUG_MAX && /^[a-z0-9-]+$/.test(slug);
 
-interface SpaceRow {
+interface SpaceRow extends PlanColumns {
   membershipId: string;
   role: string;
   roleName: string | null;
@@ -50,13 +54,21 @@ interface SpaceRow {
   slug: string;
 }
 
-/** The membership, its organization and its role's permissions: one statement. */
+/** The membership, its organization, its role's permissions and the organization's plan and use: one statement. */
 async function membershipRowBySlug(userId: string, slug: string): Promise<SpaceRow | null> {
   const [row] = await getPrisma().$queryRaw<SpaceRow[]>`
     SELECT m."id" AS "membershipId", m."role", r."name" AS "roleName", (r."id" IS NOT NULL) AS "roleKnown",
       ARRAY(SELECT p."key" FROM "OrganizationPermission" p WHERE p."clerkId" = ANY (r."permissionIds") ORDER BY p."key") AS "permissions",
-      o."id", o."clerkId", o."name", o."slug"
+      o."id", o."clerkId", o."name", o."slug",
+      pl.name AS "planName", pl.slug AS "planSlug", pl.item_status AS "planItemStatus", pl.is_free_trial AS "planIsFreeTrial",
+      pl.period_end AS "planPeriodEnd", pl.is_default AS "planIsDefault", pl.known AS "planKnown", pl.features AS "planFeatures",
+      EXISTS (SELECT 1 FROM "BillingSubscriptionItem" i WHERE i."organizationClerkId" = o."clerkId" AND i."status" = 'past_due') AS "pastDue",
+      (SELECT count(*)::int FROM "Membership" mm WHERE mm."organizationId" = o."id") AS "members",
+      (SELECT count(*)::int FROM "Invitation" inv WHERE inv."organizationClerkId" = o."clerkId" AND inv."status" = 'pending'
+         AND (inv."expiresAt" IS NULL OR inv."expiresAt" > now() AT TIME ZONE 'UTC')) AS "pendingInvitations",
+      (SELECT count(*)::int FROM "Post" po WHERE po."organizationId" = o."id") AS "posts"
     FROM "Membership" m JOIN "Organization" o ON o."id" = m."organizationId" LEFT JOIN "OrganizationRole" r ON r."key" = m."role"
+      LEFT JOIN LATERAL clerk_organization_plan(o."clerkId") pl ON true
     WHERE m."userId" = ${userId} AND o."slug" = ${slug}`;
   return row ?? null;
 }
@@ -65,6 +77,7 @@ const spaceOf = (row: SpaceRow): OrganizationSpace => ({
   organization: { id: row.id, clerkId: row.clerkId, name: row.name, slug: row.slug },
   membership: { id: row.membershipId, role: row.role, roleName: row.roleName },
   permissions: row.permissions,
+  plan: organizationPlanOf(row),
 });
 
 /** A role Clerk's list lacked too (renamed or deleted, its webhook not here yet) is not asked for again this soon. */
@@ -106,11 +119,31 @@ export async function provisionUnknownRole(userId: string, organizationId: strin
  */
 async function membershipBySlug(userId: string, slug: string): Promise<OrganizationSpace | null> {
   const row = await membershipRowBySlug(userId, slug);
-  if (!row || row.roleKnown) return row && spaceOf(row);
-  if (!(await fetchRolesFor(row.role))) return spaceOf(row);
+  if (!row || (row.roleKnown && row.planKnown !== false)) return row && spaceOf(row);
+  const fetched = [!row.roleKnown && (await fetchRolesFor(row.role)), row.planKnown === false && (await fetchPlansFor(row.planSlug ?? ''))];
+  if (!fetched.some(Boolean)) return spaceOf(row);
   const again = await membershipRowBySlug(userId, slug);
-  if (again) noteRole(again.role, again.roleKnown);
+  if (again) {
+    noteRole(again.role, again.roleKnown);
+    notePlan(again.planSlug ?? '', again.planKnown !== false);
+  }
   return again && spaceOf(again);
+}
+
+/** A plan Clerk's list lacked too is not asked for again this soon (as roles). */
+const plansClerkLacked = new Map<string, number>();
+
+/** The instance's plans from the Backend API, stored; false when Clerk lacked `planSlug` a moment ago. */
+async function fetchPlansFor(planSlug: string): Promise<boolean> {
+  const lackedAt = plansClerkLacked.get(planSlug);
+  if (lackedAt !== undefined && Date.now() - lackedAt < ROLE_RETRY_MS) return false;
+  await syncPlansFromClerk();
+  return true;
+}
+
+function notePlan(planSlug: string, known: boolean): void {
+  if (known) plansClerkLacked.delete(planSlug);
+  else plansClerkLacked.set(planSlug, Date.now());
 }
 
 /** Does the session's claim name the organization at `slug`? By its slug, or by its id when we hold the organization. */

@@ -27,8 +27,10 @@ import { ActionError } from '@/modules/cores/actions/action-state';
 import { getClerkClient } from '@/modules/cores/clerk/clerk-client';
 import { clerkErrorCode, describeClerkFailure } from '@/modules/cores/clerk/clerk-errors';
 import { getPrisma } from '@/modules/cores/db/prisma';
+import type { Tx } from '@/modules/clerk-sync/src/engine/sync-statement';
 import { getAppUrl } from '@/modules/cores/env/env';
 import type { User } from '@/generated/prisma/client';
+import { billingPath, FREE_MEMBER_LIMIT, UNLIMITED_MEMBERS } from '@/modules/billing/src/interfaces/billing.limits';
 import { DELETE_ORGANIZATION, MANAGE_MEMBERS } from '../interfaces/organization.limits';
 import { provisionUnknownRole } from './organization-access.service';
 
@@ -37,6 +39,7 @@ export const NOT_ALLOWED_TO_DELETE = 'That organization does not exist, or you m
 export const NOT_A_MEMBER = 'That organization does not exist, or you are not a member of it.';
 export const NO_SUCH_MEMBER = 'That person is not a member of this organization.';
 export const NO_SUCH_INVITATION = 'That invitation is no longer pending.';
+export const MEMBER_LIMIT_REACHED = `This organization's plan has room for ${FREE_MEMBER_LIMIT} members, pending invitations included, and they are taken. Upgrade to invite more, or revoke a pending invitation.`;
 export const LAST_ADMIN = 'An organization needs at least one admin: make someone else an admin first.';
 
 /** Clerk no longer has the membership (removed elsewhere; our copy follows when its webhook lands). */
@@ -139,18 +142,45 @@ export const invitationAcceptUrl = (slug: string) => `${getAppUrl()}/invitations
 export async function invite(admin: User, organizationId: string, input: { email: string; role: string }): Promise<void> {
   const organization = await asPermitted(admin, organizationId, MANAGE_MEMBERS, NOT_A_MANAGER);
   const redirectUrl = invitationAcceptUrl(organization.slug);
-  const invitation = await clerk(
-    () =>
-      getClerkClient().organizations.createOrganizationInvitation({
-        organizationId: organization.clerkId,
-        emailAddress: input.email,
-        role: input.role,
-        inviterUserId: admin.clerkId,
-        redirectUrl,
-      }),
-    { fields: { email_address: 'email', role: 'role' } },
+  await holdingASeat(organization, async (tx) => {
+    const invitation = await clerk(
+      () =>
+        getClerkClient().organizations.createOrganizationInvitation({
+          organizationId: organization.clerkId,
+          emailAddress: input.email,
+          role: input.role,
+          inviterUserId: admin.clerkId,
+          redirectUrl,
+        }),
+      { fields: { email_address: 'email', role: 'role' } },
+    );
+    await syncInvitationFromClerk(invitation.raw, tx);
+  });
+}
+
+/**
+ * Within the organization's plan (docs/decisions/023): a pending invitation
+ * holds a seat, so that accepting it never passes the limit. The count and
+ * the invitation run under the organization's seats lock, held across the
+ * Clerk call and the stored invitation, so that parallel invitations cannot
+ * take the last seat together.
+ */
+async function holdingASeat(organization: OrganizationRef, act: (tx: Tx) => Promise<void>): Promise<void> {
+  await getPrisma().$transaction(
+    async (tx) => {
+      await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`seats:${organization.clerkId}`}, 0))::text`;
+      const [seats] = await tx.$queryRaw<{ taken: number; unlimited: boolean }[]>`
+        SELECT (SELECT count(*)::int FROM "Membership" m WHERE m."organizationId" = ${organization.id})
+             + (SELECT count(*)::int FROM "Invitation" i WHERE i."organizationClerkId" = ${organization.clerkId} AND i."status" = 'pending'
+                  AND (i."expiresAt" IS NULL OR i."expiresAt" > now() AT TIME ZONE 'UTC')) AS "taken",
+          ${UNLIMITED_MEMBERS} = ANY (clerk_organization_features(${organization.clerkId})) AS "unlimited"`;
+      if (!seats!.unlimited && seats!.taken >= FREE_MEMBER_LIMIT) {
+        throw new ActionError(MEMBER_LIMIT_REACHED, undefined, { href: billingPath(organization.slug), label: 'See plans and upgrade' });
+      }
+      await act(tx);
+    },
+    { maxWait: 10_000, timeout: 20_000 },
   );
-  await syncInvitationFromClerk(invitation.raw);
 }
 
 /** Revoke a pending invitation: its link refuses from now on. */

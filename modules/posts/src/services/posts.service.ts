@@ -11,6 +11,7 @@
 import { getPrisma } from '@/modules/cores/db/prisma';
 import { afterCursor, decodeCursor, NEWEST_FIRST, type Page, PAGE_SIZE, toPage } from '@/modules/cores/pagination';
 import { newRowId } from '@/modules/clerk-sync/src/engine/sync-statement';
+import { FREE_POST_CONTENT_MAX, FREE_POST_LIMIT, LONG_POSTS, UNLIMITED_POSTS } from '@/modules/billing/src/interfaces/billing.limits';
 import { DELETE_ANY_POST, isPostId, type PostInput } from '../interfaces/post.schema';
 
 export interface PostSummary {
@@ -65,29 +66,49 @@ export async function findPost(postId: string): Promise<PostWithAuthor | null> {
   return getPrisma().post.findFirst({ where: { id: postId, organizationId: null }, select: withAuthor });
 }
 
+/** The organization's plan does not allow this post (its post limit, or its length); `limit` says which. */
+export class PostLimitError extends Error {
+  override name = 'PostLimitError';
+  constructor(readonly limit: 'posts' | 'length') {
+    super(limit === 'posts' ? 'post limit reached' : 'post too long for the plan');
+  }
+}
+
 /**
- * A post in an organization, by a member of it: one statement that inserts
- * nothing unless the membership exists at that moment.
+ * A post in an organization, by a member of it, within its plan
+ * (docs/decisions/023): one call of `app_create_organization_post`, which
+ * inserts nothing unless the membership exists at that moment and the
+ * organization's plan (our copy of Clerk Billing) allows one more post of
+ * this length; serialized per organization, so that parallel writers cannot
+ * pass the limit together.
  */
 export async function createOrganizationPost(userId: string, organizationId: string, input: PostInput): Promise<PostSummary> {
   if (!isPostId(organizationId)) throw new PostNotFoundError(organizationId);
-  const [row] = await getPrisma().$queryRaw<PostSummary[]>`
-    INSERT INTO "Post" ("id", "userId", "organizationId", "title", "content")
-    SELECT ${newRowId()}, m."userId", m."organizationId", ${input.title}, ${input.content}
-      FROM "Membership" m WHERE m."organizationId" = ${organizationId} AND m."userId" = ${userId}
-    RETURNING "id", "title", "content", "createdAt"`;
-  if (!row) throw new PostNotFoundError(organizationId);
-  return row;
+  const [row] = await getPrisma().$queryRaw<(PostSummary & { outcome: 'created' | 'not_member' | 'limit' | 'too_long' })[]>`
+    SELECT * FROM app_create_organization_post(${newRowId()}, ${userId}, ${organizationId}, ${input.title}, ${input.content},
+      ${FREE_POST_LIMIT}::int, ${UNLIMITED_POSTS}, ${FREE_POST_CONTENT_MAX}::int, ${LONG_POSTS})`;
+  if (row!.outcome === 'limit') throw new PostLimitError('posts');
+  if (row!.outcome === 'too_long') throw new PostLimitError('length');
+  if (row!.outcome !== 'created') throw new PostNotFoundError(organizationId);
+  return { id: row!.id, title: row!.title, content: row!.content, createdAt: row!.createdAt };
 }
 
-/** Your own post in an organization you are (still) a member of. */
+/**
+ * Your own post in an organization you are (still) a member of. Made longer
+ * than the organization's plan allows (`long_posts`), it is refused: the
+ * plan is read inside the statement.
+ */
 export async function updateOrganizationPost(userId: string, organizationId: string, postId: string, input: PostInput): Promise<void> {
   if (!isPostId(postId) || !isPostId(organizationId)) throw new PostNotFoundError(postId);
-  const { count } = await getPrisma().post.updateMany({
-    where: { id: postId, userId, ...inOrganizationOf(userId, organizationId) },
-    data: { title: input.title, content: input.content },
-  });
-  if (count === 0) throw new PostNotFoundError(postId);
+  const count = await getPrisma().$executeRaw`
+    UPDATE "Post" p SET "title" = ${input.title}, "content" = ${input.content}
+    FROM "Membership" m JOIN "Organization" o ON o."id" = m."organizationId"
+    WHERE p."id" = ${postId} AND p."userId" = ${userId} AND p."organizationId" = ${organizationId}
+      AND m."organizationId" = p."organizationId" AND m."userId" = ${userId}
+      AND (char_length(${input.content}) <= ${FREE_POST_CONTENT_MAX} OR ${LONG_POSTS} = ANY (clerk_organization_features(o."clerkId")))`;
+  if (count > 0) return;
+  if (input.content.length > FREE_POST_CONTENT_MAX && (await findOrganizationPost(userId, organizationId, postId, { own: true }))) throw new PostLimitError('length');
+  throw new PostNotFoundError(postId);
 }
 
 /** Your own post in an organization you are a member of, or any of its posts if your role may delete any (`org:posts:delete`). */
