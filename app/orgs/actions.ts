@@ -20,7 +20,7 @@ import {
   ORGANIZATION_LEAVE_LIMIT,
   organizationIdSchema,
 } from '@/modules/organizations/src/interfaces/organization.schema';
-import { changeRole, createOrganization, deleteOrganization, invite, leaveOrganization, removeMember, revokeInvitation } from '@/modules/organizations/src/services/organizations.service';
+import { changeRole, createOrganization, deleteOrganization, invite, leaveOrganization, MemberLimitError, removeMember, revokeInvitation } from '@/modules/organizations/src/services/organizations.service';
 import {
   organizationPostIdSchema,
   organizationPostSchema,
@@ -30,7 +30,8 @@ import {
   updateOrganizationPostSchema,
 } from '@/modules/posts/src/interfaces/post.schema';
 import { createOrganizationPost, deleteOrganizationPost, PostLimitError, PostNotFoundError, updateOrganizationPost } from '@/modules/posts/src/services/posts.service';
-import { FREE_POST_CONTENT_MAX, FREE_POST_LIMIT } from '@/modules/billing/src/interfaces/billing.limits';
+import { FREE_POST_CONTENT_MAX, FREE_POST_LIMIT, LONG_POSTS, UNLIMITED_MEMBERS, UNLIMITED_POSTS } from '@/modules/billing/src/interfaces/billing.limits';
+import { withPlanFromClerk } from '@/modules/billing/src/services/plan-claims';
 
 const NOT_YOURS = 'That post does not exist, or it is not yours.';
 const NOT_A_MEMBER = 'You are not a member of this organization.';
@@ -47,6 +48,9 @@ async function organizationPath(organizationId: string): Promise<string> {
   const organization = await getPrisma().organization.findUnique({ where: { id: organizationId }, select: { slug: true } });
   return organization ? `/orgs/${organization.slug}` : '/dashboard';
 }
+
+/** The feature that would have let a refused post through. */
+const featureOfPostRefusal = (error: unknown) => (error instanceof PostLimitError ? (error.limit === 'posts' ? UNLIMITED_POSTS : LONG_POSTS) : null);
 
 /** A post's permission failure, or its organization's plan's refusal (with where to upgrade), as the form shows it. */
 async function asPostError<T>(write: () => Promise<T>, message: string, organizationId: string): Promise<T> {
@@ -71,7 +75,7 @@ export const createOrganizationAction = authedAction({ schema: createOrganizatio
 
 /** The same answer whoever holds the address (or nobody does): nothing about them is revealed. */
 export const inviteAction = authedAction({ schema: inviteSchema, limit: INVITATION_LIMIT }, async ({ user }, { organizationId, email, role }) => {
-  await invite(user, organizationId, { email, role });
+  await withPlanFromClerk(organizationId, () => invite(user, organizationId, { email, role }), (error) => (error instanceof MemberLimitError ? UNLIMITED_MEMBERS : null));
   revalidateSpaces();
   return success(`Invitation sent to ${email}. They join when they accept it.`);
 });
@@ -107,13 +111,13 @@ export const deleteOrganizationAction = authedAction({ schema: deleteOrganizatio
 });
 
 export const createOrganizationPostAction = authedAction({ schema: organizationPostSchema, limit: POST_CREATE_LIMIT }, async ({ user }, { organizationId, ...input }) => {
-  await asPostError(() => createOrganizationPost(user.id, organizationId, input), NOT_A_MEMBER, organizationId);
+  await asPostError(() => withPlanFromClerk(organizationId, () => createOrganizationPost(user.id, organizationId, input), featureOfPostRefusal), NOT_A_MEMBER, organizationId);
   revalidatePath(await organizationPath(organizationId));
   return success('Post published.');
 });
 
 export const updateOrganizationPostAction = authedAction({ schema: updateOrganizationPostSchema, limit: POST_EDIT_LIMIT }, async ({ user }, { organizationId, postId, ...input }) => {
-  await asPostError(() => updateOrganizationPost(user.id, organizationId, postId, input), NOT_YOURS, organizationId);
+  await asPostError(() => withPlanFromClerk(organizationId, () => updateOrganizationPost(user.id, organizationId, postId, input), featureOfPostRefusal), NOT_YOURS, organizationId);
   const path = await organizationPath(organizationId);
   revalidatePath(path, 'layout');
   redirect(`${path}/posts/${postId}?saved=1`);

@@ -28,6 +28,7 @@ const PUBLIC: Record<string, string> = {
   'sign-in/[[...sign-in]]/page.tsx': 'signing in',
   'sign-up/[[...sign-up]]/page.tsx': 'signing up',
   'invitations/accept/page.tsx': 'where an invitation\'s email link lands, before the invitee has an account or a session: it only hands Clerk\'s ticket on to signing up or in',
+  'pricing/page.tsx': 'the organization plans, for anyone: the instance\'s plan catalogue, no personal data',
   'api/health/route.ts': 'the health check (names no error)',
   'api/auth/keepalive/route.ts': 'the session keep-alive: it only lets the proxy refresh a token',
   'api/auth/end-session/route.ts': 'ends a session whose user is gone: it acts only then',

@@ -1,5 +1,9 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { notFound } from 'next/navigation';
+import { usageText } from '@/modules/billing/components/plan-badge';
+import { billingPath } from '@/modules/billing/src/interfaces/billing.limits';
+import { atPostLimit } from '@/modules/billing/src/services/organization-plan';
 import { createOrganizationPostAction } from '@/app/orgs/actions';
 import { requireUser } from '@/modules/auth/src/services/require-user';
 import { Notice } from '@/modules/cores/ui/notice';
@@ -43,6 +47,18 @@ export default async function OrganizationPage({ params, searchParams }: { param
             New post
           </h2>
           <p className="mb-3 text-sm text-slate-600">Visible to the members of {space.organization.name} only.</p>
+          <p className="mb-3 text-sm text-slate-700" data-testid="post-usage">
+            {usageText(space.plan.usage.posts, space.plan.postLimit, 'posts')} on {space.plan.name}
+            {space.plan.postContentMax === null ? '' : `, each up to ${space.plan.postContentMax.toLocaleString('en-US')} characters`}.
+            {atPostLimit(space.plan) ? (
+              <>
+                {' '}
+                <Link href={billingPath(space.organization.slug)} className="font-medium text-indigo-700 underline">
+                  Upgrade to post more
+                </Link>
+              </>
+            ) : null}
+          </p>
           <PostForm action={createOrganizationPostAction} organizationId={space.organization.id} submitLabel="Publish" pendingLabel="Publishing…" />
         </section>
       </aside>

@@ -2,7 +2,7 @@
 
 import { useActionState } from 'react';
 import type { ActionState } from '@/modules/cores/actions/action-state';
-import { FormMessage, SubmitButton, TextField } from '@/modules/cores/ui/form-parts';
+import { FormError, FormMessage, SubmitButton, TextField } from '@/modules/cores/ui/form-parts';
 import { TypedConfirmationForm } from '@/modules/cores/ui/typed-confirmation-form';
 import { DELETE_CONFIRMATION } from '../src/interfaces/account.limits';
 
@@ -14,7 +14,7 @@ export function NameForm({ action, firstName, lastName }: { action: Action; firs
   const values = state.status === 'error' ? state.values : undefined;
   return (
     <form action={formAction} className="flex flex-col gap-4" noValidate>
-      {state.status === 'error' && state.formError ? <FormMessage tone="error">{state.formError}</FormMessage> : null}
+      <FormError state={state} />
       {state.status === 'success' ? <FormMessage tone="success">{state.message}</FormMessage> : null}
       <div className="grid gap-4 sm:grid-cols-2">
         <TextField id="firstName" name="firstName" label="First name" autoComplete="given-name" errors={errors?.firstName} defaultValue={values?.firstName ?? firstName} />

@@ -5,7 +5,7 @@
  * load offline): its hosted pages and menus of ours. Pages use these
  * components and never check the mode.
  */
-import { ClerkProvider, OrganizationSwitcher, SignIn, SignUp, TaskChooseOrganization, UserButton } from '@clerk/nextjs';
+import { ClerkProvider, OrganizationSwitcher, PricingTable, SignIn, SignUp, TaskChooseOrganization, UserButton } from '@clerk/nextjs';
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
 import type { ReactNode } from 'react';
@@ -14,6 +14,8 @@ import { SessionKeepAlive } from './session-keep-alive';
 import { SpaceMenu } from './space-menu';
 import { getLogger } from '@/modules/cores/logger/logger';
 import { listSpaces } from '@/modules/clerk-sync/src/objects/spaces';
+import { PlanCards } from '@/modules/billing/components/plan-cards';
+import type { PlanSummary } from '@/modules/billing/src/services/plans.service';
 
 /** Keep-alive cadence: well inside the emulator's token lifetime (5 minutes by default). */
 const KEEP_ALIVE_MS = 60_000;
@@ -162,4 +164,60 @@ export async function SpaceSwitcher({ userId }: { userId: string }) {
     return [];
   });
   return <SpaceMenu spaces={spaces} offerPersonal={config.allowPersonalAccounts} />;
+}
+
+/**
+ * The organization plans for anyone: Clerk's `<PricingTable for="organization"/>`
+ * with real Clerk; against the emulator, our cards of the plans we hold
+ * (subscribing happens from an organization's Billing page, which names the
+ * payer).
+ */
+export function PricingScreen({ plans }: { plans: PlanSummary[] }) {
+  if (getClerkConfig().mode === 'clerk') return <PricingTable for="organization" />;
+  return <PlanCards plans={plans} />;
+}
+
+/**
+ * Changing an organization's plan, for a member who may manage its billing.
+ * With real Clerk: `<PricingTable for="organization"/>`, whose checkout runs
+ * in Clerk's drawer for the session's active organization (the URL's, which
+ * the middleware activates), then back to `returnUrl`. Against the emulator:
+ * our cards, each linking to the emulator's checkout page (no card, no
+ * payment network), and its page to cancel or resubscribe.
+ */
+export function OrganizationPlanPicker({
+  organizationClerkId,
+  plans,
+  currentSlug,
+  returnUrl,
+}: {
+  organizationClerkId: string;
+  plans: PlanSummary[];
+  currentSlug: string | null;
+  returnUrl: string;
+}) {
+  const config = getClerkConfig();
+  if (config.mode === 'clerk') return <PricingTable for="organization" newSubscriptionRedirectUrl={returnUrl} />;
+  const target = `${config.appUrl}${returnUrl}`;
+  const checkout = (plan: PlanSummary) =>
+    `${config.emulatorUrl}/billing/checkout?plan=${encodeURIComponent(plan.slug)}&organization_id=${encodeURIComponent(organizationClerkId)}&redirect_url=${encodeURIComponent(target)}`;
+  const manage = `${config.emulatorUrl}/billing/subscription?organization_id=${encodeURIComponent(organizationClerkId)}&redirect_url=${encodeURIComponent(target)}`;
+  return (
+    <div className="flex flex-col gap-4">
+      <PlanCards
+        plans={plans}
+        currentSlug={currentSlug}
+        action={(plan) =>
+          plan.slug === currentSlug || plan.isDefault ? null : (
+            <a href={checkout(plan)} data-testid={`subscribe-${plan.slug}`} className="inline-block rounded-md bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-600">
+              Subscribe to {plan.name}
+            </a>
+          )
+        }
+      />
+      <a href={manage} data-testid="manage-subscription" className="text-sm font-medium text-indigo-700 underline">
+        Manage the subscription (cancel, resubscribe)
+      </a>
+    </div>
+  );
 }

@@ -1,5 +1,6 @@
 /** Form pieces shared by every form: accessible labels, errors tied to their fields, steady buttons. */
 import type { ReactNode } from 'react';
+import type { ActionState } from '../actions/action-state';
 
 export function FieldError({ id, messages }: { id: string; messages?: string[] }) {
   if (!messages?.length) return null;
@@ -16,6 +17,24 @@ export function FormMessage({ tone, children }: { tone: 'error' | 'success'; chi
     <p role={tone === 'error' ? 'alert' : 'status'} className={`rounded-md border px-3 py-2 text-sm ${styles}`}>
       {children}
     </p>
+  );
+}
+
+/** The form's own error, if any, with where to go to do what it asks (the upgrade link of a plan's limit). */
+export function FormError({ state }: { state: ActionState }) {
+  if (state.status !== 'error' || !state.formError) return null;
+  return (
+    <FormMessage tone="error">
+      {state.formError}
+      {state.formErrorLink ? (
+        <>
+          {' '}
+          <a href={state.formErrorLink.href} className="font-semibold underline" data-testid="form-error-link">
+            {state.formErrorLink.label}
+          </a>
+        </>
+      ) : null}
+    </FormMessage>
   );
 }
 

@@ -3,7 +3,7 @@
 /** A destructive action that needs words typed out (a click alone is too easy): the field, its error, a danger button. */
 import { useActionState } from 'react';
 import type { ActionState } from '@/modules/cores/actions/action-state';
-import { FormMessage, SubmitButton, TextField } from './form-parts';
+import { FormError, SubmitButton, TextField } from './form-parts';
 
 type Action = (state: ActionState, formData: FormData) => Promise<ActionState>;
 
@@ -15,7 +15,7 @@ export function TypedConfirmationForm({ action, words, submitLabel, hidden = {} 
       {Object.entries(hidden).map(([name, value]) => (
         <input key={name} type="hidden" name={name} value={value} />
       ))}
-      {state.status === 'error' && state.formError ? <FormMessage tone="error">{state.formError}</FormMessage> : null}
+      <FormError state={state} />
       <TextField
         id="confirmation"
         name="confirmation"

@@ -7,7 +7,7 @@
  */
 import { useActionState, useState } from 'react';
 import type { ActionState } from '@/modules/cores/actions/action-state';
-import { FormMessage, inputClass, SubmitButton, TextField } from '@/modules/cores/ui/form-parts';
+import { FormError, FormMessage, inputClass, SubmitButton, TextField } from '@/modules/cores/ui/form-parts';
 import { TypedConfirmationForm } from '@/modules/cores/ui/typed-confirmation-form';
 import { DEFAULT_INVITE_ROLE, ORGANIZATION_NAME_MAX, ORGANIZATION_SLUG_MAX } from '../src/interfaces/organization.limits';
 
@@ -22,7 +22,7 @@ type Action = (state: ActionState, formData: FormData) => Promise<ActionState>;
 const useAction = (action: Action) => useActionState(action, { status: 'idle' } as ActionState);
 
 function Messages({ state }: { state: ActionState }) {
-  if (state.status === 'error' && state.formError) return <FormMessage tone="error">{state.formError}</FormMessage>;
+  if (state.status === 'error' && state.formError) return <FormError state={state} />;
   if (state.status === 'success') return <FormMessage tone="success">{state.message}</FormMessage>;
   return null;
 }

@@ -1,9 +1,10 @@
-/** The top of every page of an organization's space: its name, your role, its sections. */
+/** The top of every page of an organization's space: its name and plan, your role, its sections. */
 import Link from 'next/link';
+import { PlanBadge } from '@/modules/billing/components/plan-badge';
 import { roleLabel } from '../src/interfaces/organization.limits';
 import type { OrganizationSpace } from '../src/services/organization-access.service';
 
-export function OrganizationHeader({ space, current }: { space: OrganizationSpace; current: 'posts' | 'members' | null }) {
+export function OrganizationHeader({ space, current }: { space: OrganizationSpace; current: 'posts' | 'members' | 'billing' | null }) {
   const base = `/orgs/${space.organization.slug}`;
   const tab = (href: string, label: string, active: boolean) => (
     <Link
@@ -18,9 +19,12 @@ export function OrganizationHeader({ space, current }: { space: OrganizationSpac
     <div className="flex flex-col gap-2">
       <p className="text-sm font-semibold tracking-wide text-indigo-700 uppercase">Organization</p>
       <div className="flex flex-wrap items-center justify-between gap-3">
-        <h1 className="text-2xl font-bold tracking-tight break-words" data-testid="organization-name">
-          {space.organization.name}
-        </h1>
+        <div className="flex flex-wrap items-center gap-3">
+          <h1 className="text-2xl font-bold tracking-tight break-words" data-testid="organization-name">
+            {space.organization.name}
+          </h1>
+          <PlanBadge plan={space.plan} />
+        </div>
         <p className="text-sm text-slate-600">
           Your role: <strong data-testid="organization-role">{roleLabel(space.membership.role, space.membership.roleName)}</strong>
         </p>
@@ -28,6 +32,7 @@ export function OrganizationHeader({ space, current }: { space: OrganizationSpac
       <nav aria-label="Organization" className="flex gap-2">
         {tab(base, 'Posts', current === 'posts')}
         {tab(`${base}/members`, 'Members', current === 'members')}
+        {tab(`${base}/billing`, 'Billing', current === 'billing')}
       </nav>
     </div>
   );

@@ -3,7 +3,7 @@
 /** Delete a post, after a second, explicit confirmation. */
 import { useActionState, useState } from 'react';
 import type { ActionState } from '@/modules/cores/actions/action-state';
-import { FormMessage, SubmitButton } from '@/modules/cores/ui/form-parts';
+import { FormError, SubmitButton } from '@/modules/cores/ui/form-parts';
 
 type DeleteAction = (state: ActionState, formData: FormData) => Promise<ActionState>;
 
@@ -25,7 +25,7 @@ export function DeletePostForm({ action, postId, title, organizationId }: { acti
     <form action={formAction} className="flex flex-wrap items-center gap-2" aria-label={`Delete "${title}"`}>
       <input type="hidden" name="postId" value={postId} />
       {organizationId ? <input type="hidden" name="organizationId" value={organizationId} /> : null}
-      {state.status === 'error' && state.formError ? <FormMessage tone="error">{state.formError}</FormMessage> : null}
+      <FormError state={state} />
       <span className="text-sm text-slate-700">Delete this post for good?</span>
       <SubmitButton pending={pending} label="Yes, delete" pendingLabel="Deleting…" tone="danger" />
       <button type="button" onClick={() => setConfirming(false)} className="rounded-md px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100">

@@ -3,7 +3,7 @@
 /** Write or edit a post: field errors beside their fields, a pending state, a confirmation. */
 import { useActionState } from 'react';
 import type { ActionState } from '@/modules/cores/actions/action-state';
-import { FormMessage, SubmitButton, TextField } from '@/modules/cores/ui/form-parts';
+import { FormError, FormMessage, SubmitButton, TextField } from '@/modules/cores/ui/form-parts';
 import { POST_CONTENT_MAX, POST_TITLE_MAX } from '../src/interfaces/post.limits';
 
 type PostAction = (state: ActionState, formData: FormData) => Promise<ActionState>;
@@ -35,7 +35,7 @@ export function PostForm({
     <form key={formKey} action={formAction} className="flex flex-col gap-4" noValidate>
       {postId ? <input type="hidden" name="postId" value={postId} /> : null}
       {organizationId ? <input type="hidden" name="organizationId" value={organizationId} /> : null}
-      {state.status === 'error' && state.formError ? <FormMessage tone="error">{state.formError}</FormMessage> : null}
+      <FormError state={state} />
       {state.status === 'success' ? <FormMessage tone="success">{state.message}</FormMessage> : null}
       <TextField
         id={`${idPrefix}-title`}

@@ -1,5 +1,9 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { notFound } from 'next/navigation';
+import { usageText } from '@/modules/billing/components/plan-badge';
+import { billingPath } from '@/modules/billing/src/interfaces/billing.limits';
+import { atMemberLimit, seatsTaken } from '@/modules/billing/src/services/organization-plan';
 import { changeRoleAction, deleteOrganizationAction, inviteAction, leaveOrganizationAction, removeMemberAction, revokeInvitationAction } from '@/app/orgs/actions';
 import { requireUser } from '@/modules/auth/src/services/require-user';
 import { DeleteOrganizationForm, InviteForm, LeaveOrganizationForm, MemberControls, RevokeInvitationForm } from '@/modules/organizations/components/organization-forms';
@@ -101,6 +105,17 @@ export default async function MembersPage({ params }: { params: Promise<{ slug: 
               <h2 id="invite-heading" className="mb-3 text-lg font-semibold">
                 Invite someone
               </h2>
+              <p className="mb-3 text-sm text-slate-700" data-testid="seat-usage">
+                {usageText(seatsTaken(space.plan), space.plan.memberLimit, 'members')} on {space.plan.name}, pending invitations included.
+                {atMemberLimit(space.plan) ? (
+                  <>
+                    {' '}
+                    <Link href={billingPath(space.organization.slug)} className="font-medium text-indigo-700 underline">
+                      Upgrade to invite more
+                    </Link>
+                  </>
+                ) : null}
+              </p>
               <InviteForm action={inviteAction} organizationId={organizationId} roles={roles} />
             </section>
           ) : null}

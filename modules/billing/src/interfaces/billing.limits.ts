@@ -24,3 +24,16 @@ export const PRO_PLAN = 'pro';
 
 /** Where an organization's admins see its plan and change it. */
 export const billingPath = (organizationSlug: string) => `/orgs/${encodeURIComponent(organizationSlug)}/billing`;
+
+/** Clerk's system permission to manage an organization's subscription (Admin has it; Member has only `org:sys_billing:read`). */
+export const MANAGE_BILLING = 'org:sys_billing:manage';
+
+/** What a feature means here, for the pricing cards; a feature this app does not use shows its slug. */
+export const FEATURE_LABELS: Record<string, string> = {
+  [UNLIMITED_MEMBERS]: 'Unlimited members',
+  [UNLIMITED_POSTS]: 'Unlimited posts',
+  [LONG_POSTS]: 'Posts up to 20,000 characters',
+};
+
+/** What an organization without those features gets. */
+export const FREE_LIMIT_LABELS = [`Up to ${FREE_MEMBER_LIMIT} members, pending invitations included`, `Up to ${FREE_POST_LIMIT} posts`, `Posts up to ${FREE_POST_CONTENT_MAX.toLocaleString('en-US')} characters`];

@@ -158,6 +158,14 @@ export async function invite(admin: User, organizationId: string, input: { email
   });
 }
 
+/** The organization's seats are taken: the form says so, with where to upgrade. */
+export class MemberLimitError extends ActionError {
+  override name = 'MemberLimitError';
+  constructor(upgradeHref: string) {
+    super(MEMBER_LIMIT_REACHED, undefined, { href: upgradeHref, label: 'See plans and upgrade' });
+  }
+}
+
 /**
  * Within the organization's plan (docs/decisions/023): a pending invitation
  * holds a seat, so that accepting it never passes the limit. The count and
@@ -175,7 +183,7 @@ async function holdingASeat(organization: OrganizationRef, act: (tx: Tx) => Prom
                   AND (i."expiresAt" IS NULL OR i."expiresAt" > now() AT TIME ZONE 'UTC')) AS "taken",
           ${UNLIMITED_MEMBERS} = ANY (clerk_organization_features(${organization.clerkId})) AS "unlimited"`;
       if (!seats!.unlimited && seats!.taken >= FREE_MEMBER_LIMIT) {
-        throw new ActionError(MEMBER_LIMIT_REACHED, undefined, { href: billingPath(organization.slug), label: 'See plans and upgrade' });
+        throw new MemberLimitError(billingPath(organization.slug));
       }
       await act(tx);
     },
