@@ -7,6 +7,9 @@
  * organization, the list's filters, Clerk's refusals, and the token claims.
  * Contract enforced: every answer and event is checked against Clerk's shapes.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createClerkClient } from '@clerk/backend';
 import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -287,6 +290,33 @@ describe('subscriptions', () => {
     const after = await mark();
     await control().advanceClock(60 * DAY);
     expect(await billingTypesSince(after)).toEqual([]);
+  });
+
+  it('keeps subscriptions, their items and the clock in the state file across restarts', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'clerk-emulator-billing-'));
+    try {
+      const first = await startEmulator({ dataDir, appUrl: APP, webhookUrl: null, tokenTtlSeconds: 60 });
+      const firstControl = new EmulatorControl(first.url, first.keys.secretKey, first.controlToken);
+      const ada = await firstControl.createUser({ email: 'ada@example.com' });
+      const acme = await firstControl.createOrganization({ name: 'Acme', createdBy: ada.id });
+      await firstControl.subscribe({ organizationId: acme.id, plan: 'pro' });
+      const before = await firstControl.exportBilling();
+      await first.close();
+
+      const second = await startEmulator({ dataDir, appUrl: APP, webhookUrl: null, tokenTtlSeconds: 60 });
+      try {
+        const secondControl = new EmulatorControl(second.url, second.keys.secretKey, second.controlToken);
+        expect(await secondControl.exportBilling()).toEqual(before);
+        // And the renewal still comes due on the restored clock.
+        const pro = before.data[0]!.subscription_items[1]!;
+        await secondControl.advanceClock(pro.period_end! - (await secondControl.clock()).now + 1000);
+        expect((await secondControl.exportBilling()).data[0]!.subscription_items[1]).toMatchObject({ id: pro.id, period_start: pro.period_end, lifetime_paid: { amount: 4000 } });
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it("keeps every object's updated_at strictly increasing across its events", async () => {
