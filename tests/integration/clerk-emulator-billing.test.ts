@@ -292,6 +292,26 @@ describe('subscriptions', () => {
     expect(await billingTypesSince(after)).toEqual([]);
   });
 
+  it("ends a deleted user's subscription before its user.deleted, and its payer reads as it was", async () => {
+    await control().configureInstance({
+      billing: {
+        plans: [
+          { slug: 'free_user', name: 'Free', payerType: 'user', isDefault: true, monthlyFee: 0, annualFee: 0, features: [] },
+          { slug: 'plus', name: 'Plus', payerType: 'user', monthlyFee: 500, annualFee: 5000, features: ['extra_drafts'] },
+          { slug: 'free_org', name: 'Free', payerType: 'org', isDefault: true, monthlyFee: 0, annualFee: 0, features: [] },
+        ],
+      },
+    });
+    const user = await clerk().users.createUser({ emailAddress: ['solo@example.com'], firstName: 'Solo', lastName: 'Payer' });
+    await control().subscribe({ userId: user.id, plan: 'plus' });
+    const from = await mark();
+    await clerk().users.deleteUser(user.id);
+    const events = await eventsSince(from);
+    expect(typesOf(events)).toEqual(['subscriptionItem.ended', 'subscription.updated', 'user.deleted']);
+    expect(events[1]!.data).toMatchObject({ status: 'ended', payer: { user_id: user.id, first_name: 'Solo', last_name: 'Payer', email: 'solo@example.com', organization_id: '' } });
+    await expect(clerk().billing.getUserBillingSubscription(user.id)).rejects.toMatchObject({ status: 404 });
+  });
+
   it('keeps subscriptions, their items and the clock in the state file across restarts', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'clerk-emulator-billing-'));
     try {
@@ -407,6 +427,14 @@ describe('the checkout and subscription pages', () => {
     expect(done.status).toBe(303);
     expect(done.headers.get('location')).toBe(`${APP}/settings/billing`);
     expect(await statusesOf(org.id)).toEqual([['free_org', 'ended'], ['pro', 'active']]);
+    // A declined card: the page again, saying so, and nothing changed.
+    const { org: other } = await organization('Other');
+    const otherAdmin = (await control().signIn((await clerk().users.getUserList({ emailAddress: ['admin-other@example.com'] })).data[0]!.id, { organizationId: other.id })).cookies;
+    await control().failNextPayment({ organizationId: other.id });
+    const declined = await page('/billing/checkout', otherAdmin, { plan: 'pro', organization_id: other.id, redirect_url: `${APP}/` });
+    expect(declined.status).toBe(402);
+    expect(await declined.text()).toContain('data-testid="checkout-error"');
+    expect(await statusesOf(other.id)).toEqual([['free_org', 'active'], ['pro', 'incomplete']]);
     // Posted from another site: refused.
     const forged = await fetch(`${emulator.url}/billing/checkout`, { method: 'POST', redirect: 'manual', headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: 'plan=pro' });
     expect(forged.status).toBe(403);

@@ -161,7 +161,7 @@ export function billingRoutes(context: EmulatorContext): Route[] {
     const existing = billing.findPayer(payer.ownerId);
     sendHtml(
       response,
-      error ? 400 : 200,
+      error ? error.status : 200,
       checkoutPage({
         payerName: payer.name,
         plan: { id: planId(plan.slug), name: plan.name, slug: plan.slug, monthlyFee: plan.monthlyFee, annualFee: plan.annualFee, features: plan.features, freeTrialDays: plan.freeTrialDays ?? null },
