@@ -8,6 +8,8 @@ import type { DeletedObjectJSON, OrganizationJSON, OrganizationMembershipJSON, U
 import { verifyWebhook } from '@clerk/nextjs/webhooks';
 import { NextRequest } from 'next/server';
 import { type BackendApiRequest, CONTROL_TOKEN_HEADER } from '../../tools/clerk-emulator/src/server';
+import type { BillingSettings } from '../../tools/clerk-emulator/src/billing';
+import type { Subscription } from '../../tools/clerk-emulator/src/contract/schemas';
 import type { MailboxMessage } from '../../tools/clerk-emulator/src/invitations';
 import type { DeliverySettings, EmulatorWebhookEvent } from '../../tools/clerk-emulator/src/webhooks';
 
@@ -95,7 +97,7 @@ export class EmulatorControl {
    * permissions named that it lacks (`{ customRolePermissions: { 'org:admin': ['org:posts:delete'] } }`);
    * `{ cascadeMembershipEvents: false }` for no `organizationMembership.deleted` when an organization or user goes.
    */
-  configureInstance(settings: { names?: boolean; allowPersonalAccounts?: boolean; customRolePermissions?: Record<string, string[]>; cascadeMembershipEvents?: boolean }) {
+  configureInstance(settings: { names?: boolean; allowPersonalAccounts?: boolean; customRolePermissions?: Record<string, string[]>; cascadeMembershipEvents?: boolean; billing?: BillingSettings }) {
     return this.request<unknown>('PUT', '/_control/config', { settings });
   }
 
@@ -260,6 +262,31 @@ export class EmulatorControl {
   /** Its organization invitations: [id, organization id, email, role, status, updated_at]. */
   exportInvitations() {
     return this.request<[string, string, string, string, 'pending' | 'accepted' | 'revoked' | 'expired', number][]>('GET', '/_control/invitations/export');
+  }
+
+  /** Check out a paid plan (slug or id) for an organization or a user without the browser; `paid` false when the payment failed. */
+  subscribe(input: { organizationId?: string; userId?: string; plan: string; period?: 'month' | 'annual' }) {
+    return this.request<{ paid: boolean; subscription: Subscription }>('POST', '/_control/billing/subscribe', {
+      organization_id: input.organizationId,
+      user_id: input.userId,
+      plan: input.plan,
+      period: input.period,
+    });
+  }
+
+  /** The payer's next payment attempt (checkout, renewal or a trial's end) fails, once. */
+  failNextPayment(payer: { organizationId?: string; userId?: string; payerId?: string }) {
+    return this.request<{ payer_id: string; fail_next_payment: true }>('POST', '/_control/billing/fail-next-payment', { organization_id: payer.organizationId, user_id: payer.userId, payer_id: payer.payerId });
+  }
+
+  /** Settle a past-due payer: a paid attempt, and its item and subscription active again. */
+  pay(payer: { organizationId?: string; userId?: string; payerId?: string }) {
+    return this.request<Subscription>('POST', '/_control/billing/pay', { organization_id: payer.organizationId, user_id: payer.userId, payer_id: payer.payerId });
+  }
+
+  /** Every subscription with its items (each with its payer), in the Backend API's shape, oldest first. */
+  exportBilling() {
+    return this.request<{ data: Subscription[]; total_count: number }>('GET', '/_control/billing/export');
   }
 
   /** Create a user through the Backend API, as Clerk's dashboard or SDK would. */

@@ -7,6 +7,7 @@
 import type { ContractCheck } from './contract/contract';
 import type { User } from './contract/schemas';
 import type { EmulatorKeys } from './keys';
+import type { BillingSettings } from './billing';
 import type { CustomRolePermissions } from './organizations';
 import type { Session, Store } from './store';
 import type { WebhookDispatcher } from './webhooks';
@@ -42,6 +43,11 @@ export interface InstanceSettings {
    * `organization.deleted` / `user.deleted` arrive: an app must cope with both.
    */
   cascadeMembershipEvents?: boolean;
+  /**
+   * Clerk Billing's plans, as on the dashboard's "Plans" page (billing.ts, DEFAULT_PLANS: `free_org`,
+   * `pro`, `free_user`): `{ plans }` replaces the catalogue, `{ freeTrialDays: { pro: 14 } }` gives a plan a trial.
+   */
+  billing?: BillingSettings;
 }
 
 export const DEFAULT_INSTANCE_SETTINGS: InstanceSettings = { names: true, organizations: true, allowPersonalAccounts: false };

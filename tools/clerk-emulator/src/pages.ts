@@ -258,3 +258,76 @@ export function chooseOrganizationPage(options: {
     </form>`,
   );
 }
+
+// Billing ---------------------------------------------------------------------
+
+const dateOf = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOString().slice(0, 10));
+const hidden = (fields: Record<string, string | undefined>) =>
+  Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value!)}">`)
+    .join('');
+
+/** Clerk's checkout, locally: the plan and one Subscribe button (no card, no payment network). */
+export function checkoutPage(options: {
+  payerName: string;
+  plan: { id: string; name: string; slug: string; monthlyFee: number; annualFee: number; features: string[]; freeTrialDays: number | null };
+  period: 'month' | 'annual';
+  trial: boolean;
+  fields: Record<string, string | undefined>;
+  error?: string;
+}): string {
+  const { plan, period } = options;
+  const fee = period === 'annual' ? `$${(plan.annualFee / 100).toFixed(2)} a year` : `$${(plan.monthlyFee / 100).toFixed(2)} a month`;
+  return page(
+    `Subscribe to ${plan.name}`,
+    `${badge}<h1>Subscribe to ${escapeHtml(plan.name)}</h1>
+    <p class="note">For ${escapeHtml(options.payerName)}: <strong data-testid="checkout-price">${escapeHtml(fee)}</strong>${options.trial ? `, after a free trial of ${plan.freeTrialDays} days` : ''}. Local mode takes no card: the payment is the emulator's.</p>
+    <ul data-testid="checkout-features">${plan.features.map((feature) => `<li>${escapeHtml(feature)}</li>`).join('')}</ul>
+    ${options.error ? `<p class="error" role="alert" data-testid="checkout-error">${escapeHtml(options.error)}</p>` : ''}
+    <form method="post" action="/billing/checkout" data-testid="checkout-form">${hidden(options.fields)}
+      <button type="submit" data-testid="checkout-subscribe">Subscribe</button>
+    </form>`,
+  );
+}
+
+/** The payer's plan: what it is, until when, its status, and the buttons to cancel at period end or resubscribe. */
+export function subscriptionPage(options: {
+  payerName: string;
+  planName: string;
+  status: string;
+  periodEnd: number | null;
+  canManage: boolean;
+  canCancel: boolean;
+  canResubscribe: boolean;
+  fields: Record<string, string | undefined>;
+}): string {
+  const cancel = options.canManage && options.canCancel
+    ? `<form method="post" action="/billing/subscription/cancel" data-testid="subscription-cancel-form">${hidden(options.fields)}<button type="submit" class="danger" data-testid="subscription-cancel">Cancel at period end</button></form>`
+    : '';
+  const resubscribe = options.canManage && options.canResubscribe
+    ? `<form method="post" action="/billing/subscription/resubscribe" data-testid="subscription-resubscribe-form">${hidden(options.fields)}<button type="submit" data-testid="subscription-resubscribe">Resubscribe</button></form>`
+    : '';
+  return page(
+    'Subscription',
+    `${badge}<h1>Subscription</h1>
+    <p class="note">For ${escapeHtml(options.payerName)}.</p>
+    <table>
+      <tr><th>Plan</th><td data-testid="subscription-plan">${escapeHtml(options.planName)}</td></tr>
+      <tr><th>Status</th><td data-testid="subscription-status">${escapeHtml(options.status)}</td></tr>
+      <tr><th>Period end</th><td data-testid="subscription-period-end">${escapeHtml(dateOf(options.periodEnd))}</td></tr>
+    </table>
+    ${cancel}${resubscribe}
+    ${options.fields.redirect_url ? `<p><a href="${escapeHtml(options.fields.redirect_url)}" data-testid="subscription-back">Back to the app</a></p>` : ''}`,
+  );
+}
+
+/** Billing refused: not signed in, not allowed to manage the organization's billing, or an unknown plan. */
+export function billingRefusedPage(options: { title: string; explanation: string; appUrl: string }): string {
+  return page(
+    options.title,
+    `${badge}<h1 data-testid="billing-refused">${escapeHtml(options.title)}</h1>
+    <p class="note" role="alert">${escapeHtml(options.explanation)}</p>
+    <p><a href="${escapeHtml(options.appUrl)}/">Go to the app</a></p>`,
+  );
+}

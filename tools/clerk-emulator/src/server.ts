@@ -6,6 +6,7 @@
  *   users, email-addresses, organizations, memberships   the Backend API's objects
  *   invitations    organization invitations, their accept link and the mailbox
  *   roles          organization roles and permissions (the instance's, as objects)
+ *   billing        Clerk Billing: plans, subscriptions, payments, checkout and subscription pages
  *   sessions       the handshake, session touch, server-side refresh
  *   keys           JWKS and the instance
  *   account-portal sign-in, sign-up, sign-out, the choose-organization task
@@ -30,6 +31,7 @@ import path from 'node:path';
 import { CHOOSE_ORGANIZATION_PATH, DEFAULT_INSTANCE_SETTINGS, type EmulatorContext, type Faults, type InstanceSettings } from './context';
 import { API_VERSIONS, ContractCheck, type ContractMode, contractModeFrom, violationsMessage } from './contract/contract';
 import * as schema from './contract/schemas';
+import type { PlanConfig } from './billing';
 import { ApiError, formError, notFound, rateLimited, unauthorized } from './errors';
 import { sendJson } from './http';
 import { randomToken } from './ids';
@@ -37,6 +39,7 @@ import { type EmulatorKeys, loadKeys, PUBLISHABLE_KEY } from './keys';
 import { type RequestContext, type Route, RouteTable } from './router';
 import { accountPortalRoutes } from './routes/account-portal';
 import { adminRoutes } from './routes/admin';
+import { BILLING_FORMS, billingRoutes } from './routes/billing';
 import { checkControlToken, CONTROL_TOKEN_HEADER, controlRoutes } from './routes/control';
 import { emailAddressRoutes } from './routes/email-addresses';
 import { invitationRoutes } from './routes/invitations';
@@ -52,6 +55,8 @@ import { WebhookDispatcher } from './webhooks';
 import type { z } from 'zod';
 
 export { CONTROL_TOKEN_HEADER };
+
+const planClaim = (plan: PlanConfig | undefined) => plan && { slug: plan.slug, features: plan.features };
 
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
@@ -101,7 +106,7 @@ const NAME_MAX = 256;
  * Backend API routes by name for the call counts and fault injection: the id
  * (or slug) after a collection becomes `:id` (`GET /v1/organizations/:id/memberships/:id`).
  */
-const COLLECTIONS = new Set(['users', 'organizations', 'memberships', 'sessions', 'email_addresses', 'organization_roles', 'organization_permissions', 'permissions', 'invitations']);
+const COLLECTIONS = new Set(['users', 'organizations', 'memberships', 'sessions', 'email_addresses', 'organization_roles', 'organization_permissions', 'permissions', 'invitations', 'subscription_items', 'statements']);
 const LITERALS = new Set(['count', 'bulk', 'pending']);
 
 export function routeKey(method: string, pathname: string): string {
@@ -206,6 +211,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         issuedAt,
         status: sessionStatus(session),
         organization: active && { id: active.organization.id, slug: active.organization.slug, role: active.membership.role, permissions: active.permissions },
+        // The plans as they are at the token's issue: a change shows in the next token, as with Clerk.
+        plans: { user: planClaim(store.billing.currentPlan('user', session.userId)), organization: active ? planClaim(store.billing.currentPlan('org', active.organization.id)) : undefined },
       });
     },
     async mintSession(user, clientId, activeOrganization) {
@@ -244,6 +251,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   function configure(settings: Partial<InstanceSettings>): void {
     context.settings = { ...context.settings, ...settings };
     store.configureOrganizations({ customRolePermissions: context.settings.customRolePermissions, cascadeMembershipEvents: context.settings.cascadeMembershipEvents });
+    store.configureBilling(context.settings.billing);
   }
   configure({});
 
@@ -254,6 +262,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     ...membershipRoutes(context),
     ...invitationRoutes(context),
     ...roleRoutes(context),
+    ...billingRoutes(context),
     ...sessionRoutes(context),
     ...instanceRoutes(context),
     ...accountPortalRoutes(context),
@@ -361,7 +370,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     checkHost(request);
     const matched = routes.match(method, url.pathname);
     const kind: Route['kind'] = matched?.route.kind ?? (url.pathname.startsWith('/v1/') ? 'backend' : url.pathname.startsWith('/_control/') ? 'control' : 'frontend');
-    const browserForm = kind === 'admin' || ['/sign-in', '/sign-up', '/sign-out', CHOOSE_ORGANIZATION_PATH].includes(url.pathname);
+    const browserForm = kind === 'admin' || ['/sign-in', '/sign-up', '/sign-out', CHOOSE_ORGANIZATION_PATH, ...BILLING_FORMS].includes(url.pathname);
     // The app's pages may sign out, and (clerk-js's setActive) switch the organization.
     checkOrigin(request, { required: browserForm, allowApp: url.pathname === '/sign-out' || url.pathname.endsWith('/touch') });
 
@@ -403,6 +412,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const port = ownPort();
   // The accept links in invitations and their emails point here.
   store.acceptUrlBase = context.selfUrl();
+  store.billing.instanceId = instanceId;
 
   return {
     url: `http://localhost:${port}`,

@@ -4,7 +4,8 @@
  * (`roles`, roles.ts). Persisted as one JSON file in the data directory
  * (debounced), or kept in memory only. Every change to a user, an
  * organization, a membership, a role or a permission is reported to
- * `onEvent`, which is where webhooks come from.
+ * `onEvent`, which is where webhooks come from. Billing (plans, subscriptions,
+ * payments: billing.ts) is kept here too, on the same clock.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
@@ -47,8 +48,9 @@ import {
   notPending,
   statusAt,
 } from './invitations';
+import { Billing, type BillingEvent, type BillingSettings, type BillingSnapshot, type PayerDetails, type PayerType } from './billing';
 import { RoleCatalog, type RoleEvent, type RolesSnapshot } from './roles';
-import { addEmailAddress, applyUserChanges, buildUser, isValidEmail, type NewUser, removeEmailAddress, upgradeUser, type UserChanges } from './users';
+import { addEmailAddress, applyUserChanges, buildUser, isValidEmail, type NewUser, PLACEHOLDER_IMAGE, primaryEmail, removeEmailAddress, upgradeUser, type UserChanges } from './users';
 
 export interface Session {
   id: string;
@@ -64,6 +66,7 @@ export interface Session {
 /** A change the webhooks report: the object as it is after it (or as it was, for a deletion). */
 export type EmulatorEvent =
   | RoleEvent
+  | BillingEvent
   | { type: 'user.created' | 'user.updated'; user: User; at: number }
   | { type: 'user.deleted'; user: User; at: number }
   | { type: 'organization.created' | 'organization.updated'; organization: Organization; at: number }
@@ -95,6 +98,8 @@ interface Snapshot {
   invitations?: Invitation[];
   mailbox?: MailboxMessage[];
   clockOffsetMs?: number;
+  /** Absent in snapshots written before billing existed. */
+  billing?: BillingSnapshot;
 }
 
 export class Store {
@@ -121,6 +126,13 @@ export class Store {
     changed: () => this.scheduleSave(),
     roleInUse: (key) => this.roleInUse(key),
     roleKeyChanged: (from, to) => this.renameRole(from, to),
+  });
+  /** Clerk Billing: the plan catalogue, subscriptions and payments (billing.ts), on the store's clock. */
+  readonly billing: Billing = new Billing({
+    now: () => this.now(),
+    emit: (event) => this.onEvent(event),
+    changed: () => this.scheduleSave(),
+    payerDetails: (type, ownerId) => this.payerDetails(type, ownerId),
   });
   /** The role checks' source (`requireRole`), under the name it had while roles were an instance setting. */
   private get customRolePermissions(): RoleCatalog {
@@ -151,6 +163,7 @@ export class Store {
       for (const invitation of snapshot.invitations ?? []) this.indexInvitation(invitation);
       this.mailbox = snapshot.mailbox ?? [];
       this.clockOffset = snapshot.clockOffsetMs ?? 0;
+      if (snapshot.billing) this.billing.restore(snapshot.billing);
     }
   }
 
@@ -262,6 +275,8 @@ export class Store {
   /** The user's memberships go with them, reported before `user.deleted` (see `cascadeMembershipEvents`). */
   deleteUser(id: string): User {
     const user = this.getUser(id);
+    // Its subscription ends first, while the payer's details are still there to report.
+    this.billing.endPayer(user.id);
     for (const membership of [...(this.membershipsOf.get(id)?.values() ?? [])]) this.removeMembership(membership, this.cascadeMembershipEvents);
     this.unindex(user);
     this.lastActiveOrganization.delete(id);
@@ -426,6 +441,7 @@ export class Store {
   /** Its memberships go first, each reported before `organization.deleted` (see `cascadeMembershipEvents`). */
   deleteOrganization(id: string): Organization {
     const organization = this.getOrganization(id);
+    this.billing.endPayer(organization.id);
     for (const membership of [...(this.membersOf.get(organization.id)?.values() ?? [])]) this.removeMembership(membership, this.cascadeMembershipEvents);
     this.organizations.delete(organization.id);
     this.slugs.delete(organization.slug);
@@ -562,6 +578,8 @@ export class Store {
   advanceClock(ms: number): { offsetMs: number; now: number } {
     if (!Number.isFinite(ms) || ms < 0) throw formError('advanceMs', 'form_param_value_invalid', 'is invalid', 'advanceMs must be a number of milliseconds, 0 or more: the clock never goes back.');
     this.clockOffset += ms;
+    // Renewals, trials' ends and canceled periods' ends that have come due, in time order.
+    this.billing.runDue();
     this.scheduleSave();
     return this.clockState();
   }
@@ -783,6 +801,22 @@ export class Store {
     for (const invitation of this.invitations.values()) if (invitation.role === from) invitation.role = to;
   }
 
+  // Billing -------------------------------------------------------------------
+
+  /** An organization's or a user's public details as its payer shows them; undefined once it is gone. */
+  private payerDetails(type: PayerType, ownerId: string): PayerDetails | undefined {
+    if (type === 'org') {
+      const organization = this.organizations.get(ownerId);
+      return organization && { firstName: null, lastName: null, email: null, organizationName: organization.name, imageUrl: organization.image_url ?? PLACEHOLDER_IMAGE };
+    }
+    const user = this.users.get(ownerId);
+    return user && { firstName: user.first_name, lastName: user.last_name, email: primaryEmail(user) ?? null, organizationName: null, imageUrl: user.image_url ?? PLACEHOLDER_IMAGE };
+  }
+
+  configureBilling(settings: BillingSettings | undefined): void {
+    this.billing.configure(settings);
+  }
+
   // Instance settings ---------------------------------------------------------
 
   /** Custom roles and permissions, as the Clerk dashboard's "Roles & Permissions" page would set them. */
@@ -814,6 +848,7 @@ export class Store {
     this.invitations.clear();
     this.tickets.clear();
     this.mailbox = [];
+    this.billing.reset();
     this.clockOffset = 0;
     this.clock = 0;
     this.scheduleSave();
@@ -849,6 +884,7 @@ export class Store {
       invitations: [...this.invitations.values()],
       mailbox: this.mailbox,
       clockOffsetMs: this.clockOffset,
+      billing: this.billing.snapshot(),
     };
     const temporary = path.join(path.dirname(this.file), `.${path.basename(this.file)}.tmp`);
     // Sessions' refresh tokens and people's emails: the owner's alone (keys.ts made the directory so too).

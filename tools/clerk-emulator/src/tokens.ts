@@ -1,7 +1,7 @@
 /**
  * Clerk-shaped RS256 JWTs: session tokens (version 2 claims, with the `o`
- * organization claim when the session has an active organization) and
- * handshake payloads.
+ * organization claim when the session has an active organization, and the
+ * Billing claims `pla` and `fea`) and handshake payloads.
  */
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
@@ -20,6 +20,14 @@ export interface SessionClaims {
   organization?: OrganizationClaimInput;
   /** Clerk's `sts` claim: `pending` while the session has a task (default `active`). */
   status?: 'active' | 'pending';
+  /** The user's plan and the active organization's (Billing), for `pla` and the plan features in `fea`. */
+  plans?: { user?: PlanClaimInput; organization?: PlanClaimInput };
+}
+
+export interface PlanClaimInput {
+  slug: string;
+  /** Feature slugs. */
+  features: string[];
 }
 
 export interface OrganizationClaimInput {
@@ -45,9 +53,10 @@ export interface OrganizationClaims {
  * first action). System permissions (`org:sys_…`) are left out, as Clerk
  * leaves them out "to maintain reasonable JWT sizes".
  */
-export function organizationClaims(organization: OrganizationClaimInput): OrganizationClaims {
+export function organizationClaims(organization: OrganizationClaimInput, planFeatures: string[] = []): OrganizationClaims {
   const granted = organization.permissions.filter((permission) => !isSystemPermission(permission)).map((permission) => permission.split(':'));
-  const features = [...new Set(granted.map(([, feature]) => feature!))].sort();
+  // The plan's features join the permissions' ones: `fpm` has a mask for each `o:` feature of `fea`, 0 for one no permission names.
+  const features = [...new Set([...granted.map(([, feature]) => feature!), ...planFeatures])].sort();
   const actions = [...new Set(granted.map(([, , action]) => action!))].sort();
   const masks = features.map((feature) =>
     actions.reduce((mask, action, bit) => (granted.some(([, f, a]) => f === feature && a === action) ? mask | (1n << BigInt(bit)) : mask), 0n).toString(),
@@ -63,6 +72,18 @@ export function organizationClaims(organization: OrganizationClaimInput): Organi
   };
 }
 
+/**
+ * Billing's claims, as `@clerk/shared`'s `has({ plan })` and `has({ feature })`
+ * read them: `pla` the plans by scope (`u:free_user,o:pro`), `fea` the
+ * organization's features (`o:…`, the permissions' ones included) then the user's (`u:…`).
+ */
+export function billingClaims(organization: OrganizationClaimInput | undefined, plans: SessionClaims['plans'] = {}): { pla?: string; fea?: string; o?: OrganizationClaims['o'] } {
+  const org = organization ? organizationClaims(organization, plans.organization?.features ?? []) : undefined;
+  const pla = [...(plans.user ? [`u:${plans.user.slug}`] : []), ...(organization && plans.organization ? [`o:${plans.organization.slug}`] : [])].join(',');
+  const fea = [...(org?.fea ? [org.fea] : []), ...(plans.user?.features ?? []).map((feature) => `u:${feature}`)].join(',');
+  return { ...(org ? { o: org.o } : {}), ...(pla ? { pla } : {}), ...(fea ? { fea } : {}) };
+}
+
 export async function signSessionToken(keys: EmulatorKeys, claims: SessionClaims): Promise<string> {
   const iat = claims.issuedAt ?? Math.floor(Date.now() / 1000);
   return new SignJWT({
@@ -70,7 +91,7 @@ export async function signSessionToken(keys: EmulatorKeys, claims: SessionClaims
     sid: claims.sid,
     v: 2,
     sts: claims.status ?? 'active',
-    ...(claims.organization ? organizationClaims(claims.organization) : {}),
+    ...billingClaims(claims.organization, claims.plans),
   })
     .setProtectedHeader({ alg: 'RS256', kid: keys.kid, typ: 'JWT' })
     .setSubject(claims.sub)

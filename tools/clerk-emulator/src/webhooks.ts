@@ -1,6 +1,7 @@
 /**
  * Webhook delivery as Svix does it for Clerk: each change to a user, an
- * organization, a membership, an invitation, a role or a permission becomes an event in Clerk's envelope, signed with the `whsec_` secret (svix-id,
+ * organization, a membership, an invitation, a role, a permission, a
+ * subscription, a subscription item or a payment attempt becomes an event in Clerk's envelope, signed with the `whsec_` secret (svix-id,
  * svix-timestamp, svix-signature; re-signed on every attempt under the same
  * svix-id), retried with exponential backoff on any non-2xx or network error.
  *
@@ -115,6 +116,24 @@ export function webhookEvent(event: EmulatorEvent, instanceId: string): Emulator
     case 'permission.created':
     case 'permission.updated':
       return { ...base, type: event.type, data: event.permission };
+    case 'subscription.created':
+    case 'subscription.updated':
+    case 'subscription.active':
+    case 'subscription.pastDue':
+      return { ...base, type: event.type, data: event.subscription };
+    case 'subscriptionItem.updated':
+    case 'subscriptionItem.active':
+    case 'subscriptionItem.canceled':
+    case 'subscriptionItem.upcoming':
+    case 'subscriptionItem.ended':
+    case 'subscriptionItem.abandoned':
+    case 'subscriptionItem.incomplete':
+    case 'subscriptionItem.pastDue':
+    case 'subscriptionItem.freeTrialEnding':
+      return { ...base, type: event.type, data: event.item };
+    case 'paymentAttempt.created':
+    case 'paymentAttempt.updated':
+      return { ...base, type: event.type, data: event.paymentAttempt };
     default:
       return { ...base, type: event.type, data: event.membership };
   }
@@ -132,6 +151,10 @@ function subjectOf(event: EmulatorEvent): Pick<Delivery, 'objectId' | 'userId'> 
   // Roles and permissions are the instance's: no user of their own.
   if ('role' in event) return { objectId: event.role.id, userId: null };
   if ('permission' in event) return { objectId: event.permission.id, userId: null };
+  // Billing: the payer's user, for a user payer (an organization's fields are empty strings).
+  if ('subscription' in event) return { objectId: event.subscription.id, userId: event.subscription.payer.user_id || null };
+  if ('item' in event) return { objectId: event.item.id, userId: event.item.payer?.user_id || null };
+  if ('paymentAttempt' in event) return { objectId: event.paymentAttempt.id, userId: event.paymentAttempt.payer.user_id || null };
   return { objectId: event.membership.id, userId: event.membership.public_user_data.user_id };
 }
 

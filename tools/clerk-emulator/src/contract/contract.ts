@@ -47,6 +47,21 @@ export const WEBHOOK_SCHEMAS = {
   'organizationInvitation.created': schema.webhookEvent('organizationInvitation.created', schema.organizationInvitation),
   'organizationInvitation.revoked': schema.webhookEvent('organizationInvitation.revoked', schema.organizationInvitation),
   'organizationInvitation.accepted': schema.webhookEvent('organizationInvitation.accepted', schema.organizationInvitationAccepted),
+  'subscription.created': schema.webhookEvent('subscription.created', schema.eventSubscription),
+  'subscription.updated': schema.webhookEvent('subscription.updated', schema.eventSubscription),
+  'subscription.active': schema.webhookEvent('subscription.active', schema.eventSubscription),
+  'subscription.pastDue': schema.webhookEvent('subscription.pastDue', schema.eventSubscription),
+  'subscriptionItem.updated': schema.webhookEvent('subscriptionItem.updated', schema.eventSubscriptionItem),
+  'subscriptionItem.active': schema.webhookEvent('subscriptionItem.active', schema.eventSubscriptionItem),
+  'subscriptionItem.canceled': schema.webhookEvent('subscriptionItem.canceled', schema.eventSubscriptionItem),
+  'subscriptionItem.upcoming': schema.webhookEvent('subscriptionItem.upcoming', schema.eventSubscriptionItem),
+  'subscriptionItem.ended': schema.webhookEvent('subscriptionItem.ended', schema.eventSubscriptionItem),
+  'subscriptionItem.abandoned': schema.webhookEvent('subscriptionItem.abandoned', schema.eventSubscriptionItem),
+  'subscriptionItem.incomplete': schema.webhookEvent('subscriptionItem.incomplete', schema.eventSubscriptionItem),
+  'subscriptionItem.pastDue': schema.webhookEvent('subscriptionItem.pastDue', schema.eventSubscriptionItem),
+  'subscriptionItem.freeTrialEnding': schema.webhookEvent('subscriptionItem.freeTrialEnding', schema.eventSubscriptionItem),
+  'paymentAttempt.created': schema.webhookEvent('paymentAttempt.created', schema.eventPaymentAttempt),
+  'paymentAttempt.updated': schema.webhookEvent('paymentAttempt.updated', schema.eventPaymentAttempt),
 } as const;
 
 export type WebhookType = keyof typeof WEBHOOK_SCHEMAS;

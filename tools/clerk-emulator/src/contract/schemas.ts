@@ -349,3 +349,324 @@ export const permissionList = paginatedList(permission);
 export type Role = z.output<typeof role>;
 export type Permission = z.output<typeof permission>;
 export type RsaPublicKey = z.output<typeof rsaPublicKey>;
+
+// Billing ---------------------------------------------------------------------
+// Backend API (CommercePlan, CommerceSubscription, CommerceSubscriptionItem,
+// BillingPaymentAttempt, BillingStatement) and webhooks (SubscriptionEventPayload,
+// BillingSubscriptionItemEventPayload, PaymentAttemptEventPayload). Amounts are in cents.
+
+export const money = z.strictObject({ amount: z.int(), amount_formatted: z.string(), currency: z.string(), currency_symbol: z.string() });
+
+export const feature = z.strictObject({
+  object: z.literal('feature'),
+  id: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  slug: z.string(),
+  avatar_url: z.string().nullable(),
+});
+
+export const plan = z.strictObject({
+  object: z.literal('commerce_plan'),
+  id: z.string(),
+  name: z.string(),
+  fee: money.nullable(),
+  annual_monthly_fee: money.nullable(),
+  annual_fee: money.nullable(),
+  description: z.string().nullable(),
+  product_id: z.string(),
+  is_default: z.boolean(),
+  is_recurring: z.boolean(),
+  publicly_visible: z.boolean(),
+  has_base_fee: z.boolean(),
+  for_payer_type: z.enum(['user', 'org']),
+  slug: z.string(),
+  avatar_url: z.string().nullable(),
+  features: z.array(feature).optional(),
+  free_trial_enabled: z.boolean(),
+  free_trial_days: z.int().nullable(),
+});
+
+/** The Backend API's payer: the other kind's fields are null. */
+export const payer = z.strictObject({
+  object: z.literal('commerce_payer'),
+  id: z.string(),
+  instance_id: z.string(),
+  user_id: z.string().nullable().optional(),
+  first_name: z.string().nullable().optional(),
+  last_name: z.string().nullable().optional(),
+  email: z.string().nullable().optional(),
+  organization_id: z.string().nullable().optional(),
+  organization_name: z.string().nullable().optional(),
+  image_url: z.string().optional(),
+  created_at: time.optional(),
+  updated_at: time.optional(),
+});
+
+export const SUBSCRIPTION_ITEM_STATUSES = ['active', 'canceled', 'expired', 'ended', 'past_due', 'upcoming', 'incomplete', 'abandoned'] as const;
+export const SUBSCRIPTION_STATUSES = ['active', 'past_due', 'canceled', 'ended', 'abandoned', 'incomplete'] as const;
+
+const itemNextPayment = z.strictObject({ amount: money.nullable().optional(), date: time.nullable().optional() });
+
+export const subscriptionItem = z.strictObject({
+  object: z.literal('commerce_subscription_item'),
+  id: z.string(),
+  instance_id: z.string(),
+  status: z.enum(SUBSCRIPTION_ITEM_STATUSES),
+  plan_id: z.string().nullable(),
+  plan: plan.nullable().optional(),
+  plan_period: z.enum(['month', 'annual']),
+  lifetime_paid: money.optional(),
+  next_payment: itemNextPayment.nullable().optional(),
+  payer_id: z.string(),
+  payer: payer.optional(),
+  is_free_trial: z.boolean(),
+  period_start: time,
+  period_end: time.nullable(),
+  canceled_at: time.nullable(),
+  past_due_at: time.nullable(),
+  ended_at: time.nullable(),
+  created_at: time.optional(),
+  updated_at: time.optional(),
+});
+
+export const subscription = z.strictObject({
+  object: z.literal('commerce_subscription'),
+  id: z.string(),
+  instance_id: z.string(),
+  status: z.enum(SUBSCRIPTION_STATUSES),
+  payer_id: z.string(),
+  created_at: time,
+  updated_at: time,
+  active_at: time.nullable(),
+  past_due_at: time.nullable(),
+  subscription_items: z.array(subscriptionItem),
+  next_payment: z.strictObject({ date: time, amount: money }).optional(),
+  eligible_for_free_trial: z.boolean().optional(),
+});
+
+/**
+ * What `extend_free_trial` answers: the spec gives that one operation another
+ * shape of the same object (CommerceSubscriptionItem-2: `payment_source_id`,
+ * `proration_date` and an older plan with flat amounts required; no `expired`
+ * or `canceled` status).
+ */
+const legacyFeature = z.strictObject({ object: z.literal('feature'), id: z.string(), name: z.string(), description: z.string(), slug: z.string(), avatar_url: z.string() });
+export const legacyPlan = z.strictObject({
+  object: z.literal('commerce_plan'),
+  id: z.string(),
+  name: z.string(),
+  fee: money.nullable(),
+  annual_monthly_fee: money.nullable(),
+  annual_fee: money.nullable(),
+  amount: z.int(),
+  amount_formatted: z.string(),
+  annual_monthly_amount: z.int(),
+  annual_monthly_amount_formatted: z.string(),
+  annual_amount: z.int(),
+  annual_amount_formatted: z.string(),
+  currency_symbol: z.string(),
+  currency: z.string(),
+  description: z.string(),
+  product_id: z.string(),
+  is_default: z.boolean(),
+  is_recurring: z.boolean(),
+  publicly_visible: z.boolean(),
+  has_base_fee: z.boolean(),
+  payer_type: z.array(z.string()),
+  for_payer_type: z.string(),
+  slug: z.string(),
+  avatar_url: z.string(),
+  features: z.array(legacyFeature),
+  free_trial_enabled: z.boolean().optional(),
+  free_trial_days: z.int().nullable().optional(),
+});
+export const legacySubscriptionItem = z.strictObject({
+  object: z.literal('commerce_subscription_item'),
+  id: z.string(),
+  instance_id: z.string(),
+  status: z.enum(['active', 'ended', 'past_due', 'upcoming', 'incomplete', 'abandoned']),
+  plan_id: z.string(),
+  plan: legacyPlan.nullable(),
+  plan_period: z.enum(['month', 'annual']),
+  payment_source_id: z.string(),
+  lifetime_paid: money.nullable().optional(),
+  amount: money.nullable().optional(),
+  next_payment: itemNextPayment.nullable().optional(),
+  payer_id: z.string(),
+  is_free_trial: z.boolean(),
+  period_start: time.nullable().optional(),
+  period_end: time.nullable().optional(),
+  proration_date: z.string(),
+  canceled_at: time.nullable().optional(),
+  past_due_at: time.nullable().optional(),
+  ended_at: time.nullable().optional(),
+  created_at: time,
+  updated_at: time,
+});
+
+export const paymentMethod = z.strictObject({
+  object: z.literal('commerce_payment_method'),
+  id: z.string(),
+  payer_id: z.string(),
+  payment_type: z.enum(['card', 'link', 'payer-credits']),
+  is_default: z.boolean().optional(),
+  gateway: z.string(),
+  gateway_external_id: z.string(),
+  gateway_external_account_id: z.string().nullable(),
+  last4: z.string().nullable(),
+  status: z.enum(['active', 'disconnected']),
+  card_type: z.string().nullable(),
+  created_at: time.optional(),
+  updated_at: time.optional(),
+});
+
+export const paymentAttempt = z.strictObject({
+  object: z.literal('commerce_payment'),
+  id: z.string(),
+  payment_id: z.string(),
+  instance_id: z.string(),
+  charge_type: z.string(),
+  payee_id: z.string(),
+  payee: z.record(z.string(), z.unknown()),
+  payer_id: z.string(),
+  payer,
+  subscription_item_id: z.string().optional(),
+  amount: money,
+  payment_method_id: z.string(),
+  payment_method: paymentMethod,
+  statement_id: z.string(),
+  gateway_external_id: z.string().nullable(),
+  gateway_external_url: z.string().nullable(),
+  status: z.enum(['pending', 'paid', 'failed']),
+  paid_at: time.nullable(),
+  failed_at: time.nullable(),
+  created_at: time,
+  updated_at: time,
+});
+
+export const statement = z.strictObject({
+  object: z.literal('commerce_statement'),
+  id: z.string(),
+  instance_id: z.string(),
+  timestamp: time,
+  payer,
+  status: z.enum(['open', 'closed']),
+  totals: z.strictObject({ grand_total: money, subtotal: money, base_fee: money, tax_total: money }),
+  groups: z.array(z.strictObject({ object: z.literal('commerce_statement_group'), timestamp: time, items: z.array(paymentAttempt) })),
+});
+
+export const planList = paginatedList(plan);
+export const subscriptionItemList = paginatedList(subscriptionItem);
+export const statementList = paginatedList(statement);
+export const paymentAttemptList = paginatedList(paymentAttempt);
+
+// Billing webhooks: the payer's fields of the other kind are empty strings (the spec requires them all, as its examples show).
+export const eventPayer = z.strictObject({
+  object: z.literal('commerce_payer'),
+  id: z.string(),
+  user_id: z.string(),
+  first_name: z.string(),
+  last_name: z.string(),
+  email: z.string(),
+  organization_id: z.string(),
+  organization_name: z.string(),
+  image_url: z.string(),
+  created_at: time,
+  updated_at: time,
+});
+
+export const eventSubscriptionItem = z.strictObject({
+  object: z.literal('commerce_subscription_item'),
+  id: z.string(),
+  status: z.enum(SUBSCRIPTION_ITEM_STATUSES),
+  is_free_trial: z.boolean(),
+  created_at: time,
+  updated_at: time,
+  period_start: time,
+  period_end: time.nullable(),
+  interval: z.enum(['month', 'annual']),
+  plan_id: z.string().nullable(),
+  plan: z.strictObject({ id: z.string(), slug: z.string(), name: z.string(), is_recurring: z.boolean(), amount: z.int(), currency: z.string() }).nullable(),
+  /** Present on the item's own events; absent inside a subscription's. */
+  payer: eventPayer.optional(),
+  /** Null inside a subscription's events. */
+  subscription_id: z.string().nullable(),
+});
+
+export const eventSubscription = z.strictObject({
+  object: z.literal('commerce_subscription'),
+  id: z.string(),
+  status: z.enum(SUBSCRIPTION_STATUSES),
+  active_at: time.nullable(),
+  canceled_at: time.nullable(),
+  created_at: time,
+  ended_at: time.nullable(),
+  past_due_at: time.nullable(),
+  updated_at: time,
+  latest_payment_id: z.string().nullable(),
+  payer_id: z.string(),
+  payer: eventPayer,
+  payment_source_id: z.string().nullable(),
+  items: z.array(eventSubscriptionItem),
+});
+
+const eventAmount = money;
+export const eventPaymentAttempt = z.strictObject({
+  id: z.string(),
+  instance_id: z.string(),
+  payment_id: z.string(),
+  invoice_id: z.string(),
+  statement_id: z.string(),
+  gateway_external_id: z.string(),
+  status: z.enum(['pending', 'paid', 'failed']),
+  created_at: time,
+  updated_at: time,
+  paid_at: time.nullable(),
+  failed_at: time.nullable(),
+  failed_reason: z.strictObject({ code: z.string(), decline_code: z.string() }).nullable(),
+  billing_date: time,
+  charge_type: z.enum(['checkout', 'recurring']),
+  payee: z.strictObject({ id: z.string(), gateway_type: z.string(), gateway_external_id: z.string(), gateway_status: z.string() }),
+  payer: eventPayer,
+  totals: z.strictObject({ subtotal: eventAmount, tax_total: eventAmount, grand_total: eventAmount }),
+  payment_source: z.strictObject({
+    id: z.string(),
+    gateway: z.string(),
+    gateway_external_id: z.string(),
+    gateway_external_account_id: z.string().nullable(),
+    payment_method: z.enum(['link', 'card']),
+    status: z.enum(['active', 'disconnected']),
+    card_type: z.string().nullable(),
+    last4: z.string().nullable(),
+  }),
+  subscription_items: z.array(
+    z.strictObject({
+      id: z.string(),
+      object: z.literal('commerce_subscription_item'),
+      status: z.enum(SUBSCRIPTION_ITEM_STATUSES),
+      created_at: time,
+      updated_at: time,
+      period_start: time,
+      period_end: time,
+      interval: z.enum(['month', 'annual']),
+      plan_id: z.string().nullable(),
+      plan: z.strictObject({ id: z.string(), slug: z.string(), name: z.string(), is_recurring: z.boolean(), amount: z.int(), currency: z.string() }).nullable(),
+      subscription_id: z.string().optional(),
+    }),
+  ),
+});
+
+export type Money = z.output<typeof money>;
+export type Plan = z.output<typeof plan>;
+export type Feature = z.output<typeof feature>;
+export type Payer = z.output<typeof payer>;
+export type SubscriptionItem = z.output<typeof subscriptionItem>;
+export type Subscription = z.output<typeof subscription>;
+export type LegacySubscriptionItem = z.output<typeof legacySubscriptionItem>;
+export type PaymentAttempt = z.output<typeof paymentAttempt>;
+export type Statement = z.output<typeof statement>;
+export type EventPayer = z.output<typeof eventPayer>;
+export type EventSubscriptionItem = z.output<typeof eventSubscriptionItem>;
+export type EventSubscription = z.output<typeof eventSubscription>;
+export type EventPaymentAttempt = z.output<typeof eventPaymentAttempt>;
