@@ -84,6 +84,9 @@ const PAGES: { page: string; path: (slug: string, postId: string) => string; mem
   // admin) also gets the pending invitations and the instance's roles for the forms: two more, the invitations' statement checking
   // the permission inside it (clerk_member_has_permission: one nested read).
   { page: 'its members page', path: (slug) => `/orgs/${slug}/members`, member: [200, 4], admin: [200, 6, 1], outsider: [404, 3] },
+  // The membership as above, which carries the organization's plan and its use (clerk_organization_plan and three counts inside the
+  // one statement: no statement of their own on any page). Who may manage billing (the admin) also gets the plans for the cards.
+  { page: 'its billing page', path: (slug) => `/orgs/${slug}/billing`, member: [200, 3], admin: [200, 4], outsider: [404, 3] },
 ];
 
 describe.runIf(counter)('statements and Backend API calls per render', () => {

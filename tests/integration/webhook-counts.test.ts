@@ -7,6 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handleClerkWebhookRequest } from '@/modules/clerk-sync/src/webhook/webhook-endpoint';
+import { FREE_ORG_PLAN, itemAt, itemDelivery, newItem, newSubscription, PRO_PLAN, subscriptionDelivery } from '../helpers/billing-events';
 import { membershipDelivery, newClerkOrganization, newMembership, organizationDelivery } from '../helpers/organization-events';
 import { prisma } from '../helpers/prisma';
 import { listStatements, StatementCounter } from '../helpers/statements';
@@ -62,12 +63,19 @@ describe.runIf(counter)('statements per delivery', () => {
     const user = newClerkUser();
     await deliver(delivery('user.created', user));
     const organization = newClerkOrganization();
+    const at = Date.now() - 60_000;
+    const pro = newItem(PRO_PLAN, 'active', at);
+    const subscription = newSubscription({ organizationId: organization.id }, [itemAt(newItem(FREE_ORG_PLAN, 'ended', at - 1000), 'ended', at), pro], at);
     const cases: [Delivery, string, number][] = [
       [delivery('user.updated', changedClerkUser(user, { firstName: 'Grace' }, user.updated_at + 1000)), 'applied', 9],
       [organizationDelivery('organization.created', organization), 'applied', 8],
       [membershipDelivery('organizationMembership.created', newMembership(organization, user)), 'applied', 15],
-      // 12 (it was 10): the user's invitations lose the address too, and so do those invitations' deliveries in the ledger.
-      [delivery('user.deleted', user, user.updated_at + 2000), 'applied', 12],
+      // A subscription with its two items (Billing), then one item on its own.
+      [subscriptionDelivery('subscription.updated', subscription), 'applied', 15],
+      [itemDelivery('subscriptionItem.canceled', itemAt(pro, 'canceled', at + 10), subscription), 'applied', 9],
+      // 14 (it was 10): the user's invitations lose the address too, and so do those invitations' deliveries in the ledger; their own
+      // subscription rows go (2).
+      [delivery('user.deleted', user, user.updated_at + 2000), 'applied', 14],
       // A type we do not handle: claimed and recorded, nothing applied.
       [rawDelivery({ type: 'email.created', object: 'event', data: { id: 'ema_1' }, timestamp: Date.now(), instance_id: 'ins_test' }), 'ignored', 3],
     ];
