@@ -14,6 +14,9 @@ export default defineConfig({
     include: [
       'modules/**/*.test.ts',
       'tests/integration/authed-action.test.ts',
+      'tests/integration/billing-limits.test.ts',
+      'tests/integration/billing-sync.test.ts',
+      'tests/integration/reconcile-billing.test.ts',
       'tests/integration/invitation-role-sync.test.ts',
       'tests/integration/invitation-services.test.ts',
       'tests/integration/reconcile-invitations.test.ts',
