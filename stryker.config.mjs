@@ -28,6 +28,9 @@ const config = {
     'modules/posts/src/services/posts.service.ts',
     'modules/organizations/src/services/organization-access.service.ts',
     'modules/organizations/src/services/organizations.service.ts',
+    'modules/clerk-sync/src/objects/clerk-billing-data.ts',
+    'modules/clerk-sync/src/objects/billing-sync.service.ts',
+    'modules/billing/src/services/organization-plan.ts',
   ],
   coverageAnalysis: 'perTest',
   // Static mutants (module-level code: schemas, patterns, tables) need every
