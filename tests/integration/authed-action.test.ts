@@ -104,6 +104,12 @@ describe('runAuthedAction', () => {
       throw new ActionError('That name is not allowed.', 'title');
     }, user, form(values));
     expect(beside).toEqual({ status: 'error', fieldErrors: { title: ['That name is not allowed.'] }, values });
+    // A refusal beside its field keeps its link (a post too long for the plan: where to upgrade).
+    const upgrade = { href: '/orgs/acme/billing', label: 'See plans and upgrade' };
+    const besideWithLink = await runAuthedAction({ schema, limit: limit(5) }, async () => {
+      throw new ActionError('Too long for this plan.', 'title', upgrade);
+    }, user, form(values));
+    expect(besideWithLink).toEqual({ status: 'error', fieldErrors: { title: ['Too long for this plan.'] }, formErrorLink: upgrade, values });
   });
 
   it('lets any other error through to the error boundary', async () => {

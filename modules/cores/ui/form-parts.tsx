@@ -20,9 +20,9 @@ export function FormMessage({ tone, children }: { tone: 'error' | 'success'; chi
   );
 }
 
-/** The form's own error, if any, with where to go to do what it asks (the upgrade link of a plan's limit). */
+/** The form's own error, if any, with where to go to do what it asks (the upgrade link of a plan's limit, also when the message is beside a field). */
 export function FormError({ state }: { state: ActionState }) {
-  if (state.status !== 'error' || !state.formError) return null;
+  if (state.status !== 'error' || (!state.formError && !state.formErrorLink)) return null;
   return (
     <FormMessage tone="error">
       {state.formError}

@@ -50,7 +50,9 @@ export async function runAuthedAction<S extends z.ZodType<Record<string, unknown
     return await handler({ user }, parsed.data);
   } catch (error) {
     if (!(error instanceof ActionError)) throw error;
-    if (error.field) return { status: 'error', fieldErrors: { [error.field]: [error.message] }, values };
-    return { status: 'error', formError: error.message, ...(error.link ? { formErrorLink: error.link } : {}), values };
+    const link = error.link ? { formErrorLink: error.link } : {};
+    // A message beside its field keeps its link (a plan's limit: where to upgrade), shown above the form.
+    if (error.field) return { status: 'error', fieldErrors: { [error.field]: [error.message] }, ...link, values };
+    return { status: 'error', formError: error.message, ...link, values };
   }
 }
