@@ -29,6 +29,7 @@ import { type ClerkClient, createClerkClient } from '@clerk/backend';
 import { isClerkAPIResponseError } from '@clerk/backend/errors';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reconcileBilling } from '@/modules/clerk-sync/src/objects/billing-sync.service';
 import { reconcileInvitations } from '@/modules/clerk-sync/src/objects/invitation-sync.service';
 import { syncRolesFromClerk } from '@/modules/clerk-sync/src/objects/role-sync.service';
 import { processClerkWebhook } from '@/modules/clerk-sync/src/webhook/clerk-webhook.service';
@@ -599,6 +600,15 @@ async function syncedHistory(ops: Op[], { keys, copies, atOnce }: DeliveryOrder)
   await reconcileInvitations(clerk);
   expect((await ours('reconciled', played)).invitations).toEqual((await clerkTruth('reconciled', played)).invitations);
   await expectNoEndedInvitationJoined(played);
+  // Reconcile reads every organization's subscription from the Backend API (Clerk makes one, on the
+  // default plan, for an organization that had none): the rows stay Clerk's.
+  await reconcileBilling(clerk);
+  const reconciled = await ours('reconciled', played);
+  const reconciledTruth = await clerkTruth('reconciled', played);
+  expect({ subscriptions: reconciled.subscriptions, subscriptionItems: reconciled.subscriptionItems }).toEqual({
+    subscriptions: reconciledTruth.subscriptions,
+    subscriptionItems: reconciledTruth.subscriptionItems,
+  });
   const billingEvents = deliveries.filter((d) => d.type.startsWith('subscription'));
   // Subscriptions of payers the history deleted: in Clerk's export, ended; none of ours (compared above).
   const deletedPayers = (await control.exportBilling()).total_count - truth.subscriptions.length;
