@@ -479,6 +479,30 @@ async function billingOf(organizations: [string, ...unknown[]][]) {
   };
 }
 
+/**
+ * Each live organization's plan as Clerk has it (a token's `pla`): its paid
+ * plan while active or canceled within its period, none while past due
+ * (where the app applies Free's limits, decision 023), else Free; and as our
+ * rows grant it (`clerk_organization_plan`, what every limit reads).
+ */
+async function clerkPlans() {
+  const live = new Set((await control.exportOrganizations()).map(([id]) => id));
+  return (await control.exportBilling()).data
+    .flatMap((subscription) => {
+      const items = subscription.subscription_items;
+      const organizationId = items.find((item) => item.payer)?.payer?.organization_id;
+      if (!organizationId || !live.has(organizationId)) return [];
+      const current = items.find((item) => item.status === 'active' || item.status === 'canceled');
+      return [`${organizationId} ${items.some((item) => item.status === 'past_due') ? 'free_org' : (current?.plan?.slug ?? 'free_org')}`];
+    })
+    .sort();
+}
+async function ourPlans() {
+  const rows = await prisma().$queryRaw<{ row: string }[]>`
+    SELECT o."clerkId" || ' ' || coalesce((SELECT slug FROM clerk_organization_plan(o."clerkId")), 'none') AS row FROM "Organization" o`;
+  return rows.map((r) => r.row).sort();
+}
+
 /** The emulator's state and ours, in one comparable shape each. */
 async function clerkTruth(view: InvitationView, played: Played) {
   const [users, organizations, memberships, invitations, roles, permissions] = await Promise.all([
@@ -609,6 +633,8 @@ async function syncedHistory(ops: Op[], { keys, copies, atOnce }: DeliveryOrder)
     subscriptions: reconciledTruth.subscriptions,
     subscriptionItems: reconciledTruth.subscriptionItems,
   });
+  const plans = await clerkPlans();
+  expect(await ourPlans()).toEqual(plans);
   const billingEvents = deliveries.filter((d) => d.type.startsWith('subscription'));
   // Subscriptions of payers the history deleted: in Clerk's export, ended; none of ours (compared above).
   const deletedPayers = (await control.exportBilling()).total_count - truth.subscriptions.length;
@@ -623,13 +649,14 @@ async function syncedHistory(ops: Op[], { keys, copies, atOnce }: DeliveryOrder)
     billingEventTypes: new Set(billingEvents.map((d) => d.type)),
     payments: payments.length,
     deletedPayers,
+    onPro: plans.filter((row) => row.endsWith(' pro')).length,
   };
 }
 
 describe('users, organizations, memberships, invitations, roles, permissions and subscriptions from webhooks in any order', () => {
   it('end in Clerk state, whatever the order, the copies and how many arrive at once', async () => {
     const seen = { cases: 0, organizations: 0, memberships: 0, deliveries: 0, invitations: 0, accepted: 0, ended: 0, refusedAcceptances: 0, expiries: 0, roleEvents: 0 };
-    const billingSeen = { events: 0, payments: 0, subscribed: 0, canceled: 0, pastDue: 0, paid: 0, deletedPayers: 0, items: 0, eventTypes: new Set<string>() };
+    const billingSeen = { events: 0, payments: 0, subscribed: 0, canceled: 0, pastDue: 0, paid: 0, deletedPayers: 0, items: 0, onPro: 0, eventTypes: new Set<string>() };
     await fc.assert(
       fc.asyncProperty(
         // Histories open with organizations made, custom permissions and roles, and maybe a checkout, so that most of what follows has some to act on.
@@ -638,7 +665,8 @@ describe('users, organizations, memberships, invitations, roles, permissions and
           .map((parts) => parts.flat()),
         deliveryOrder,
         async (ops, delivery) => {
-          const { played, truth, deliveries, ended, accepted, roleEvents, billingEvents, billingEventTypes, payments, deletedPayers } = await syncedHistory(ops, delivery);
+          const { played, truth, deliveries, ended, accepted, roleEvents, billingEvents, billingEventTypes, payments, deletedPayers, onPro } = await syncedHistory(ops, delivery);
+          billingSeen.onPro += onPro;
           billingSeen.events += billingEvents;
           billingSeen.payments += payments;
           billingSeen.subscribed += played.billing.subscribed;
@@ -685,6 +713,7 @@ describe('users, organizations, memberships, invitations, roles, permissions and
     expect(billingSeen.paid).toBeGreaterThan(1);
     expect(billingSeen.deletedPayers).toBeGreaterThan(3);
     expect(billingSeen.items).toBeGreaterThan(40);
+    expect(billingSeen.onPro).toBeGreaterThan(2);
     expect([...billingSeen.eventTypes]).toEqual(
       expect.arrayContaining([
         'subscription.created',
