@@ -5,16 +5,21 @@
  * members added, promoted, removed, organizations renamed and deleted;
  * invitations sent, revoked, accepted by signing up with their ticket, or
  * left to expire on the emulator's clock; custom roles and permissions made,
- * re-keyed, granted, taken away and deleted), with
- * duplicates, reordering and drops, while the database is restarted in the
- * middle. Dropped and failed
+ * re-keyed, granted, taken away and deleted; Clerk Billing: organizations
+ * checking Pro out monthly or annually, canceling at the period's end or
+ * now, resubscribing, payments made to fail and paid, then a month on the
+ * clock for renewals, past due and period ends, and paying organizations
+ * deleted), with duplicates, reordering and drops, while the database is
+ * restarted in the middle. Dropped and failed
  * deliveries are redelivered at the end, as Svix's recovery would. With
  * --pgbouncer the apps reach the database through a real PgBouncer in
  * transaction mode, as most production apps do. The database stays down until
  * the outage has refused deliveries (and, through PgBouncer, until its 08P01
  * has reached an app), so that no run passes without meeting one. The run
- * passes when our users, organizations, memberships, invitations, roles and
- * permissions equal the emulator's truth, no invitation Clerk revoked or let
+ * passes when our users, organizations, memberships, invitations, roles,
+ * permissions, and live organizations' subscriptions and items equal the
+ * emulator's truth (a deleted organization's are gone), every
+ * `paymentAttempt.*` is recorded as ignored, no invitation Clerk revoked or let
  * expire became a member, the outage refused deliveries (503, never 500) and only while it
  * lasted, with --pgbouncer PgBouncer's 08P01 reached the apps, and every
  * refused delivery, by svix-id, was processed afterwards; it prints how many
@@ -27,6 +32,7 @@ import pg from 'pg';
 import { startEmulatorProcess } from '../../scripts/lib/clerk-emulator-process';
 import { freePort } from '../../scripts/lib/postgres-cluster';
 import { startApp } from '../helpers/app';
+import type { Subscription } from '../../tools/clerk-emulator/src/contract/schemas';
 import { EmulatorControl } from '../helpers/emulator-control';
 import { startOwnDatabase } from '../helpers/own-database';
 import { startPgBouncer } from '../helpers/pgbouncer';
@@ -36,8 +42,8 @@ const { values } = parseArgs({
   options: { full: { type: 'boolean', default: false }, pgbouncer: { type: 'boolean', default: false }, seed: { type: 'string', default: '42' } },
 });
 const SIZE = values.full
-  ? { users: 1_500, updates: 3_000, deletes: 300, organizations: 150, invitations: 900, roleChanges: 150 }
-  : { users: 150, updates: 300, deletes: 30, organizations: 15, invitations: 90, roleChanges: 40 };
+  ? { users: 1_500, updates: 3_000, deletes: 300, organizations: 150, invitations: 900, roleChanges: 150, billingChanges: 1_000 }
+  : { users: 150, updates: 300, deletes: 30, organizations: 15, invitations: 90, roleChanges: 40, billingChanges: 100 };
 const DAY = 86_400_000;
 /** Keys custom roles and permissions are made with or moved to: few, so that they change hands. */
 const ROLE_KEYS = ['org:writer', 'org:viewer', 'org:auditor', 'org:editor'];
@@ -199,7 +205,8 @@ try {
         organizationId: pick(organizations),
         emailAddress: email,
         role: random() < 0.3 ? 'org:admin' : 'org:member',
-        expiresInDays: random() < 0.4 ? 1 : 30,
+        // A day, or three months: long enough to outlast the month the clock moves on for billing (below).
+        expiresInDays: random() < 0.4 ? 1 : 90,
       });
       invitations.push({ id: made.id, organizationId: made.organizationId, email, ticket: new URL(made.url!).searchParams.get('ticket')! });
     } else if (r < 0.7) {
@@ -218,11 +225,46 @@ try {
       else refusedAcceptances++;
     }
   };
-  const extra = async (kind: 'invitation' | 'role') => {
+  // Clerk Billing: organizations check Pro out (monthly or annual; a payment made to fail first leaves
+  // the checkout incomplete, or the next renewal past due), cancel it at the period's end or now,
+  // resubscribe, and pay what is past due. The clock's moves (below) bring renewals and period ends.
+  const billingCounts = { subscribed: 0, canceled: 0, paid: 0, failing: 0 };
+  const paidItems = async () =>
+    (await emulatorControl.exportBilling()).data
+      .flatMap((subscription) => subscription.subscription_items)
+      .filter((item) => item.plan?.slug === 'pro' && ['active', 'canceled', 'past_due'].includes(item.status));
+  const billingChange = async () => {
+    const organizationId = pick(organizations);
+    const r = random();
+    const item = (await paidItems()).find((candidate) => candidate.payer?.organization_id === organizationId);
+    if (r < 0.45 || !item) {
+      if (random() < 0.15) {
+        await emulatorControl.failNextPayment({ organizationId });
+        billingCounts.failing++;
+      }
+      const { paid } = await emulatorControl.subscribe({ organizationId, plan: 'pro', period: random() < 0.7 ? 'month' : 'annual' });
+      if (paid) billingCounts.subscribed++;
+    } else if (r < 0.75) {
+      await clerk.billing.cancelSubscriptionItem(item.id, { endNow: random() < 0.4 });
+      billingCounts.canceled++;
+    } else if (item.status === 'past_due') {
+      await emulatorControl.pay({ organizationId });
+      billingCounts.paid++;
+    } else {
+      await emulatorControl.failNextPayment({ organizationId });
+      billingCounts.failing++;
+    }
+  };
+  const extra = async (kind: 'invitation' | 'role' | 'billing') => {
     const i = n++;
     try {
-      await (kind === 'invitation' ? invitationChange(i) : roleChange(i));
+      await (kind === 'invitation' ? invitationChange(i) : kind === 'role' ? roleChange(i) : billingChange());
     } catch (error) {
+      // The control API refuses as Clerk would (a second paid plan, nothing past due, an organization gone): a 4xx.
+      if (kind === 'billing' && error instanceof Error && / 4\d\d /.test(error.message)) {
+        refused++;
+        return;
+      }
       // What Clerk refuses (a key taken, a permission granted twice, a system one changed, a revoked or
       // expired invitation revoked again, a role gone): so does the emulator.
       if (!isClerkAPIResponseError(error) || (error.status ?? 500) >= 500) throw error;
@@ -262,6 +304,7 @@ try {
     ...Array.from({ length: SIZE.updates }, () => pick(users)),
     ...Array.from({ length: SIZE.invitations }, () => 'invitation' as const),
     ...Array.from({ length: SIZE.roleChanges }, () => 'role' as const),
+    ...Array.from({ length: SIZE.billingChanges }, () => 'billing' as const),
   ]);
   const task = (what: (typeof updates)[number]) => (typeof what === 'string' ? extra(what) : change(what));
   const half = Math.floor(updates.length / 2);
@@ -287,9 +330,18 @@ try {
   console.log(`chaos: PostgreSQL back after ${outageTo - outageFrom} ms`);
   await secondHalf;
   await emulatorControl.advanceClock(DAY);
+  // A month on: monthly Pro renews, or falls past due where a payment was made to fail; periods canceled
+  // at their end end. Then every other past-due organization pays.
+  await emulatorControl.advanceClock(32 * DAY);
+  const pastDue = (await paidItems()).filter((item) => item.status === 'past_due').map((item) => item.payer!.organization_id!);
+  await inBatches(pastDue.filter((_, i) => i % 2 === 0), CONCURRENCY, async (organizationId) => {
+    await emulatorControl.pay({ organizationId });
+    billingCounts.paid++;
+  });
   console.log(
     `chaos: ${updates.length} changes, ${[...primary.values()].length} users, ${refused} refused by Clerk as conflicting; ` +
-      `${invitations.length} invitations sent, ${acceptances} accepted, ${refusedAcceptances} tickets refused`,
+      `${invitations.length} invitations sent, ${acceptances} accepted, ${refusedAcceptances} tickets refused; ` +
+      `${billingCounts.subscribed} checkouts, ${billingCounts.canceled} cancellations, ${billingCounts.failing} payments made to fail, ${pastDue.length} past due, ${billingCounts.paid} paid`,
   );
 
   const deleted = new Set<string>();
@@ -297,6 +349,9 @@ try {
   await inBatches([...deleted], CONCURRENCY, (id) => clerk.users.deleteUser(id));
   const deletedOrganizations = new Set<string>();
   for (let i = 0; i < SIZE.organizations / 5; i++) deletedOrganizations.add(pick(organizations));
+  // One of them, at least, pays: its subscription ends before it goes.
+  const paying = (await paidItems()).map((item) => item.payer!.organization_id!);
+  if (paying.length > 0) deletedOrganizations.add(pick(paying));
   await inBatches([...deletedOrganizations], CONCURRENCY, (id) => clerk.organizations.deleteOrganization(id));
 
   // Let retries run out, then redeliver what was dropped or gave up.
@@ -359,14 +414,34 @@ try {
       `SELECT m."clerkId" || ' ' || o."clerkId" || ' ' || u."clerkId" || ' ' || m.role AS row FROM "Membership" m JOIN "Organization" o ON o.id = m."organizationId" JOIN "User" u ON u.id = m."userId"`,
     )
   ).rows.map((r) => r.row);
+  // Subscriptions and their items, of organizations not deleted (Clerk keeps a deleted one's, ended; ours go).
+  const ourSubscriptions = (
+    await db.query<{ row: string }>(`SELECT "clerkId" || ' ' || "payerClerkId" || ' ' || coalesce("organizationClerkId", 'null') || ' ' || status AS row FROM "BillingSubscription"`)
+  ).rows.map((r) => r.row);
+  const ourSubscriptionItems = (
+    await db.query<{ row: string }>(
+      `SELECT "clerkId" || ' ' || coalesce("subscriptionClerkId", 'null') || ' ' || coalesce("organizationClerkId", 'null') || ' ' || status || ' ' ||
+         coalesce("planClerkId", 'null') || ' ' || coalesce(round(extract(epoch FROM "periodEnd") * 1000)::bigint::text, 'no end') AS row FROM "BillingSubscriptionItem"`,
+    )
+  ).rows.map((r) => r.row);
+  const liveOrganizations = new Set((await emulatorControl.exportOrganizations()).map(([id]) => id));
+  const payerOf = (subscription: Subscription) =>
+    subscription.subscription_items.find((item) => item.payer)?.payer?.organization_id ?? null;
+  const clerkBilling = (await emulatorControl.exportBilling()).data;
+  const clerkSubscriptions = clerkBilling.filter((subscription) => liveOrganizations.has(payerOf(subscription) ?? ''));
   // Every delivery the emulator made is in the ledger, processed: none left processing or failed.
-  const sentIds = (await emulatorControl.deliveries()).map((d) => d.id);
+  const sent = await emulatorControl.deliveries();
+  const sentIds = sent.map((d) => d.id);
+  const paymentAttemptIds = new Set(sent.filter((d) => d.type.startsWith('paymentAttempt.')).map((d) => d.id));
+  const billingDeliveries = sent.filter((d) => d.type.startsWith('subscription')).length;
   const ledger = await db.query<{ svixId: string; outcome: string; processed: boolean }>(
     'SELECT "svixId", outcome, "processedAt" IS NOT NULL AS processed FROM "WebhookDelivery" WHERE "svixId" = ANY($1)',
     [sentIds],
   );
   await db.end();
   const unprocessed = ledger.rows.filter((row) => !row.processed).map((row) => `${row.svixId} (${row.outcome})`);
+  // Payment attempts are recorded as ignored: no payment data is kept.
+  const paymentsNotIgnored = ledger.rows.filter((row) => paymentAttemptIds.has(row.svixId) && row.outcome !== 'ignored').map((row) => `${row.svixId} (${row.outcome})`);
   const missingFromLedger = sentIds.length - ledger.rows.length;
 
   const mismatches: string[] = [];
@@ -402,6 +477,13 @@ try {
   );
   sameRows('role', ourRoles, clerkRoles.map(([id, key, name, keys]) => `${id} ${key} ${name} [${keys.join(' ')}]`));
   sameRows('permission', ourPermissions, clerkPermissions.map(([id, key]) => `${id} ${key}`));
+  sameRows('subscription', ourSubscriptions, clerkSubscriptions.map((s) => `${s.id} ${s.payer_id} ${payerOf(s)} ${s.status}`));
+  sameRows(
+    'subscription item',
+    ourSubscriptionItems,
+    clerkSubscriptions.flatMap((s) => s.subscription_items.map((i) => `${i.id} ${s.id} ${i.payer?.organization_id} ${i.status} ${i.plan_id} ${i.period_end ?? 'no end'}`)),
+  );
+  for (const row of paymentsNotIgnored) mismatches.push(`payment attempt delivery not recorded as ignored: ${row}`);
   for (const row of joinedAnyway) mismatches.push(`invitation revoked or expired, yet joined: ${row}`);
   const byStatus = new Map<string, number>();
   for (const [, , , , status] of clerkInvitations) byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
@@ -431,6 +513,13 @@ try {
   console.log(
     `chaos: ${clerkInvitations.length} invitations in Clerk (${invitationsByStatus.join(', ')}), ${ourInvitations.length} rows; ` +
       `${clerkRoles.length} roles and ${clerkPermissions.length} permissions, ${ourRoles.length} and ${ourPermissions.length} rows`,
+  );
+  const itemsByStatus = new Map<string, number>();
+  for (const item of clerkSubscriptions.flatMap((s) => s.subscription_items)) itemsByStatus.set(item.status, (itemsByStatus.get(item.status) ?? 0) + 1);
+  console.log(
+    `chaos: ${clerkSubscriptions.length} subscriptions of live organizations in Clerk (${clerkBilling.length - clerkSubscriptions.length} of deleted ones), ` +
+      `items ${[...itemsByStatus].map(([status, count]) => `${count} ${status}`).join(', ')}; ${ourSubscriptions.length} and ${ourSubscriptionItems.length} rows; ` +
+      `${billingDeliveries} subscription deliveries, ${paymentAttemptIds.size} payment attempts`,
   );
   console.log(`chaos: ${truth.size} live users in Clerk, ${rows.length} rows, ${tombstones} tombstones, ${mismatches.length} mismatches, ${((Date.now() - started) / 1000).toFixed(1)} s`);
   for (const mismatch of mismatches.slice(0, 20)) console.log(`  ${mismatch}`);
