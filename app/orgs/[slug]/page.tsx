@@ -59,7 +59,13 @@ export default async function OrganizationPage({ params, searchParams }: { param
               </>
             ) : null}
           </p>
-          <PostForm action={createOrganizationPostAction} organizationId={space.organization.id} submitLabel="Publish" pendingLabel="Publishing…" />
+          <PostForm
+            action={createOrganizationPostAction}
+            organizationId={space.organization.id}
+            contentMax={space.plan.postContentMax ?? undefined}
+            submitLabel="Publish"
+            pendingLabel="Publishing…"
+          />
         </section>
       </aside>
     </main>

@@ -189,11 +189,14 @@ export function OrganizationPlanPicker({
   organizationClerkId,
   plans,
   currentSlug,
+  pastDue,
   returnUrl,
 }: {
   organizationClerkId: string;
   plans: PlanSummary[];
   currentSlug: string | null;
+  /** A payment is overdue: it is settled on the subscription page, not by a new checkout. */
+  pastDue: boolean;
   returnUrl: string;
 }) {
   const config = getClerkConfig();
@@ -208,7 +211,7 @@ export function OrganizationPlanPicker({
         plans={plans}
         currentSlug={currentSlug}
         action={(plan) =>
-          plan.slug === currentSlug || plan.isDefault ? null : (
+          plan.slug === currentSlug || plan.isDefault || pastDue ? null : (
             <a href={checkout(plan)} data-testid={`subscribe-${plan.slug}`} className="inline-block rounded-md bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-600">
               Subscribe to {plan.name}
             </a>
@@ -216,7 +219,7 @@ export function OrganizationPlanPicker({
         }
       />
       <a href={manage} data-testid="manage-subscription" className="text-sm font-medium text-indigo-700 underline">
-        Manage the subscription (cancel, resubscribe)
+        {pastDue ? 'Manage the subscription (a payment is overdue)' : 'Manage the subscription (cancel, resubscribe)'}
       </a>
     </div>
   );

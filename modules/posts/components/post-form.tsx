@@ -15,6 +15,7 @@ export function PostForm({
   initial,
   submitLabel,
   pendingLabel,
+  contentMax = POST_CONTENT_MAX,
 }: {
   action: PostAction;
   postId?: string;
@@ -23,6 +24,8 @@ export function PostForm({
   initial?: { title: string; content: string };
   submitLabel: string;
   pendingLabel: string;
+  /** The longest post allowed here (an organization's plan may allow less than any post may be). */
+  contentMax?: number;
 }) {
   const [state, formAction, pending] = useActionState(action, { status: 'idle' } as ActionState);
   const errors = state.status === 'error' ? state.fieldErrors : undefined;
@@ -50,7 +53,7 @@ export function PostForm({
         id={`${idPrefix}-content`}
         name="content"
         label="Content"
-        hint={`Up to ${POST_CONTENT_MAX.toLocaleString('en-US')} characters.`}
+        hint={`Up to ${contentMax.toLocaleString('en-US')} characters.`}
         errors={errors?.content}
         defaultValue={values?.content ?? ''}
         multiline

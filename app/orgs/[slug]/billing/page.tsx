@@ -68,7 +68,7 @@ export default async function BillingPage({ params, searchParams }: { params: Pr
           <h2 id="plans-heading" className="text-lg font-semibold">
             Change the plan
           </h2>
-          <OrganizationPlanPicker organizationClerkId={space.organization.clerkId} plans={plans} currentSlug={plan.slug} returnUrl={`${billingPath(space.organization.slug)}?checkout=1`} />
+          <OrganizationPlanPicker organizationClerkId={space.organization.clerkId} plans={plans} currentSlug={plan.slug} pastDue={plan.state === 'past_due'} returnUrl={`${billingPath(space.organization.slug)}?checkout=1`} />
         </section>
       ) : (
         <p className="text-sm text-slate-600">Ask an admin of {space.organization.name} to change its plan.</p>

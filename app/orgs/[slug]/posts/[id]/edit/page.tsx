@@ -25,6 +25,7 @@ export default async function EditOrganizationPostPage({ params }: { params: Pro
           postId={post.id}
           organizationId={space.organization.id}
           initial={{ title: post.title, content: post.content }}
+          contentMax={space.plan.postContentMax ?? undefined}
           submitLabel="Save"
           pendingLabel="Saving…"
         />
