@@ -29,7 +29,6 @@ const config = {
     'modules/organizations/src/services/organization-access.service.ts',
     'modules/organizations/src/services/organizations.service.ts',
     'modules/clerk-sync/src/objects/clerk-billing-data.ts',
-    'modules/clerk-sync/src/objects/billing-sync.service.ts',
     'modules/billing/src/services/organization-plan.ts',
   ],
   coverageAnalysis: 'perTest',

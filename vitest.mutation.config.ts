@@ -17,6 +17,7 @@ export default defineConfig({
       'tests/integration/billing-limits.test.ts',
       'tests/integration/billing-sync.test.ts',
       'tests/integration/reconcile-billing.test.ts',
+      'tests/integration/plan-provisioning.test.ts',
       'tests/integration/invitation-role-sync.test.ts',
       'tests/integration/invitation-services.test.ts',
       'tests/integration/reconcile-invitations.test.ts',
