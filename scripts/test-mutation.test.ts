@@ -1,7 +1,7 @@
 /** The mutation gate's arithmetic: every file at least 85%, the run at least 90%, every listed file reported. */
 import { describe, expect, it } from 'vitest';
 import type { FileResultDictionary, MutantStatus } from 'mutation-testing-report-schema';
-import { gateFailures, resultsTable, scores, undetectedList } from './test-mutation';
+import { gateFailures, listedOnly, resultsTable, scores, undetectedList } from './test-mutation';
 
 /** A report file with mutants of these statuses. */
 function file(statuses: Partial<Record<MutantStatus, number>>, reason?: string): FileResultDictionary[string] {
@@ -63,5 +63,13 @@ describe('the mutation gate', () => {
     expect(resultsTable(scores(report))).toBe(
       ['| file | killed | timeout | survived | no coverage | ignored | score % |', '|---|---|---|---|---|---|---|', '| a.ts | 2 | 0 | 1 | 0 | 1 | 66.7 |', '| total | 2 | 0 | 1 | 0 | 1 | 66.7 |'].join('\n'),
     );
+  });
+
+  it('scores only the files the configuration lists, not one an incremental run carried over from the committed report', () => {
+    const report = { 'listed.ts': file({ Killed: 10 }), 'dropped.ts': file({ Killed: 1, Survived: 9 }) };
+    const result = scores(listedOnly(report, ['listed.ts']));
+    expect(result.files.map(({ file: name }) => name)).toEqual(['listed.ts']);
+    expect(gateFailures(result, ['listed.ts'])).toEqual([]);
+    expect(gateFailures(scores(report), ['listed.ts'])).toEqual(['dropped.ts scores 10.0%, under 85%', 'the run scores 55.0%, under 90%']);
   });
 });

@@ -53,6 +53,16 @@ export function gateFailures(result: { files: FileScore[]; total: Metrics }, exp
   return failures;
 }
 
+/**
+ * The files of a report that the configuration lists. Stryker's incremental
+ * run carries over every file of the committed report, one taken off the
+ * mutate list included, with results that no longer say anything.
+ */
+export function listedOnly(files: FileResultDictionary, mutate: string[]): FileResultDictionary {
+  const listed = new Set(mutate);
+  return Object.fromEntries(Object.entries(files).filter(([file]) => listed.has(file)));
+}
+
 const row = (name: string, m: Metrics) =>
   `| ${name} | ${m.killed} | ${m.timeout} | ${m.survived} | ${m.noCoverage} | ${m.ignored} | ${Number.isNaN(m.mutationScore) ? 'n/a' : m.mutationScore.toFixed(1)} |`;
 
@@ -122,6 +132,14 @@ function updateDocs(report: MutationTestResult, result: { files: FileScore[]; to
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const strykerArgs = args.filter((arg) => arg !== '--update-docs');
+  const partial = strykerArgs.some((arg) => arg === '--mutate' || arg === '-m' || arg.startsWith('--mutate='));
+  const { default: config } = (await import(path.join(ROOT, 'stryker.config.mjs'))) as { default: { mutate: string[]; incrementalFile: string } };
+  const incremental = path.join(ROOT, config.incrementalFile);
+  if (!partial && existsSync(incremental)) {
+    const previous = JSON.parse(readFileSync(incremental, 'utf8')) as MutationTestResult;
+    const kept = listedOnly(previous.files, config.mutate);
+    if (Object.keys(kept).length < Object.keys(previous.files).length) writeFileSync(incremental, JSON.stringify({ ...previous, files: kept }));
+  }
   const started = Date.now();
   const stryker = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run', ...strykerArgs], { cwd: ROOT, stdio: 'inherit' });
   const seconds = (Date.now() - started) / 1000;
@@ -131,10 +149,9 @@ async function main(): Promise<number> {
     console.error(`test:mutation: Stryker wrote no report (${path.relative(ROOT, REPORT)}); it exited with ${stryker.status ?? stryker.signal}.`);
     return stryker.status || 1;
   }
-  const report = JSON.parse(readFileSync(REPORT, 'utf8')) as MutationTestResult;
+  const written = JSON.parse(readFileSync(REPORT, 'utf8')) as MutationTestResult;
+  const report = partial ? written : { ...written, files: listedOnly(written.files, config.mutate) };
   const result = scores(report.files);
-  const partial = strykerArgs.some((arg) => arg === '--mutate' || arg === '-m' || arg.startsWith('--mutate='));
-  const { default: config } = (await import(path.join(ROOT, 'stryker.config.mjs'))) as { default: { mutate: string[] } };
   const failures = gateFailures(result, partial ? [] : config.mutate);
   console.log(`\n${resultsTable(result)}\n`);
   if (args.includes('--update-docs')) updateDocs(report, result, seconds, strykerArgs);
