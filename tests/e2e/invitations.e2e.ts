@@ -83,6 +83,8 @@ describe('joining an organization by invitation', () => {
     await acceptBySigningUp(invitee, inviteeEmail, slug, 'Charles', 'Babbage');
     await invitee.getByTestId('organization-name').filter({ hasText: name }).waitFor();
     expect(await invitee.getByTestId('organization-role').textContent()).toBe('Member');
+    // The switcher follows the session's active organization, which can settle a moment after the page shows it.
+    await invitee.getByTestId('space-switcher').filter({ hasText: name }).waitFor();
     expect(await invitee.getByTestId('space-switcher').textContent()).toContain(name);
     await publish(invitee, 'Notes from Charles', 'A member\'s post.');
     await screenshot(invitee, 'organization-joined-by-invitation');
