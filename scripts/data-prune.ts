@@ -22,7 +22,7 @@ try {
   console.log(
     `Pruned ${database.description}: ${summary.payloadsDropped} webhook payloads dropped (older than ${env.WEBHOOK_PAYLOAD_RETENTION_DAYS} days), ` +
       `${summary.deliveriesDeleted} webhook ledger rows deleted (older than ${env.WEBHOOK_LEDGER_RETENTION_DAYS} days), ` +
-      `${summary.rateLimitWindowsDeleted} rate-limit windows, ${summary.invitationAddressesErased} addresses of expired invitations, ${summary.reconcileRunsDeleted} abandoned reconcile runs.`,
+      `${summary.rateLimitWindowsDeleted} rate-limit windows, ${summary.invitationAddressesErased} addresses of expired invitations, ${summary.reconcileRunsDeleted} abandoned reconcile runs, ${summary.reconcileReportsDeleted} reconcile reports.`,
   );
 } catch (error) {
   console.error(`Prune failed: ${error instanceof Error ? error.message : String(error)}`);

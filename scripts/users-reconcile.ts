@@ -46,6 +46,8 @@ const { reconcileOrganizations, reconcileUsers, ReconcileRefusal } = await impor
 const { reconcileRoles } = await import('@/modules/clerk-sync/src/objects/role-sync.service');
 const { reconcileInvitations } = await import('@/modules/clerk-sync/src/objects/invitation-sync.service');
 const { reconcileBilling } = await import('@/modules/clerk-sync/src/objects/billing-sync.service');
+const { recordReconcileReport, storedSummary } = await import('@/modules/clerk-sync/src/reconcile/reconcile-report.service');
+type ReportBody = Parameters<typeof recordReconcileReport>[0]['report'];
 type Summary = Awaited<ReturnType<typeof reconcileUsers>>;
 const { disconnectPrisma } = await import('../modules/cores/db/prisma');
 
@@ -69,6 +71,10 @@ const tty = process.stdout.isTTY;
 let lastLine = 0;
 const started = Date.now();
 let exitCode = 0;
+// What the run did, kept for the operator console (a dry run writes nothing, this included).
+const report: ReportBody = { kinds: {} };
+let result: 'completed' | 'refused' | 'failed' | 'interrupted' = 'completed';
+let instanceId: string | null = null;
 try {
   const clerk = createClerkClient({ secretKey: config.secretKey, apiUrl: config.apiUrl });
   const options = {
@@ -99,6 +105,8 @@ try {
         `${summary.failed} failed${summary.missing ? `, ${summary.missing} missing from Clerk (kept)` : ''}${summary.rateLimited ? `; waited out ${summary.rateLimited} rate limits` : ''}.`,
     );
     for (const failure of summary.failures.slice(0, 20)) console.error(`  failed: ${failure}`);
+    report.kinds[what] = storedSummary(summary);
+    instanceId ??= summary.instanceId;
     if (summary.failed > 0) exitCode = 1;
   };
   // Users first: memberships name them.
@@ -111,6 +119,7 @@ try {
     // Roles (what authorizes every act in an organization) and pending invitations: small, written as read.
     const rolesStarted = Date.now();
     const roles = await reconcileRoles(clerk);
+    report.kinds.roles = { ...roles };
     console.log(`Reconciled ${roles.seen} organization roles in ${((Date.now() - rolesStarted) / 1000).toFixed(1)} s: ${roles.applied} updated, ${roles.deleted} deleted.`);
     const invitationsStarted = Date.now();
     const invitations = await reconcileInvitations(clerk);
@@ -118,6 +127,7 @@ try {
       `Reconciled the pending invitations of ${invitations.organizations} organizations in ${((Date.now() - invitationsStarted) / 1000).toFixed(1)} s: ` +
         `${invitations.seen} pending, ${invitations.applied} updated, ${invitations.ended} ended since, ${invitations.failed} failed.`,
     );
+    report.kinds.invitations = { ...invitations };
     if (invitations.failed > 0) exitCode = 1;
     // Billing's plans, and every organization's subscription (and every paying user's) as Clerk has it now.
     const billingStarted = Date.now();
@@ -127,6 +137,7 @@ try {
       `Reconciled ${billing.plans} billing plans (${billing.plansRemoved} removed) and ${billing.subscriptions} subscriptions in ${((Date.now() - billingStarted) / 1000).toFixed(1)} s: ` +
         `${billing.applied} updated, ${billing.none} without one in Clerk, ${billing.failed} failed.`,
     );
+    report.kinds.billing = { ...billing };
     if (billing.failed > 0) exitCode = 1;
   }
 } catch (error) {
@@ -134,14 +145,25 @@ try {
   if (error instanceof ReconcileRefusal) {
     console.error(error.message);
     exitCode = 2;
+    result = 'refused';
+    report.message = error.message;
+    instanceId ??= error.summary?.instanceId ?? null;
   } else if (interrupt.signal.aborted) {
     console.error('Reconcile interrupted: nothing left behind; run it again to finish.');
     exitCode = 130;
+    result = 'interrupted';
   } else {
     const status = (error as { status?: number }).status;
-    console.error(`Reconcile failed: ${describeFailure(error)}${status ? ` (Clerk answered ${status})` : ''}`);
+    report.message = `${describeFailure(error)}${status ? ` (Clerk answered ${status})` : ''}`;
+    console.error(`Reconcile failed: ${report.message}`);
     exitCode = 1;
+    result = 'failed';
   }
+}
+try {
+  if (!values['dry-run']) await recordReconcileReport({ startedAt: new Date(started), result, instanceId, report });
+} catch (error) {
+  console.error(`The run's report could not be stored for the operator console: ${describeFailure(error)}`);
 } finally {
   await disconnectPrisma();
   await database.close();

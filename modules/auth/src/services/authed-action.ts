@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import type { User } from '@/generated/prisma/client';
 import { ActionError, type ActionState, type FieldErrors } from '@/modules/cores/actions/action-state';
 import { consumeRateLimit, type RateLimit } from '@/modules/cores/rate-limit/rate-limit';
+import { requireOperator } from './require-operator';
 import { requireUser } from './require-user';
 
 function formValues(formData: FormData): Record<string, string> {
@@ -23,6 +24,12 @@ type ActionHandler<S extends z.ZodType<Record<string, unknown>>> = (context: { u
 export function authedAction<S extends z.ZodType<Record<string, unknown>>>(spec: { schema: S; limit: RateLimit }, handler: ActionHandler<S>) {
   // Stryker disable next-line all: needs a Next.js request (the session); the browser journeys cover it (tests/e2e/product.e2e.ts).
   return async (_previous: ActionState, formData: FormData): Promise<ActionState> => runAuthedAction(spec, handler, await requireUser(), formData);
+}
+
+/** The same, for the operator console: anyone but an operator gets a 404 before anything runs (docs/decisions/025). */
+export function operatorAction<S extends z.ZodType<Record<string, unknown>>>(spec: { schema: S; limit: RateLimit }, handler: ActionHandler<S>) {
+  // Stryker disable next-line all: needs a Next.js request (the session); tests/integration/ops-access.test.ts covers it over HTTP.
+  return async (_previous: ActionState, formData: FormData): Promise<ActionState> => runAuthedAction(spec, handler, await requireOperator(), formData);
 }
 
 /** Everything after the session check, for the signed-in `user`: validation, rate limit, handler, typed failures. */
