@@ -3,7 +3,11 @@ import { requireOperator } from '@/modules/auth/src/services/require-operator';
 import { formatTime, OpsHeader } from '@/modules/ops/components/ops-parts';
 import { overviewView } from '@/modules/ops/src/services/ops-console.service';
 
-export const metadata: Metadata = { title: 'Operator console' };
+/** The title too is for operators only: a 404 names nothing of the console. */
+export async function generateMetadata(): Promise<Metadata> {
+  await requireOperator();
+  return { title: 'Operator console' };
+}
 
 /** The Clerk instance our data follows, and our counts against Clerk's (operators only; a 404 for anyone else). */
 export default async function OpsOverviewPage() {

@@ -5,7 +5,11 @@ import { ReplayDeliveryForm, ReplayFailedForm } from '@/modules/ops/components/o
 import { formatLag, formatTime, OpsHeader } from '@/modules/ops/components/ops-parts';
 import { type DeliveryRow, deliveriesView, DELIVERIES_SHOWN } from '@/modules/ops/src/services/ops-console.service';
 
-export const metadata: Metadata = { title: 'Deliveries · Operator console' };
+/** The title too is for operators only: a 404 names nothing of the console. */
+export async function generateMetadata(): Promise<Metadata> {
+  await requireOperator();
+  return { title: 'Deliveries · Operator console' };
+}
 
 function DeliveryTable({ rows, replay, testId }: { rows: DeliveryRow[]; replay: boolean; testId: string }) {
   return (

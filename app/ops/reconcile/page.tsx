@@ -5,7 +5,11 @@ import { ReconcileDryRunForm } from '@/modules/ops/components/ops-forms';
 import { formatTime, OpsHeader } from '@/modules/ops/components/ops-parts';
 import { reconcileRunsView } from '@/modules/ops/src/services/ops-console.service';
 
-export const metadata: Metadata = { title: 'Reconcile · Operator console' };
+/** The title too is for operators only: a 404 names nothing of the console. */
+export async function generateMetadata(): Promise<Metadata> {
+  await requireOperator();
+  return { title: 'Reconcile · Operator console' };
+}
 
 /** Reconcile runs and what each did, and a dry run on demand (operators only). */
 export default async function OpsReconcilePage() {
