@@ -76,3 +76,9 @@ export async function sessionAuditActor(): Promise<AuditActor | null> {
   if (!session.userId) return null;
   return { clerkUserId: session.userId, impersonatorClerkUserId: session.actor?.sub ?? null };
 }
+
+/** The actor of an act by `user` in this request (a page or a server action): them, with the session's impersonator if any. */
+export async function auditActorOf(user: { clerkId: string }): Promise<AuditActor> {
+  const session = await sessionAuditActor();
+  return { clerkUserId: user.clerkId, impersonatorClerkUserId: session?.clerkUserId === user.clerkId ? session.impersonatorClerkUserId : null };
+}
