@@ -99,7 +99,9 @@ describe('parseAppEnv', () => {
   });
 
   it('reads the retention windows with their defaults', () => {
-    expect(parseAppEnv(base)).toMatchObject({ WEBHOOK_PAYLOAD_RETENTION_DAYS: 7, WEBHOOK_LEDGER_RETENTION_DAYS: 30, DATA_PRUNE_INTERVAL_MINUTES: 60 });
+    expect(parseAppEnv(base)).toMatchObject({ WEBHOOK_PAYLOAD_RETENTION_DAYS: 7, WEBHOOK_LEDGER_RETENTION_DAYS: 30, AUDIT_LOG_RETENTION_DAYS: 365, DATA_PRUNE_INTERVAL_MINUTES: 60 });
     expect(() => parseAppEnv({ ...base, WEBHOOK_PAYLOAD_RETENTION_DAYS: '0' })).toThrow(/WEBHOOK_PAYLOAD_RETENTION_DAYS is invalid/);
+    expect(parseAppEnv({ ...base, AUDIT_LOG_RETENTION_DAYS: '90' }).AUDIT_LOG_RETENTION_DAYS).toBe(90);
+    expect(() => parseAppEnv({ ...base, AUDIT_LOG_RETENTION_DAYS: 'forever' })).toThrow(/AUDIT_LOG_RETENTION_DAYS is invalid/);
   });
 });

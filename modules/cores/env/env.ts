@@ -38,7 +38,7 @@ export const DEFAULT_APP_URL = 'http://localhost:3000';
 /** Loopback hosts: the one place plain http is fine for APP_URL in production (trying the build locally). */
 const isLoopback = (url: string) => ['localhost', '127.0.0.1', '[::1]'].includes(new URL(url).hostname);
 
-/** How long the webhook ledger keeps personal data and rows (docs/decisions/008). */
+/** How long the webhook ledger keeps personal data and rows (docs/decisions/008), and the audit log its events (024). */
 const retentionSchema = {
   /** Days a processed delivery keeps its (reduced) payload, for replay after a fix. */
   WEBHOOK_PAYLOAD_RETENTION_DAYS: days.default(7),
@@ -46,6 +46,8 @@ const retentionSchema = {
   WEBHOOK_LEDGER_RETENTION_DAYS: days.default(30),
   /** Days the report of a reconcile run is kept, for the operator console (ids and counts only). */
   RECONCILE_REPORT_RETENTION_DAYS: days.default(30),
+  /** Days an audit event (ids, action, time) is kept: a year of who did what, then pruned. */
+  AUDIT_LOG_RETENTION_DAYS: days.default(365),
 };
 
 /** A Clerk user id as Clerk makes them (`user_` and base62), e.g. `user_2abcDEF…`. */

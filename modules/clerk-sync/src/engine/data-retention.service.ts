@@ -8,7 +8,8 @@
  * - the addresses of invitations past their expiry (Clerk sends no event when
  *   one expires; reconcile records the status);
  * - reconcile runs that stopped beating (killed), with the ids they saw;
- * - the reports of finished reconcile runs past theirs (default 30 days).
+ * - the reports of finished reconcile runs past theirs (default 30 days);
+ * - audit events past their retention window (default 365 days, decision 024).
  * Each step deletes in batches, so a large backlog never holds long locks;
  * running it twice, or on several instances at once, is harmless.
  */
@@ -31,6 +32,7 @@ export interface PruneSummary {
   invitationAddressesErased: number;
   reconcileRunsDeleted: number;
   reconcileReportsDeleted: number;
+  auditEventsDeleted: number;
 }
 
 /** Run one batched statement until it touches fewer rows than a batch. */
@@ -80,7 +82,12 @@ export async function pruneExpiredData(settings: RetentionSettings): Promise<Pru
       DELETE FROM "ReconcileReport"
       WHERE "id" IN (SELECT "id" FROM "ReconcileReport" WHERE "finishedAt" < ${utcNow} - make_interval(days => ${settings.RECONCILE_REPORT_RETENTION_DAYS}::int) LIMIT ${BATCH}::int)`,
   );
-  return { payloadsDropped, deliveriesDeleted, rateLimitWindowsDeleted, invitationAddressesErased, reconcileRunsDeleted, reconcileReportsDeleted };
+  const auditEventsDeleted = await inBatches(
+    () => prisma.$executeRaw`
+      DELETE FROM "AuditEvent"
+      WHERE "id" IN (SELECT "id" FROM "AuditEvent" WHERE "createdAt" < ${utcNow} - make_interval(days => ${settings.AUDIT_LOG_RETENTION_DAYS}::int) LIMIT ${BATCH}::int)`,
+  );
+  return { payloadsDropped, deliveriesDeleted, rateLimitWindowsDeleted, invitationAddressesErased, reconcileRunsDeleted, reconcileReportsDeleted, auditEventsDeleted };
 }
 
 /**
