@@ -217,7 +217,7 @@ describe('pruning', () => {
     }
     await prisma().$executeRaw`
       UPDATE "AuditEvent" SET "createdAt" = (now() AT TIME ZONE 'UTC') - make_interval(days => ("details"->>'days')::int) WHERE "organizationClerkId" = ${organizationClerkId}`;
-    const summary = await pruneExpiredData({ WEBHOOK_PAYLOAD_RETENTION_DAYS: 7, WEBHOOK_LEDGER_RETENTION_DAYS: 30, AUDIT_LOG_RETENTION_DAYS: 365 });
+    const summary = await pruneExpiredData({ WEBHOOK_PAYLOAD_RETENTION_DAYS: 7, WEBHOOK_LEDGER_RETENTION_DAYS: 30, RECONCILE_REPORT_RETENTION_DAYS: 30, AUDIT_LOG_RETENTION_DAYS: 365 });
     expect(summary.auditEventsDeleted).toBe(2);
     expect((await eventsOf(organizationClerkId)).map((e) => e.details)).toEqual([{ days: 364 }, { days: 0 }]);
   });

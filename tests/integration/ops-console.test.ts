@@ -171,12 +171,17 @@ describe('replay from the console', () => {
       expect(refused.text).toContain('but this database follows instance ins_anotherInstance0000000000000');
       expect(refused.text).toContain('No delivery was replayed.');
       expect(await prisma().webhookDelivery.findUniqueOrThrow({ where: { svixId: delivery.svixId } })).toMatchObject({ outcome: 'failed', processedAt: null });
+      // Refused: nothing done, nothing audited.
+      expect(await prisma().auditEvent.count({ where: { action: 'ops.replay' } })).toBe(0);
     } finally {
       await prisma().clerkInstance.update({ where: { slot: 'current' }, data: { instanceId: recorded.instanceId } });
     }
 
     const replayed = await act('replayFailedAction', operatorJar);
     expect(replayed.text).toContain('Replayed 1, 0 failed again.');
+    expect(await prisma().auditEvent.findMany({ where: { action: 'ops.replay' }, select: { actorClerkUserId: true, impersonatorClerkUserId: true, targetType: true, targetId: true, details: true } })).toEqual([
+      { actorClerkUserId: operator.id, impersonatorClerkUserId: null, targetType: null, targetId: null, details: { selection: 'failed', replayed: 1, failedAgain: 0, nothingToReplay: 0, missing: 0 } },
+    ]);
     const after = await prisma().webhookDelivery.findUniqueOrThrow({ where: { svixId: delivery.svixId } });
     expect(after.outcome).toBe('applied');
     expect(after.processedAt).not.toBeNull();
@@ -189,6 +194,7 @@ describe('replay from the console', () => {
     const [latest] = await prisma().webhookDelivery.findMany({ where: { outcome: 'applied', payload: { not: { equals: null } } as never }, orderBy: { receivedAt: 'desc' }, take: 1 });
     const one = await act('replayDeliveryAction', operatorJar, { svixId: latest!.svixId });
     expect(one.text).toContain('Replayed 1, 0 failed again.');
+    expect(await prisma().auditEvent.count({ where: { action: 'ops.replay', targetType: 'delivery', targetId: latest!.svixId, actorClerkUserId: operator.id } })).toBe(1);
     const missing = await act('replayDeliveryAction', operatorJar, { svixId: 'msg_noSuchDelivery' });
     expect(missing.text).toContain('Replayed 0, 0 failed again, 1 not found.');
   });
@@ -206,16 +212,19 @@ describe('reconcile runs', () => {
       child.once('exit', (status) => resolve({ status, stdout, stderr }));
     });
 
-  it('a dry run from the console reports the drift and writes nothing but its rate limit', async () => {
+  it('a dry run from the console reports the drift and writes nothing but its rate limit and its audit event', async () => {
     const prefix = `drift-${suffix()}`;
     await stack.control.bulkUsers(2, prefix, false);
     const before = await databaseDigest();
     const answer = await act('reconcileDryRunAction', operatorJar, {}, '/ops/reconcile');
     expect(answer.status).toBe(200);
     expect(answer.text).toMatch(/Dry run against instance ins_[\w-]+: nothing written\. Users: \d+ in Clerk, 2 would be created/);
-    const { RateLimitWindow: _limit, ...after } = await databaseDigest();
-    const { RateLimitWindow: _before, ...expected } = before;
+    const { RateLimitWindow: _limit, AuditEvent: _audit, ...after } = await databaseDigest();
+    const { RateLimitWindow: _limitBefore, AuditEvent: _auditBefore, ...expected } = before;
     expect(after).toEqual(expected);
+    expect(await prisma().auditEvent.findMany({ where: { action: 'ops.reconcile' }, select: { actorClerkUserId: true, targetType: true, details: true } })).toEqual([
+      { actorClerkUserId: operator.id, targetType: 'reconcile', details: { dryRun: true, userChanges: 2, organizationChanges: 0, membershipChanges: 0 } },
+    ]);
     expect(await prisma().user.count({ where: { email: { startsWith: prefix } } })).toBe(0);
   });
 
