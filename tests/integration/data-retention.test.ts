@@ -98,7 +98,7 @@ describe('pruning expired data', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(
-      /3 webhook payloads dropped \(older than 2 days\), 3 webhook ledger rows deleted \(older than 5 days\), 1 rate-limit windows, 0 addresses of expired invitations, 1 abandoned reconcile runs, 0 audit events \(older than 365 days\)\./,
+      /3 webhook payloads dropped \(older than 2 days\), 3 webhook ledger rows deleted \(older than 5 days\), 1 rate-limit windows, 0 addresses of expired invitations, 1 abandoned reconcile runs, 1 reconcile reports, 0 audit events \(older than 365 days\)\./,
     );
     expect((await prisma().webhookDelivery.findMany({ select: { svixId: true } })).map((row) => row.svixId)).toEqual(['msg_fresh']);
   }, 60_000);
