@@ -8,13 +8,12 @@
  * from the console writes nothing. What each page costs is counted where it
  * lands (statements by PostgreSQL, Backend API calls by the emulator).
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { UserJSON } from '@clerk/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../../scripts/lib/paths';
 import { CookieJar } from '../helpers/cookie-jar';
 import { databaseDigest } from '../helpers/database-digest';
+import { runNpmScript } from '../helpers/npm-script';
 import { prisma } from '../helpers/prisma';
 import { builtActions, callAction } from '../helpers/server-actions';
 import { StatementCounter } from '../helpers/statements';
@@ -201,16 +200,7 @@ describe('replay from the console', () => {
 });
 
 describe('reconcile runs', () => {
-  const reconcile = (args: string[]) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const env = { ...process.env, CLERK_SECRET_KEY: stack.emulator.secretKey, CLERK_API_URL: stack.emulator.url };
-      const child = spawn('npm', ['run', '--silent', 'users:reconcile', '--', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.once('exit', (status) => resolve({ status, stdout, stderr }));
-    });
+  const reconcile = (args: string[]) => runNpmScript('users:reconcile', args, { ...process.env, CLERK_SECRET_KEY: stack.emulator.secretKey, CLERK_API_URL: stack.emulator.url });
 
   it('a dry run from the console reports the drift and writes nothing but its rate limit and its audit event', async () => {
     const prefix = `drift-${suffix()}`;
