@@ -64,18 +64,13 @@ export default async function OpsDeliveriesPage() {
         <h2 id="failed-heading" className="text-lg font-semibold" data-testid="failed-count">
           Failed deliveries ({failedCount})
         </h2>
-        {failedCount === 0 ? (
-          <p>None: every delivery the ledger holds was processed.</p>
-        ) : (
-          <>
-            <p className="text-sm text-slate-600">
-              Failed and not processed since{failedCount > DELIVERIES_SHOWN ? `; the oldest ${DELIVERIES_SHOWN} shown` : ''}. Replay runs them through the webhook&apos;s own code, after checking that the app&apos;s Clerk keys read the instance this
-              data follows.
-            </p>
-            <ReplayFailedForm action={replayFailedAction} count={failedCount} />
-            <DeliveryTable rows={failed} replay testId="failed-deliveries" />
-          </>
-        )}
+        <p className="text-sm text-slate-600">
+          {failedCount === 0
+            ? 'None: every delivery the ledger holds was processed.'
+            : `Failed and not processed since${failedCount > DELIVERIES_SHOWN ? `; the oldest ${DELIVERIES_SHOWN} shown` : ''}. Replay runs them through the webhook's own code, after checking that the app's Clerk keys read the instance this data follows.`}
+        </p>
+        <ReplayFailedForm action={replayFailedAction} count={failedCount} />
+        {failedCount === 0 ? null : <DeliveryTable rows={failed} replay testId="failed-deliveries" />}
       </section>
       <section aria-labelledby="recent-heading" className="flex flex-col gap-3">
         <h2 id="recent-heading" className="text-lg font-semibold">

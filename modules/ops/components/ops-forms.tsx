@@ -28,13 +28,16 @@ export function ReplayDeliveryForm({ action, svixId }: { action: Action; svixId:
   );
 }
 
+/** Stays on the page with none left, so that what the last replay did stays in view. */
 export function ReplayFailedForm({ action, count }: { action: Action; count: number }) {
   const [state, formAction, pending] = useAction(action);
   return (
     <form action={formAction} className="flex flex-col gap-2" aria-label="Replay every failed delivery">
-      <div>
-        <SubmitButton pending={pending} label={`Replay all ${count} failed`} pendingLabel="Replaying…" />
-      </div>
+      {count > 0 ? (
+        <div>
+          <SubmitButton pending={pending} label={`Replay all ${count} failed`} pendingLabel="Replaying…" />
+        </div>
+      ) : null}
       <Messages state={state} />
     </form>
   );
