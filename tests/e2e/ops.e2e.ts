@@ -3,8 +3,9 @@
  * a database restart in the middle (docs/decisions/025).
  *
  * A delivery that meets the database down is answered 503 and leaves no
- * ledger row: its failure cannot be written either (the database is what
- * failed), so Svix's retry is what applies it. What the ledger holds as
+ * ledger row (its failure cannot be written either: the database is what
+ * failed), or, cut while the database comes back, a `failed` row; either
+ * way Svix's retry applies it, and none stays failed. What the ledger holds as
  * failed are deliveries whose processing failed while the database was up:
  * here memberships of users whose `user.created` never came, fetched from a
  * Backend API answering 503 throughout the storm, until Svix gave up on
@@ -135,7 +136,7 @@ describe('the operator console', () => {
     await control.serverErrors(0);
     await control.configureWebhooks({ maxAttempts: 8, retryBaseMs: 500 });
 
-    // The outage met deliveries: refused (503, never 500), then applied by a retry; no ledger row says they failed.
+    // The outage met deliveries: refused (503, never 500), then applied by a retry; none stays failed in the ledger.
     const retried = deliveries.filter((delivery) => delivery.type === 'user.created' && delivery.attempts > 1);
     expect(retried.length).toBeGreaterThan(0);
     expect(deliveries.filter((delivery) => delivery.type === 'user.created').every((delivery) => delivery.status === 'delivered')).toBe(true);
@@ -157,9 +158,10 @@ describe('the operator console', () => {
 
     await page.getByRole('button', { name: `Replay all ${GHOSTS} failed` }).click();
     await page.getByRole('status').filter({ hasText: `Replayed ${GHOSTS}, 0 failed again.` }).waitFor();
-    await page.reload();
     await page.getByRole('heading', { name: 'Failed deliveries (0)' }).waitFor();
     await screenshot(page, 'ops-deliveries-replayed');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Failed deliveries (0)' }).waitFor();
 
     const after = await query<{ outcome: string; processed: boolean }>(`SELECT "outcome", "processedAt" IS NOT NULL AS "processed" FROM "WebhookDelivery" WHERE "type" = 'organizationMembership.created' AND "clerkUserId" = ANY($1)`, [ghosts]);
     expect(after).toHaveLength(GHOSTS);
