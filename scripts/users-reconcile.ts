@@ -9,7 +9,9 @@
  * instance than the one the data came from, or to remove more than a few
  * percent of the rows without --allow-mass-delete (docs/decisions/009).
  * Exit codes: 0 done, 1 some users failed, 2 refused or misused, 130
- * interrupted (Ctrl-C; nothing is left behind).
+ * interrupted (Ctrl-C; nothing is left behind). With an OTLP endpoint set
+ * (OTEL_EXPORTER_OTLP_ENDPOINT), its spans and drift counts are exported as
+ * the app's are (docs/decisions/026).
  */
 import './lib/load-env';
 import { parseArgs } from 'node:util';
@@ -42,6 +44,9 @@ const config = await scriptClerkKeys('reconcile with').catch((error: unknown) =>
 const database = await openLocalDatabase();
 process.env.DATABASE_URL = database.url;
 console.log(`Reconciling ${database.description} with ${config.description}.`);
+// Before the services load: metrics are bound to the SDK at first use.
+const telemetrySetting = (await import('@/modules/cores/env/telemetry')).telemetrySettings();
+const telemetry = telemetrySetting ? (await import('@/modules/cores/telemetry/otel-sdk')).startTelemetry(telemetrySetting) : null;
 const { reconcileOrganizations, reconcileUsers, ReconcileRefusal } = await import('@/modules/clerk-sync/src/reconcile/reconcile.service');
 const { reconcileRoles } = await import('@/modules/clerk-sync/src/objects/role-sync.service');
 const { reconcileInvitations } = await import('@/modules/clerk-sync/src/objects/invitation-sync.service');
@@ -167,5 +172,7 @@ try {
 } finally {
   await disconnectPrisma();
   await database.close();
+  // What is still buffered goes to the collector before the process ends.
+  await telemetry?.shutdown().catch((error: unknown) => console.error(`Exporting telemetry failed: ${describeFailure(error)}`));
 }
 process.exit(exitCode);
