@@ -19,8 +19,10 @@ const nextConfig: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
   // Server-only packages that must not be bundled: pg's optional native
-  // bindings and pino's worker threads break when bundled.
-  serverExternalPackages: ['pg', 'pino', '@prisma/adapter-pg'],
+  // bindings and pino's worker threads break when bundled; the OpenTelemetry
+  // SDK and its instrumentations patch modules at run time, and the API must
+  // be one copy for every bundle (docs/decisions/026).
+  serverExternalPackages: ['pg', 'pino', '@prisma/adapter-pg', '@opentelemetry/api', '@opentelemetry/sdk-node', '@opentelemetry/instrumentation-undici', '@prisma/instrumentation'],
   async headers() {
     return [{ source: '/:path*', headers: securityHeaders }];
   },

@@ -12,6 +12,10 @@
  *   against the pages' ceiling (a signed-in page of the same build and layout
  *   that does nothing of its own), at 0, 10 and 1,000 posts, with the Backend
  *   API 0 ms and 75 ms away.
+ * - Tracing: ingestion and /dashboard with OpenTelemetry off (the app above:
+ *   no OTLP endpoint, the SDK never loaded) and on (a second instance of the
+ *   same build exporting traces and metrics to a receiver in this process),
+ *   side by side (docs/decisions/026).
  * - Reconcile: from drift, through 429s, at 10,000, 100,000 and 1,000,000
  *   emulated users, time, peak memory and where that memory is; and of 10,000
  *   organizations with their memberships.
@@ -42,6 +46,8 @@ import { applyMigrations } from '../scripts/lib/schema-engine';
 import { type RunningApp, startApp } from '../tests/helpers/app';
 import { EmulatorControl } from '../tests/helpers/emulator-control';
 import { delivery, newClerkUser, signedHeaders } from '../tests/helpers/webhooks';
+import { appMetrics, inSpan } from '../modules/cores/telemetry/telemetry';
+import { startOtlpReceiver } from '../tests/helpers/otlp-receiver';
 import { ensureProductionBuild } from '../tests/setup/production-build';
 import { type CountName, EXPECTED_COUNTS } from './expected-counts';
 import { barChart, lineChart } from './lib/charts';
@@ -49,7 +55,7 @@ import { describeCommit, type MeasuredCommit, measuredCommit } from './lib/commi
 import { compareCounts, type MeasuredCount } from './lib/counts';
 import { closedLoop, type LoadResult, openLoop, rotated, type Shot, type Spread, spread } from './lib/load';
 
-const SECTIONS = ['ingestion', 'dashboard', 'reconcile', 'organizations'] as const;
+const SECTIONS = ['ingestion', 'dashboard', 'tracing', 'reconcile', 'organizations'] as const;
 type Section = (typeof SECTIONS)[number];
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, users: { type: 'string' }, concurrency: { type: 'string' }, runs: { type: 'string' }, 'into-latest': { type: 'boolean', default: false } },
@@ -174,6 +180,7 @@ try {
 
   if (only.has('ingestion')) results.ingestion = await benchIngestion(app, emulator.webhookSecret);
   if (only.has('dashboard')) results.dashboard = await benchDashboard(appUrl, control, emulator.url, emulator.secretKey);
+  if (only.has('tracing')) results.tracing = await benchTracing(app, emulator.webhookSecret, control, emulator.url, emulator.secretKey);
   await app.stop();
   stops.pop();
   if (only.has('reconcile')) results.reconcile = await benchReconcile(appUrl);
@@ -196,6 +203,119 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 process.exit(checkCounts(results) ? 0 : 1);
+
+// Tracing off and on -----------------------------------------------------------------
+
+/**
+ * The same build twice on the same database: off (no OTLP endpoint) and on
+ * (traces and metrics exported to a receiver in this process, over
+ * http/json, with the SDK's default batching and export interval). The same
+ * deliveries and the same signed-in dashboard (10 posts, Backend API 0 ms)
+ * to each, the order rotated each run.
+ */
+async function benchTracing(app: RunningApp, secret: string, control: EmulatorControl, emulatorUrl: string, secretKey: string) {
+  const concurrency = 32;
+  console.log(`bench: tracing off and on, ${SIZES.runs} runs of ${SIZES.deliveries} deliveries at concurrency ${concurrency} and ${SIZES.dashboardRequests} /dashboard renders at concurrency ${DASHBOARD_CONCURRENCY}`);
+  const receiver = await startOtlpReceiver();
+  stops.push(() => receiver.stop());
+  const { OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL } = receiver.appEnv;
+  const traced = await startApp({ ...appEnv, OTEL_EXPORTER_OTLP_ENDPOINT: OTEL_EXPORTER_OTLP_ENDPOINT!, OTEL_EXPORTER_OTLP_PROTOCOL: OTEL_EXPORTER_OTLP_PROTOCOL! }, { keepOutputAfterReady: false });
+  stops.push(() => traced.stop());
+  const apps = [
+    { name: 'tracing off', url: app.url },
+    { name: 'tracing on', url: traced.url },
+  ];
+
+  const email = `bench-tracing-${Date.now()}@example.test`;
+  const created = await fetch(`${emulatorUrl}/v1/users`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ email_address: [email], first_name: 'Bench', last_name: 'Tracing' }),
+  });
+  const clerkUser = (await created.json()) as { id: string };
+  const cookie = (await control.signIn(clerkUser.id)).cookies.map((c) => c.split(';')[0]).join('; ');
+  if ((await fetch(`${app.url}/dashboard`, { headers: { cookie }, redirect: 'manual' })).status !== 200) throw new Error('/dashboard refused the signed-in user');
+  const db = new pg.Client({ connectionString: appEnv.DATABASE_URL });
+  await db.connect();
+  await db.query(
+    `INSERT INTO "Post" (id, "userId", title, content, "createdAt") SELECT md5(random()::text || g), (SELECT id FROM "User" WHERE "clerkId" = $1), 'Post ' || g, repeat('text ', 40), now() - (g || ' seconds')::interval FROM generate_series(1, 10) g`,
+    [clerkUser.id],
+  );
+  await db.end();
+
+  const deliveries = (url: string, count: number) =>
+    Array.from({ length: count }, (): Shot => {
+      const d = delivery('user.created', newClerkUser());
+      const headers = signedHeaders(d, { secret });
+      return { send: () => fetch(`${url}/api/webhooks/clerk`, { method: 'POST', headers, body: d.body, redirect: 'manual' }), check: expectBody('{"outcome":"applied"}') };
+    });
+  const renders = (url: string, count: number) =>
+    Array.from({ length: count }, (): Shot => ({
+      send: () => fetch(`${url}/dashboard`, { headers: { cookie }, redirect: 'manual' }),
+      check: (status, body) => (status === 200 && body.includes(email) && (body.match(/<li/g)?.length ?? 0) >= 10 ? null : `${status}`),
+    }));
+  for (const target of apps) {
+    await closedLoop(deliveries(target.url, SIZES.warmup), concurrency);
+    await closedLoop(renders(target.url, 40), DASHBOARD_CONCURRENCY);
+  }
+  const spansBefore = receiver.spans().length;
+  const ingestion = new Map<string, LoadResult[]>();
+  const dashboard = new Map<string, LoadResult[]>();
+  for (let run = 0; run < SIZES.runs; run++) {
+    for (const target of rotated(apps, run)) {
+      ingestion.set(target.name, [...(ingestion.get(target.name) ?? []), await closedLoop(deliveries(target.url, SIZES.deliveries), concurrency)]);
+      dashboard.set(target.name, [...(dashboard.get(target.name) ?? []), await closedLoop(renders(target.url, SIZES.dashboardRequests), DASHBOARD_CONCURRENCY)]);
+    }
+  }
+  // Proof that "on" traced: what reached the receiver (the last batch may still be on its way).
+  await new Promise((resolve) => setTimeout(resolve, 6_000));
+  const exportedSpans = receiver.spans().length - spansBefore;
+  await traced.stop();
+  stops.pop();
+  const result = {
+    noOp: noOpCost(),
+    concurrency,
+    dashboardConcurrency: DASHBOARD_CONCURRENCY,
+    deliveriesPerRun: SIZES.deliveries,
+    rendersPerRun: SIZES.dashboardRequests,
+    ingestion: Object.fromEntries([...ingestion].map(([name, list]) => [name, summarise(list)])),
+    dashboard: Object.fromEntries([...dashboard].map(([name, list]) => [name, summarise(list)])),
+    exportedSpans,
+    spansPerRequest: exportedSpans / (SIZES.runs * (SIZES.deliveries + SIZES.dashboardRequests)),
+  };
+  for (const [section, figures] of [['ingestion', result.ingestion], ['dashboard', result.dashboard]] as const) {
+    for (const [name, x] of Object.entries(figures)) {
+      console.log(`  ${section}: ${name} ${fmt(x.perSecond)}/s p50 ${fmt(x.p50, 1)} p99 ${fmt(x.p99, 1)} ms`);
+      if (x.errors > 0) throw new Error(`wrong answers (${section}, ${name}): ${JSON.stringify(x.errorSamples)}`);
+    }
+  }
+  console.log(`  ${exportedSpans} spans exported with tracing on (${result.spansPerRequest.toFixed(1)} per request)`);
+  return result;
+}
+
+/**
+ * What the app's telemetry calls cost with no SDK registered (this process
+ * registers none): one span and one counter add, through the same functions
+ * the app calls, in nanoseconds (the median of 5 rounds of 200,000).
+ */
+function noOpCost(): { spanNs: number; counterAddNs: number } {
+  const time = (rounds: number, once: () => void) => {
+    const samples: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const started = process.hrtime.bigint();
+      for (let i = 0; i < rounds; i++) once();
+      samples.push(Number(process.hrtime.bigint() - started) / rounds);
+    }
+    return spread(samples).median;
+  };
+  let sink = 0;
+  const spanNs = time(200_000, () => {
+    sink += inSpan('bench', { 'clerk.svix_id': 'msg_x' }, (span) => (span.setAttribute('clerk.webhook.outcome', 'applied'), 1));
+  });
+  const counterAddNs = time(200_000, () => appMetrics().deliveries.add(1, { type: 'user.created', outcome: 'applied' }));
+  if (sink === 0) throw new Error('no-op spans did not run');
+  return { spanNs, counterAddNs };
+}
 
 // The counts against their expectations -------------------------------------------
 
@@ -761,6 +881,31 @@ function markdown(r: Record<string, unknown>): string {
   };
   const memoryNote =
     'Where its memory is (MB, `process.memoryUsage()`; each figure the median of the runs): after its imports (Node, tsx, the modules), before the first page (Prisma\'s client loaded and connected by the run\'s first query), and at the sample (every 20 ms) with the highest RSS. *External* is memory outside V8\'s heap that JavaScript objects hold, *array buffers* the buffers among it; the rest of RSS is what V8 does not account for: code (Node\'s, V8\'s, compiled JavaScript and WebAssembly, such as Prisma\'s query compiler) and native allocations.';
+  const tracing = r.tracing as Awaited<ReturnType<typeof benchTracing>> | undefined;
+  if (tracing) {
+    lines.push(
+      '## Tracing off and on (OpenTelemetry, docs/decisions/026)',
+      '',
+      `The same build twice on the same database: **tracing off** (no OTLP endpoint: the SDK is never loaded, the app's spans and metrics go to \`@opentelemetry/api\`'s no-op) and **tracing on** (a second instance exporting traces and metrics over OTLP http/json to a receiver in the benchmark's process, the SDK's default batching). ` +
+        `Ingestion: ${tracing.deliveriesPerRun} new users per run at concurrency ${tracing.concurrency}; dashboard: ${tracing.rendersPerRun} signed-in renders of /dashboard (10 posts, Backend API 0 ms) per run at concurrency ${tracing.dashboardConcurrency}. ` +
+        `With tracing on, ${tracing.exportedSpans} spans reached the receiver (${tracing.spansPerRequest.toFixed(1)} per request).`,
+      '',
+      `Off, what the app's telemetry calls cost (\`@opentelemetry/api\` with no SDK, measured in the benchmark's process): ${tracing.noOp.spanNs.toFixed(0)} ns a span, ${tracing.noOp.counterAddNs.toFixed(0)} ns a counter add; a webhook delivery makes 4 spans and 1 to 3 counter or histogram records.`,
+      '',
+      '| | contender | per second | p50 ms | p99 ms |',
+      '|---|---|---|---|---|',
+    );
+    for (const [section, figures] of [['ingestion', tracing.ingestion], ['dashboard', tracing.dashboard]] as const) {
+      for (const [name, x] of Object.entries(figures)) lines.push(`| ${section} | ${name} | ${fmt(x.perSecond)} | ${fmt(x.p50, 1)} | ${fmt(x.p99, 1)} |`);
+    }
+    const ratio = (figures: Record<string, Summary>) => (figures['tracing on']!.perSecond.median / figures['tracing off']!.perSecond.median).toFixed(2);
+    lines.push(
+      '',
+      `Tracing on / off, requests per second (medians): ingestion ${ratio(tracing.ingestion)}×, dashboard ${ratio(tracing.dashboard)}×. ` +
+        "The SDK's default span queue (2,048 spans) drops spans when it is full rather than slow requests down: the spans counted are those exported.",
+      '',
+    );
+  }
   const reconcile = r.reconcile as Record<string, { seconds: Spread; maxRssMb: Spread; memoryMb?: MemoryMoments; summary: Record<string, number>; equalToTruth: boolean }> | undefined;
   if (reconcile) {
     lines.push(

@@ -9,7 +9,9 @@
  * instance than the one the data came from, or to remove more than a few
  * percent of the rows without --allow-mass-delete (docs/decisions/009).
  * Exit codes: 0 done, 1 some users failed, 2 refused or misused, 130
- * interrupted (Ctrl-C; nothing is left behind).
+ * interrupted (Ctrl-C; nothing is left behind). With an OTLP endpoint set
+ * (OTEL_EXPORTER_OTLP_ENDPOINT), its spans and drift counts are exported as
+ * the app's are (docs/decisions/026).
  */
 import './lib/load-env';
 import { parseArgs } from 'node:util';
@@ -42,10 +44,15 @@ const config = await scriptClerkKeys('reconcile with').catch((error: unknown) =>
 const database = await openLocalDatabase();
 process.env.DATABASE_URL = database.url;
 console.log(`Reconciling ${database.description} with ${config.description}.`);
+// Before the services load: metrics are bound to the SDK at first use.
+const telemetrySetting = (await import('@/modules/cores/env/telemetry')).telemetrySettings();
+const telemetry = telemetrySetting ? (await import('@/modules/cores/telemetry/otel-sdk')).startTelemetry(telemetrySetting) : null;
 const { reconcileOrganizations, reconcileUsers, ReconcileRefusal } = await import('@/modules/clerk-sync/src/reconcile/reconcile.service');
 const { reconcileRoles } = await import('@/modules/clerk-sync/src/objects/role-sync.service');
 const { reconcileInvitations } = await import('@/modules/clerk-sync/src/objects/invitation-sync.service');
 const { reconcileBilling } = await import('@/modules/clerk-sync/src/objects/billing-sync.service');
+const { recordReconcileReport, storedSummary } = await import('@/modules/clerk-sync/src/reconcile/reconcile-report.service');
+type ReportBody = Parameters<typeof recordReconcileReport>[0]['report'];
 type Summary = Awaited<ReturnType<typeof reconcileUsers>>;
 const { disconnectPrisma } = await import('../modules/cores/db/prisma');
 
@@ -69,6 +76,10 @@ const tty = process.stdout.isTTY;
 let lastLine = 0;
 const started = Date.now();
 let exitCode = 0;
+// What the run did, kept for the operator console (a dry run writes nothing, this included).
+const report: ReportBody = { kinds: {} };
+let result: 'completed' | 'refused' | 'failed' | 'interrupted' = 'completed';
+let instanceId: string | null = null;
 try {
   const clerk = createClerkClient({ secretKey: config.secretKey, apiUrl: config.apiUrl });
   const options = {
@@ -99,6 +110,8 @@ try {
         `${summary.failed} failed${summary.missing ? `, ${summary.missing} missing from Clerk (kept)` : ''}${summary.rateLimited ? `; waited out ${summary.rateLimited} rate limits` : ''}.`,
     );
     for (const failure of summary.failures.slice(0, 20)) console.error(`  failed: ${failure}`);
+    report.kinds[what] = storedSummary(summary);
+    instanceId ??= summary.instanceId;
     if (summary.failed > 0) exitCode = 1;
   };
   // Users first: memberships name them.
@@ -111,6 +124,7 @@ try {
     // Roles (what authorizes every act in an organization) and pending invitations: small, written as read.
     const rolesStarted = Date.now();
     const roles = await reconcileRoles(clerk);
+    report.kinds.roles = { ...roles };
     console.log(`Reconciled ${roles.seen} organization roles in ${((Date.now() - rolesStarted) / 1000).toFixed(1)} s: ${roles.applied} updated, ${roles.deleted} deleted.`);
     const invitationsStarted = Date.now();
     const invitations = await reconcileInvitations(clerk);
@@ -118,6 +132,7 @@ try {
       `Reconciled the pending invitations of ${invitations.organizations} organizations in ${((Date.now() - invitationsStarted) / 1000).toFixed(1)} s: ` +
         `${invitations.seen} pending, ${invitations.applied} updated, ${invitations.ended} ended since, ${invitations.failed} failed.`,
     );
+    report.kinds.invitations = { ...invitations };
     if (invitations.failed > 0) exitCode = 1;
     // Billing's plans, and every organization's subscription (and every paying user's) as Clerk has it now.
     const billingStarted = Date.now();
@@ -127,6 +142,7 @@ try {
       `Reconciled ${billing.plans} billing plans (${billing.plansRemoved} removed) and ${billing.subscriptions} subscriptions in ${((Date.now() - billingStarted) / 1000).toFixed(1)} s: ` +
         `${billing.applied} updated, ${billing.none} without one in Clerk, ${billing.failed} failed.`,
     );
+    report.kinds.billing = { ...billing };
     if (billing.failed > 0) exitCode = 1;
   }
 } catch (error) {
@@ -134,16 +150,29 @@ try {
   if (error instanceof ReconcileRefusal) {
     console.error(error.message);
     exitCode = 2;
+    result = 'refused';
+    report.message = error.message;
+    instanceId ??= error.summary?.instanceId ?? null;
   } else if (interrupt.signal.aborted) {
     console.error('Reconcile interrupted: nothing left behind; run it again to finish.');
     exitCode = 130;
+    result = 'interrupted';
   } else {
     const status = (error as { status?: number }).status;
-    console.error(`Reconcile failed: ${describeFailure(error)}${status ? ` (Clerk answered ${status})` : ''}`);
+    report.message = `${describeFailure(error)}${status ? ` (Clerk answered ${status})` : ''}`;
+    console.error(`Reconcile failed: ${report.message}`);
     exitCode = 1;
+    result = 'failed';
   }
+}
+try {
+  if (!values['dry-run']) await recordReconcileReport({ startedAt: new Date(started), result, instanceId, report });
+} catch (error) {
+  console.error(`The run's report could not be stored for the operator console: ${describeFailure(error)}`);
 } finally {
   await disconnectPrisma();
   await database.close();
+  // What is still buffered goes to the collector before the process ends.
+  await telemetry?.shutdown().catch((error: unknown) => console.error(`Exporting telemetry failed: ${describeFailure(error)}`));
 }
 process.exit(exitCode);

@@ -1,9 +1,9 @@
 /**
  * `npm run webhooks:replay -- <svix-id> [<svix-id> …]` or `-- --failed`:
  * re-process stored webhook deliveries through the same code as the endpoint,
- * for operators after a fix. Stored payloads were verified when received,
- * and are checked again. Named deliveries are re-applied even if processed
- * (the ordering rules keep that safe); --failed takes every delivery whose
+ * for operators after a fix (`replayDeliveries`, which the operator console
+ * calls too). Named deliveries are re-applied even if processed (the
+ * ordering rules keep that safe); --failed takes every delivery whose
  * processing failed. A delivery whose payload is gone (an ignored type, a
  * deleted user, or past the retention window) has nothing to replay.
  *
@@ -30,54 +30,32 @@ if (!values.failed && positionals.length === 0) {
 const database = await openLocalDatabase();
 process.env.DATABASE_URL = database.url;
 console.log(`Replaying from ${database.description}.`);
-const { getPrisma, disconnectPrisma } = await import('../modules/cores/db/prisma');
+const { disconnectPrisma } = await import('../modules/cores/db/prisma');
 const { setClerkClient } = await import('@/modules/cores/clerk/clerk-client');
-const { checkKeysInstance, ClerkInstanceRefusal } = await import('@/modules/clerk-sync/src/engine/clerk-instance.service');
-const { instanceOfStoredPayload, processClerkWebhook } = await import('@/modules/clerk-sync/src/webhook/clerk-webhook.service');
-const { parseHandledEvent } = await import('@/modules/clerk-sync/src/webhook/webhook-verification');
+const { ClerkInstanceRefusal } = await import('@/modules/clerk-sync/src/engine/clerk-instance.service');
+const { replayDeliveries } = await import('@/modules/clerk-sync/src/webhook/delivery-replay.service');
 
-let failures = 0;
 let exitCode = 0;
 try {
-  const deliveries = await getPrisma().webhookDelivery.findMany({
-    where: values.failed ? { outcome: 'failed', processedAt: null } : { svixId: { in: positionals } },
-    orderBy: { receivedAt: 'asc' },
+  const report = await replayDeliveries(values.failed ? { failed: true } : { svixIds: positionals }, {
+    async clerk() {
+      const keys = await scriptClerkKeys('replay with');
+      console.log(`Checking that ${keys.description} is the instance this database follows.`);
+      const clerk = createClerkClient({ secretKey: keys.secretKey, apiUrl: keys.apiUrl });
+      setClerkClient(clerk);
+      return clerk;
+    },
+    switchAdvice: (instanceId) => `run \`npm run users:reconcile -- --switch-instance=${instanceId}\` first, then replay again.`,
   });
-  const missing = positionals.filter((id) => !deliveries.some((d) => d.svixId === id));
-  for (const id of missing) {
-    console.error(`${id}: no such delivery`);
-    failures++;
+  for (const result of report.results) {
+    if (result.status === 'missing') console.error(`${result.svixId}: no such delivery`);
+    else if (result.status === 'nothing-to-replay') console.log(`${result.svixId} ${result.type}: no payload kept (ignored type, deleted user, or past retention): nothing to replay`);
+    else if (result.status === 'replayed') console.log(`${result.svixId} ${result.type}: ${result.outcome}`);
+    else console.error(`${result.svixId} ${result.type}: failed again: ${result.error}`);
   }
-  // Clerk's keys only when there is something to process: an empty ledger needs none.
-  if (deliveries.some((stored) => stored.payload !== null)) {
-    const keys = await scriptClerkKeys('replay with');
-    console.log(`Checking that ${keys.description} is the instance this database follows.`);
-    const clerk = createClerkClient({ secretKey: keys.secretKey, apiUrl: keys.apiUrl });
-    setClerkClient(clerk);
-    await checkKeysInstance(clerk, {
-      recordAs: 'replay',
-      switchAdvice: (instanceId) => `run \`npm run users:reconcile -- --switch-instance=${instanceId}\` first, then replay again.`,
-    });
-  }
-  for (const stored of deliveries) {
-    if (stored.payload === null) {
-      console.log(`${stored.svixId} ${stored.type}: no payload kept (ignored type, deleted user, or past retention): nothing to replay`);
-      continue;
-    }
-    try {
-      const event = parseHandledEvent(stored.type, (stored.payload as { data?: unknown }).data);
-      const { outcome } = await processClerkWebhook(
-        { svixId: stored.svixId, type: stored.type, event, eventAt: stored.eventAt ?? stored.receivedAt, instanceId: instanceOfStoredPayload(stored.payload) },
-        { force: !values.failed },
-      );
-      console.log(`${stored.svixId} ${stored.type}: ${outcome}`);
-    } catch (error) {
-      failures++;
-      console.error(`${stored.svixId} ${stored.type}: failed again: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  console.log(`Replayed ${deliveries.length} deliver${deliveries.length === 1 ? 'y' : 'ies'}, ${failures} failed.`);
-  if (failures > 0) exitCode = 1;
+  const replayed = report.results.filter((result) => result.status !== 'missing').length;
+  console.log(`Replayed ${replayed} deliver${replayed === 1 ? 'y' : 'ies'}, ${report.failures} failed.`);
+  if (report.failures > 0) exitCode = 1;
 } catch (error) {
   if (!(error instanceof ClerkKeysMissing || error instanceof ClerkInstanceRefusal)) throw error;
   console.error(`${error.message}${error instanceof ClerkInstanceRefusal ? ' No delivery was replayed.' : ''}`);

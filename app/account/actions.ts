@@ -5,6 +5,7 @@ import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { ACCOUNT_DELETE_LIMIT, deleteAccountSchema, NAME_CHANGE_LIMIT, nameSchema } from '@/modules/account/src/interfaces/account.schema';
 import { changeName, ClerkRequestError, deleteAccount } from '@/modules/account/src/services/account.service';
+import { auditActorOf } from '@/modules/audit/src/services/audit-log.service';
 import { authedAction } from '@/modules/auth/src/services/authed-action';
 import { clearClerkSessionCookies } from '@/modules/auth/src/services/session-cookies';
 import { ActionError, success } from '@/modules/cores/actions/action-state';
@@ -27,7 +28,7 @@ export const updateNameAction = authedAction({ schema: nameSchema, limit: NAME_C
 
 export const deleteAccountAction = authedAction({ schema: deleteAccountSchema, limit: ACCOUNT_DELETE_LIMIT }, async ({ user }) => {
   try {
-    await deleteAccount(user.clerkId);
+    await deleteAccount(user.clerkId, await auditActorOf(user));
   } catch (error) {
     throw asActionError(error);
   }

@@ -2,6 +2,7 @@
 
 import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
+import { auditActorOf } from '@/modules/audit/src/services/audit-log.service';
 import { authedAction } from '@/modules/auth/src/services/authed-action';
 import { homeAfterLeaving } from '@/modules/auth/src/services/require-user';
 import { ActionError, success } from '@/modules/cores/actions/action-state';
@@ -75,25 +76,26 @@ export const createOrganizationAction = authedAction({ schema: createOrganizatio
 
 /** The same answer whoever holds the address (or nobody does): nothing about them is revealed. */
 export const inviteAction = authedAction({ schema: inviteSchema, limit: INVITATION_LIMIT }, async ({ user }, { organizationId, email, role }) => {
-  await withPlanFromClerk(organizationId, () => invite(user, organizationId, { email, role }), (error) => (error instanceof MemberLimitError ? UNLIMITED_MEMBERS : null));
+  const actor = await auditActorOf(user);
+  await withPlanFromClerk(organizationId, () => invite(user, organizationId, { email, role }, actor), (error) => (error instanceof MemberLimitError ? UNLIMITED_MEMBERS : null));
   revalidateSpaces();
   return success(`Invitation sent to ${email}. They join when they accept it.`);
 });
 
 export const revokeInvitationAction = authedAction({ schema: invitationTargetSchema, limit: MEMBERSHIP_CHANGE_LIMIT }, async ({ user }, { organizationId, invitationId }) => {
-  await revokeInvitation(user, organizationId, invitationId);
+  await revokeInvitation(user, organizationId, invitationId, await auditActorOf(user));
   revalidateSpaces();
   return success('Invitation revoked.');
 });
 
 export const changeRoleAction = authedAction({ schema: changeRoleSchema, limit: MEMBERSHIP_CHANGE_LIMIT }, async ({ user }, { organizationId, membershipId, role }) => {
-  await changeRole(user, organizationId, membershipId, role);
+  await changeRole(user, organizationId, membershipId, role, await auditActorOf(user));
   revalidateSpaces();
   return success('Role changed.');
 });
 
 export const removeMemberAction = authedAction({ schema: membershipTargetSchema, limit: MEMBERSHIP_CHANGE_LIMIT }, async ({ user }, { organizationId, membershipId }) => {
-  await removeMember(user, organizationId, membershipId);
+  await removeMember(user, organizationId, membershipId, await auditActorOf(user));
   revalidateSpaces();
   return success('Removed.');
 });
@@ -105,7 +107,7 @@ export const leaveOrganizationAction = authedAction({ schema: organizationIdSche
 });
 
 export const deleteOrganizationAction = authedAction({ schema: deleteOrganizationSchema, limit: ORGANIZATION_DELETE_LIMIT }, async ({ user }, { organizationId, confirmation }) => {
-  await deleteOrganization(user, organizationId, confirmation);
+  await deleteOrganization(user, organizationId, confirmation, await auditActorOf(user));
   revalidateSpaces();
   redirect(homeAfterLeaving('organization=deleted'));
 });

@@ -7,7 +7,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { launchBrowser, signUpInBrowser, watchForErrors } from './browser';
-import { startStack, type Stack } from './stack';
+import { startStack, type Stack, type StackOptions } from './stack';
 
 export interface Journeys {
   readonly stack: Stack;
@@ -20,7 +20,7 @@ export interface Journeys {
 }
 
 /** Registers the file's hooks; call once at the top of a journey file. */
-export function browserJourneys(): Journeys {
+export function browserJourneys(options: StackOptions = {}): Journeys {
   let stack: Stack | undefined;
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
@@ -28,7 +28,7 @@ export function browserJourneys(): Journeys {
   const expectedErrors: RegExp[] = [];
 
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+    [stack, browser] = await Promise.all([startStack(options), launchBrowser()]);
   });
   afterAll(async () => {
     await browser?.close();

@@ -22,6 +22,8 @@ export interface StackOptions {
   databaseUrl?: string;
   /** More of the app's environment, over the emulator's configuration: a misconfigured deployment (another instance's signing secret), `DATA_PRUNE_INTERVAL_MINUTES: '0'` where statements are counted. */
   env?: Record<string, string>;
+  /** Runs once the emulator answers, before the app starts; answers more of the app's environment (the operators' Clerk ids, who must exist first). */
+  beforeApp?: (control: EmulatorControl) => Promise<Record<string, string>>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -48,9 +50,11 @@ async function startStackOnce(options: StackOptions): Promise<Stack> {
     allowPersonalAccounts: options.allowPersonalAccounts ?? true,
     output: 'pipe',
   });
+  const control = new EmulatorControl(emulator.url, emulator.secretKey, emulator.controlToken);
   let app: RunningApp;
   try {
-    app = await startApp({ ...emulator.appEnv, DATABASE_URL: options.databaseUrl ?? process.env.DATABASE_URL!, LOG_LEVEL: 'info', ...options.env }, { port });
+    const more = options.beforeApp ? await options.beforeApp(control) : {};
+    app = await startApp({ ...emulator.appEnv, DATABASE_URL: options.databaseUrl ?? process.env.DATABASE_URL!, LOG_LEVEL: 'info', ...options.env, ...more }, { port });
   } catch (error) {
     await emulator.stop();
     throw error;
@@ -58,7 +62,7 @@ async function startStackOnce(options: StackOptions): Promise<Stack> {
   return {
     app,
     emulator,
-    control: new EmulatorControl(emulator.url, emulator.secretKey, emulator.controlToken),
+    control,
     async stop() {
       await app.stop();
       await emulator.stop();

@@ -38,17 +38,23 @@ async function seed() {
   await prisma().reconcileRun.create({
     data: { id: 'run-silent', host: 'another-host', pid: 1, heartbeatAt: ago((RECONCILE_RUN_STALE_SECONDS + 60) * 1000), seen: { create: [{ clerkId: 'user_1' }, { clerkId: 'user_2' }] } },
   });
+  await prisma().reconcileReport.createMany({
+    data: [
+      { id: 'report-fresh', startedAt: ago(1 * DAY), finishedAt: ago(1 * DAY), result: 'completed', report: {} },
+      { id: 'report-month-old', startedAt: ago(31 * DAY), finishedAt: ago(31 * DAY), result: 'completed', report: {} },
+    ],
+  });
 }
 
 beforeEach(async () => {
-  await prisma().$executeRawUnsafe('TRUNCATE "WebhookDelivery", "RateLimitWindow", "ReconcileRun", "ReconcileSeen" CASCADE');
+  await prisma().$executeRawUnsafe('TRUNCATE "WebhookDelivery", "RateLimitWindow", "ReconcileRun", "ReconcileSeen", "ReconcileReport" CASCADE');
 });
 
 describe('pruning expired data', () => {
-  it('drops payloads past their window, deletes ledger rows past theirs, ended rate-limit windows and dead reconcile runs; keeps the rest', async () => {
+  it('drops payloads past their window, deletes ledger rows past theirs, ended rate-limit windows, dead reconcile runs and old reconcile reports; keeps the rest', async () => {
     await seed();
-    const summary = await pruneExpiredData({ WEBHOOK_PAYLOAD_RETENTION_DAYS: 7, WEBHOOK_LEDGER_RETENTION_DAYS: 30 });
-    expect(summary).toEqual({ payloadsDropped: 3, deliveriesDeleted: 1, rateLimitWindowsDeleted: 1, invitationAddressesErased: 0, reconcileRunsDeleted: 1 });
+    const summary = await pruneExpiredData({ WEBHOOK_PAYLOAD_RETENTION_DAYS: 7, WEBHOOK_LEDGER_RETENTION_DAYS: 30, RECONCILE_REPORT_RETENTION_DAYS: 30, AUDIT_LOG_RETENTION_DAYS: 365 });
+    expect(summary).toEqual({ payloadsDropped: 3, deliveriesDeleted: 1, rateLimitWindowsDeleted: 1, invitationAddressesErased: 0, reconcileRunsDeleted: 1, reconcileReportsDeleted: 1, auditEventsDeleted: 0 });
 
     const ledger = await prisma().webhookDelivery.findMany({ orderBy: { svixId: 'asc' }, select: { svixId: true, payload: true } });
     expect(ledger).toEqual([
@@ -59,14 +65,17 @@ describe('pruning expired data', () => {
     expect(await prisma().rateLimitWindow.findMany({ select: { key: true } })).toEqual([{ key: 'user_a:post.create' }]);
     expect(await prisma().reconcileRun.findMany({ select: { id: true } })).toEqual([{ id: 'run-live' }]);
     expect(await prisma().reconcileSeen.count()).toBe(1);
+    expect(await prisma().reconcileReport.findMany({ select: { id: true } })).toEqual([{ id: 'report-fresh' }]);
 
     // Nothing left to do: a second run (or another instance at the same time) changes nothing.
-    expect(await pruneExpiredData({ WEBHOOK_PAYLOAD_RETENTION_DAYS: 7, WEBHOOK_LEDGER_RETENTION_DAYS: 30 })).toEqual({
+    expect(await pruneExpiredData({ WEBHOOK_PAYLOAD_RETENTION_DAYS: 7, WEBHOOK_LEDGER_RETENTION_DAYS: 30, RECONCILE_REPORT_RETENTION_DAYS: 30, AUDIT_LOG_RETENTION_DAYS: 365 })).toEqual({
       payloadsDropped: 0,
       deliveriesDeleted: 0,
       rateLimitWindowsDeleted: 0,
       invitationAddressesErased: 0,
       reconcileRunsDeleted: 0,
+      reconcileReportsDeleted: 0,
+      auditEventsDeleted: 0,
     });
   });
 
@@ -75,7 +84,7 @@ describe('pruning expired data', () => {
       INSERT INTO "WebhookDelivery" ("svixId", "type", "outcome", "receivedAt", "processedAt", "payload")
       SELECT 'msg_old_' || g, 'user.updated', 'applied', now() - interval '40 days', now() - interval '40 days', '{"type":"user.updated"}'::jsonb
       FROM generate_series(1, 12000) g`;
-    expect(await pruneExpiredData({ WEBHOOK_PAYLOAD_RETENTION_DAYS: 7, WEBHOOK_LEDGER_RETENTION_DAYS: 30 })).toMatchObject({ payloadsDropped: 12_000, deliveriesDeleted: 12_000 });
+    expect(await pruneExpiredData({ WEBHOOK_PAYLOAD_RETENTION_DAYS: 7, WEBHOOK_LEDGER_RETENTION_DAYS: 30, RECONCILE_REPORT_RETENTION_DAYS: 30, AUDIT_LOG_RETENTION_DAYS: 365 })).toMatchObject({ payloadsDropped: 12_000, deliveriesDeleted: 12_000 });
     expect(await prisma().webhookDelivery.count()).toBe(0);
   });
 
@@ -89,7 +98,7 @@ describe('pruning expired data', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(
-      /3 webhook payloads dropped \(older than 2 days\), 3 webhook ledger rows deleted \(older than 5 days\), 1 rate-limit windows, 0 addresses of expired invitations, 1 abandoned reconcile runs\./,
+      /3 webhook payloads dropped \(older than 2 days\), 3 webhook ledger rows deleted \(older than 5 days\), 1 rate-limit windows, 0 addresses of expired invitations, 1 abandoned reconcile runs, 1 reconcile reports, 0 audit events \(older than 365 days\)\./,
     );
     expect((await prisma().webhookDelivery.findMany({ select: { svixId: true } })).map((row) => row.svixId)).toEqual(['msg_fresh']);
   }, 60_000);
@@ -97,7 +106,7 @@ describe('pruning expired data', () => {
 
 describe('each instance\'s schedule', () => {
   const log = memoryLogger<{ level: number; msg: string; component?: string; err?: { message: string } } & Record<string, unknown>>();
-  const settings = (minutes: number) => ({ DATA_PRUNE_INTERVAL_MINUTES: minutes, WEBHOOK_PAYLOAD_RETENTION_DAYS: 7, WEBHOOK_LEDGER_RETENTION_DAYS: 30 });
+  const settings = (minutes: number) => ({ DATA_PRUNE_INTERVAL_MINUTES: minutes, WEBHOOK_PAYLOAD_RETENTION_DAYS: 7, WEBHOOK_LEDGER_RETENTION_DAYS: 30, RECONCILE_REPORT_RETENTION_DAYS: 30, AUDIT_LOG_RETENTION_DAYS: 365 });
 
   /** A clock turned by hand: the timers asked for, in order, and the jitter it answers (0.5 once `jitter` runs out). */
   function handClock(jitter: number[] = []) {
@@ -170,7 +179,7 @@ describe('each instance\'s schedule', () => {
     await clock.fire(0);
     expect(await prisma().webhookDelivery.count({ where: { svixId: 'msg_month_old' } })).toBe(0);
     expect(log.lines().filter((line) => line.msg === 'pruned expired data')).toEqual([
-      expect.objectContaining({ level: 30, component: 'data-prune', payloadsDropped: 1, deliveriesDeleted: 1, rateLimitWindowsDeleted: 0, invitationAddressesErased: 0, reconcileRunsDeleted: 0 }),
+      expect.objectContaining({ level: 30, component: 'data-prune', payloadsDropped: 1, deliveriesDeleted: 1, rateLimitWindowsDeleted: 0, invitationAddressesErased: 0, reconcileRunsDeleted: 0, reconcileReportsDeleted: 0 }),
     ]);
 
     await ledgerRow('msg_two_months_old', 61 * DAY);

@@ -87,6 +87,10 @@ const PAGES: { page: string; path: (slug: string, postId: string) => string; mem
   // The membership as above, which carries the organization's plan and its use (clerk_organization_plan and three counts inside the
   // one statement: no statement of their own on any page). Who may manage billing (the admin) also gets the plans for the cards.
   { page: 'its billing page', path: (slug) => `/orgs/${slug}/billing`, member: [200, 3], admin: [200, 4], outsider: [404, 3] },
+  // The membership as above, then (who manages members: the admin) one page of the organization's audit log with the names of the
+  // people it names (one statement, its permission checked inside: clerk_member_has_permission, one nested read). A member who does
+  // not manage members gets a 404, as an outsider does, with nothing read but the membership.
+  { page: 'its audit log', path: (slug) => `/orgs/${slug}/audit`, member: [404, 3], admin: [200, 4, 1], outsider: [404, 3] },
 ];
 
 describe.runIf(counter)('statements and Backend API calls per render', () => {

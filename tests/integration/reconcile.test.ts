@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clerkUserFields } from '@/modules/clerk-sync/src/objects/clerk-user';
 import { massDeleteThreshold, ReconcileRefusal, reconcileOrganizations, reconcileUsers } from '@/modules/clerk-sync/src/reconcile/reconcile.service';
 import { ROOT } from '../../scripts/lib/paths';
+import { runNpmScript } from '../helpers/npm-script';
 import { startEmulator, type RunningEmulator } from '../../tools/clerk-emulator/src/server';
 import { EmulatorControl } from '../helpers/emulator-control';
 import { createPost } from '../helpers/factories';
@@ -445,16 +446,8 @@ describe('mass deletion', () => {
 
 describe('the users:reconcile command', () => {
   const baseEnv = (): NodeJS.ProcessEnv => ({ ...process.env, CLERK_SECRET_KEY: emulator.keys.secretKey, CLERK_API_URL: emulator.url });
-  /** The command as the README writes it, run without blocking this process (the emulator it talks to lives here). */
-  const run = (args: string[], env: NodeJS.ProcessEnv) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn('npm', ['run', '--silent', 'users:reconcile', '--', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.once('exit', (status) => resolve({ status, stdout, stderr }));
-    });
+  /** The command as the README writes it. */
+  const run = (args: string[], env: NodeJS.ProcessEnv) => runNpmScript('users:reconcile', args, env);
 
   it('exits 1 when a user cannot be synced, naming the user and why', async () => {
     const odd = await clerk().users.createUser({ emailAddress: ['odd@example.com'], firstName: 'Bell\u0007' });

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/lib/paths';
 import { CookieJar, navigate } from '../helpers/cookie-jar';
-import { prisma } from '../helpers/prisma';
+import { databaseDigest } from '../helpers/database-digest';
 import { builtActions, callAction } from '../helpers/server-actions';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -48,6 +48,13 @@ const PUBLIC_ACTIONS: Record<string, string> = {
   'node_modules/@clerk/nextjs/dist/esm/app-router/keyless-actions.js#deleteKeylessAction': 'Clerk\'s: acts only in keyless development mode, never in a production build',
 };
 
+/**
+ * The operator console (docs/decisions/025): a 404 for everyone but an operator, the signed out
+ * included, so that it is not even known to exist (tests/integration/ops-console.test.ts checks
+ * operators and the signed in).
+ */
+const operatorsOnly = (file: string) => file.startsWith('ops/') || file.startsWith('app/ops/');
+
 const ROUTE_FILE = /^(page|layout|route|template|default|not-found|error|actions)\.tsx?$/;
 
 function routeFiles(dir = APP_DIR): string[] {
@@ -76,17 +83,6 @@ function builtRouteHandlers(): string[] {
 }
 
 const actionKey = (action: { file: string; name: string }) => `${action.file}#${action.name}`;
-
-/** Every row of every table of ours, as one digest per table: what "writes nothing" compares. */
-async function databaseDigest(): Promise<Record<string, string>> {
-  const tables = await prisma().$queryRaw<{ name: string }[]>`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`;
-  const digest: Record<string, string> = {};
-  for (const { name } of tables) {
-    const [row] = await prisma().$queryRawUnsafe<{ md5: string }[]>(`SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS md5 FROM "${name}" t`);
-    digest[name] = row!.md5;
-  }
-  return digest;
-}
 
 describe('every route checks the session itself', () => {
   const files = routeFiles();
@@ -120,7 +116,11 @@ describe('every route checks the session itself', () => {
       await stack?.stop();
     });
 
-    it.each(files.filter((file) => file.endsWith('page.tsx') && !(file in PUBLIC)))('%s sends the visitor to sign-in', async (file) => {
+    it.each(files.filter((file) => file.endsWith('page.tsx') && operatorsOnly(file)))('%s, the operator console\'s, is a 404 for the visitor', async (file) => {
+      expect((await navigate(`${stack.app.url}${urlOf(file)}`, new CookieJar())).status).toBe(404);
+    });
+
+    it.each(files.filter((file) => file.endsWith('page.tsx') && !(file in PUBLIC) && !operatorsOnly(file)))('%s sends the visitor to sign-in', async (file) => {
       const response = await navigate(`${stack.app.url}${urlOf(file)}`, new CookieJar());
       expect(response.status).toBe(307);
       const location = new URL(response.headers.get('location')!);
@@ -128,14 +128,18 @@ describe('every route checks the session itself', () => {
     });
 
     it.each(actions.filter((action) => !(actionKey(action) in PUBLIC_ACTIONS)).map((action) => [actionKey(action), action] as const))(
-      'server action %s sends the caller to sign-in and writes nothing',
+      'server action %s sends the caller to sign-in (the console\'s: a 404) and writes nothing',
       async (_key, action) => {
         const before = await databaseDigest();
         // From a page whose form calls it, with fields a form would send.
-        const answer = await callAction(stack.app.url, new CookieJar(), { id: action.id }, { title: 'Signed out', content: 'x', postId: 'cabc123', organizationId: 'cabc123', membershipId: 'cabc123', invitationId: 'cabc123', email: 'someone@example.com', role: 'org:member', name: 'x', confirmation: 'x' }, urlOf(action.pages[0]!.replace(/^app\//, '') + '.tsx'));
+        const answer = await callAction(stack.app.url, new CookieJar(), { id: action.id }, { title: 'Signed out', content: 'x', postId: 'cabc123', organizationId: 'cabc123', membershipId: 'cabc123', invitationId: 'cabc123', svixId: 'msg_abc', email: 'someone@example.com', role: 'org:member', name: 'x', confirmation: 'x' }, urlOf(action.pages[0]!.replace(/^app\//, '') + '.tsx'));
         expect(answer.status, answer.text).toBeLessThan(500);
-        expect(answer.redirect, answer.text).not.toBeNull();
-        expect(new URL(answer.redirect!, stack.app.url).pathname).toBe('/sign-in');
+        if (operatorsOnly(action.file)) {
+          expect(answer.status, answer.text).toBe(404);
+        } else {
+          expect(answer.redirect, answer.text).not.toBeNull();
+          expect(new URL(answer.redirect!, stack.app.url).pathname).toBe('/sign-in');
+        }
         expect(await databaseDigest()).toEqual(before);
       },
     );

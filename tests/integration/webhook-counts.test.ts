@@ -74,8 +74,8 @@ describe.runIf(counter)('statements per delivery', () => {
       [subscriptionDelivery('subscription.updated', subscription), 'applied', 15],
       [itemDelivery('subscriptionItem.canceled', itemAt(pro, 'canceled', at + 10), subscription), 'applied', 9],
       // 14 (it was 10): the user's invitations lose the address too, and so do those invitations' deliveries in the ledger; their own
-      // subscription rows go (2).
-      [delivery('user.deleted', user, user.updated_at + 2000), 'applied', 14],
+      // subscription rows go (2). 15 (it was 14): the audit log's events naming the user get the erasure's placeholder instead.
+      [delivery('user.deleted', user, user.updated_at + 2000), 'applied', 15],
       // A type we do not handle: claimed and recorded, nothing applied.
       [rawDelivery({ type: 'email.created', object: 'event', data: { id: 'ema_1' }, timestamp: Date.now(), instance_id: 'ins_test' }), 'ignored', 3],
     ];

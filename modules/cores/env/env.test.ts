@@ -99,7 +99,21 @@ describe('parseAppEnv', () => {
   });
 
   it('reads the retention windows with their defaults', () => {
-    expect(parseAppEnv(base)).toMatchObject({ WEBHOOK_PAYLOAD_RETENTION_DAYS: 7, WEBHOOK_LEDGER_RETENTION_DAYS: 30, DATA_PRUNE_INTERVAL_MINUTES: 60 });
+    expect(parseAppEnv(base)).toMatchObject({ WEBHOOK_PAYLOAD_RETENTION_DAYS: 7, WEBHOOK_LEDGER_RETENTION_DAYS: 30, AUDIT_LOG_RETENTION_DAYS: 365, DATA_PRUNE_INTERVAL_MINUTES: 60 });
     expect(() => parseAppEnv({ ...base, WEBHOOK_PAYLOAD_RETENTION_DAYS: '0' })).toThrow(/WEBHOOK_PAYLOAD_RETENTION_DAYS is invalid/);
+    expect(parseAppEnv({ ...base, AUDIT_LOG_RETENTION_DAYS: '90' }).AUDIT_LOG_RETENTION_DAYS).toBe(90);
+    expect(() => parseAppEnv({ ...base, AUDIT_LOG_RETENTION_DAYS: 'forever' })).toThrow(/AUDIT_LOG_RETENTION_DAYS is invalid/);
+    expect(parseAppEnv(base).RECONCILE_REPORT_RETENTION_DAYS).toBe(30);
+    expect(() => parseAppEnv({ ...base, RECONCILE_REPORT_RETENTION_DAYS: '0' })).toThrow(/RECONCILE_REPORT_RETENTION_DAYS is invalid/);
+  });
+
+  it('reads the operators as a set of Clerk user ids, none when unset, and names a malformed one\'s fix', () => {
+    expect(parseAppEnv(base).OPS_OPERATOR_CLERK_IDS).toEqual(new Set());
+    expect(parseAppEnv({ ...base, OPS_OPERATOR_CLERK_IDS: ' user_2abc , user_2def,,' }).OPS_OPERATOR_CLERK_IDS).toEqual(new Set(['user_2abc', 'user_2def']));
+    for (const wrong of ['ada@example.com', 'user_2abc;user_2def', 'org_2abc', 'user_']) {
+      expect(() => parseAppEnv({ ...base, OPS_OPERATOR_CLERK_IDS: wrong })).toThrow(
+        /^Invalid environment: OPS_OPERATOR_CLERK_IDS is invalid: must be Clerk user ids \(user_…\) separated by commas: list the Clerk user ids/,
+      );
+    }
   });
 });

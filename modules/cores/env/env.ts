@@ -38,13 +38,32 @@ export const DEFAULT_APP_URL = 'http://localhost:3000';
 /** Loopback hosts: the one place plain http is fine for APP_URL in production (trying the build locally). */
 const isLoopback = (url: string) => ['localhost', '127.0.0.1', '[::1]'].includes(new URL(url).hostname);
 
-/** How long the webhook ledger keeps personal data and rows (docs/decisions/008). */
+/** How long the webhook ledger keeps personal data and rows (docs/decisions/008), and the audit log its events (024). */
 const retentionSchema = {
   /** Days a processed delivery keeps its (reduced) payload, for replay after a fix. */
   WEBHOOK_PAYLOAD_RETENTION_DAYS: days.default(7),
   /** Days a delivery's ledger row (ids, type, outcome, times) is kept for audit and idempotency. */
   WEBHOOK_LEDGER_RETENTION_DAYS: days.default(30),
+  /** Days the report of a reconcile run is kept, for the operator console (ids and counts only). */
+  RECONCILE_REPORT_RETENTION_DAYS: days.default(30),
+  /** Days an audit event (ids, action, time) is kept: a year of who did what, then pruned. */
+  AUDIT_LOG_RETENTION_DAYS: days.default(365),
 };
+
+/** A Clerk user id as Clerk makes them (`user_` and base62), e.g. `user_2abcDEF…`. */
+const CLERK_USER_ID = /^user_[A-Za-z0-9]+$/;
+
+/**
+ * The operators: Clerk user ids, separated by commas (docs/decisions/025). Unset: nobody is one,
+ * and /ops is a 404 for everyone.
+ */
+const operatorIds = z
+  .string()
+  .transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean))
+  .refine((ids) => ids.every((id) => CLERK_USER_ID.test(id)), {
+    message: 'must be Clerk user ids (user_…) separated by commas',
+  })
+  .transform((ids) => new Set(ids));
 
 /** Variables the web app needs at run time, each on its own. */
 const appFields = z
@@ -86,6 +105,8 @@ const appFields = z
     ...retentionSchema,
     /** Minutes between the app's own prunes of expired data; 0: only `npm run data:prune` prunes. */
     DATA_PRUNE_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(10_080).default(60),
+    /** Who may open the operator console (/ops): Clerk user ids, comma-separated (docs/decisions/025). */
+    OPS_OPERATOR_CLERK_IDS: operatorIds.default(new Set<string>()),
   });
 
 /** ... and together: checks across variables. */
@@ -191,6 +212,8 @@ const HINTS: Record<string, string> = {
   DATABASE_URL:
     'set it to a PostgreSQL connection string, or run `npm run dev`, which starts an embedded PostgreSQL and sets it',
   DIRECT_URL: 'set it to a direct (not pooled) PostgreSQL connection string, or unset it to migrate through DATABASE_URL',
+  OPS_OPERATOR_CLERK_IDS:
+    'list the Clerk user ids (user_…, from the Clerk dashboard\'s Users page, or the emulator\'s admin page under `npm run dev`) of the people who may open /ops, separated by commas',
   TEST_DATABASE_URL: 'unset it to let `npm test` start its own embedded PostgreSQL',
   LOG_LEVEL: 'use one of fatal, error, warn, info, debug, trace, silent',
   PORT: 'use a port number from 1 to 65535, e.g. PORT=3100',
@@ -249,6 +272,11 @@ export function getWebhookSigningSecret(): string {
     appEnv?.CLERK_WEBHOOK_SIGNING_SECRET ??
     parse(appFields.pick({ CLERK_WEBHOOK_SIGNING_SECRET: true }), process.env).CLERK_WEBHOOK_SIGNING_SECRET;
   return webhookSecret;
+}
+
+/** The Clerk user ids of the operators (who may open /ops); empty when none are set. */
+export function getOperatorClerkIds(): ReadonlySet<string> {
+  return appEnv?.OPS_OPERATOR_CLERK_IDS ?? parse(appFields.pick({ OPS_OPERATOR_CLERK_IDS: true }), process.env).OPS_OPERATOR_CLERK_IDS;
 }
 
 /** Where people reach the app (links Clerk sends them back to); DEFAULT_APP_URL when unset outside production. */

@@ -2,9 +2,11 @@
  * Per-user limits on writes, counted in PostgreSQL: fixed windows on the
  * database's clock (never an instance's, which may drift), one atomic upsert
  * per attempt, so every app instance counts the same requests. Expired
- * windows are removed by `pruneExpiredData` (modules/cores/retention).
+ * windows are removed by `pruneExpiredData` (modules/cores/retention). Each
+ * refusal is counted by limit (`app.rate_limit.refusals`).
  */
 import { getPrisma } from '@/modules/cores/db/prisma';
+import { appMetrics } from '@/modules/cores/telemetry/telemetry';
 
 export interface RateLimit {
   /** What is limited, e.g. `post.create`; part of the counter's key. */
@@ -41,5 +43,7 @@ export async function consumeRateLimit(subject: string, limit: RateLimit, at?: D
     SELECT ${rateLimitKey(subject, limit.action)}, w.start AT TIME ZONE 'UTC', 1 FROM w
     ON CONFLICT ("key", "windowStart") DO UPDATE SET "count" = "RateLimitWindow"."count" + 1
     RETURNING "count", (SELECT ceil(extract(epoch FROM w.start + make_interval(secs => ${limit.windowSeconds}::int) - w.now))::int FROM w) AS "retryAfter"`;
-  return { allowed: (row?.count ?? 0) <= limit.max, retryAfterSeconds: Math.max(1, row?.retryAfter ?? limit.windowSeconds) };
+  const allowed = (row?.count ?? 0) <= limit.max;
+  if (!allowed) appMetrics().rateLimited.add(1, { limit: limit.action });
+  return { allowed, retryAfterSeconds: Math.max(1, row?.retryAfter ?? limit.windowSeconds) };
 }

@@ -1,10 +1,10 @@
-/** The top of every page of an organization's space: its name and plan, your role, its sections. */
+/** The top of every page of an organization's space: its name and plan, your role, its sections (the audit log for who manages members). */
 import Link from 'next/link';
 import { PlanBadge } from '@/modules/billing/components/plan-badge';
 import { roleLabel } from '../src/interfaces/organization.limits';
-import type { OrganizationSpace } from '../src/services/organization-access.service';
+import { managesMembers, type OrganizationSpace } from '../src/services/organization-access.service';
 
-export function OrganizationHeader({ space, current }: { space: OrganizationSpace; current: 'posts' | 'members' | 'billing' | null }) {
+export function OrganizationHeader({ space, current }: { space: OrganizationSpace; current: 'posts' | 'members' | 'billing' | 'audit' | null }) {
   const base = `/orgs/${space.organization.slug}`;
   const tab = (href: string, label: string, active: boolean) => (
     <Link
@@ -33,6 +33,7 @@ export function OrganizationHeader({ space, current }: { space: OrganizationSpac
         {tab(base, 'Posts', current === 'posts')}
         {tab(`${base}/members`, 'Members', current === 'members')}
         {tab(`${base}/billing`, 'Billing', current === 'billing')}
+        {managesMembers(space) ? tab(`${base}/audit`, 'Audit log', current === 'audit') : null}
       </nav>
     </div>
   );

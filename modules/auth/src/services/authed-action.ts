@@ -4,12 +4,15 @@
  * sign-in), then the zod schema shared with the form, then the action's rate
  * limit (every write has one, counted in the database), then the service.
  * Known failures become a typed state the form shows; anything else reaches
- * the error boundary.
+ * the error boundary. Each run is a span named for its limit's action, with
+ * how it ended (docs/decisions/026).
  */
 import type { z } from 'zod';
 import type { User } from '@/generated/prisma/client';
 import { ActionError, type ActionState, type FieldErrors } from '@/modules/cores/actions/action-state';
 import { consumeRateLimit, type RateLimit } from '@/modules/cores/rate-limit/rate-limit';
+import { inSpan } from '@/modules/cores/telemetry/telemetry';
+import { requireOperator } from './require-operator';
 import { requireUser } from './require-user';
 
 function formValues(formData: FormData): Record<string, string> {
@@ -25,8 +28,27 @@ export function authedAction<S extends z.ZodType<Record<string, unknown>>>(spec:
   return async (_previous: ActionState, formData: FormData): Promise<ActionState> => runAuthedAction(spec, handler, await requireUser(), formData);
 }
 
+/** The same, for the operator console: anyone but an operator gets a 404 before anything runs (docs/decisions/025). */
+export function operatorAction<S extends z.ZodType<Record<string, unknown>>>(spec: { schema: S; limit: RateLimit }, handler: ActionHandler<S>) {
+  // Stryker disable next-line all: needs a Next.js request (the session); tests/integration/ops-access.test.ts covers it over HTTP.
+  return async (_previous: ActionState, formData: FormData): Promise<ActionState> => runAuthedAction(spec, handler, await requireOperator(), formData);
+}
+
 /** Everything after the session check, for the signed-in `user`: validation, rate limit, handler, typed failures. */
-export async function runAuthedAction<S extends z.ZodType<Record<string, unknown>>>(
+export function runAuthedAction<S extends z.ZodType<Record<string, unknown>>>(
+  spec: { schema: S; limit: RateLimit },
+  handler: ActionHandler<S>,
+  user: User,
+  formData: FormData,
+): Promise<ActionState> {
+  return inSpan(`server action ${spec.limit.action}`, { 'app.action': spec.limit.action }, async (span) => {
+    const state = await runValidated(spec, handler, user, formData);
+    span.setAttribute('app.action.outcome', state.status === 'error' ? (state.fieldErrors ? 'invalid' : 'refused') : state.status);
+    return state;
+  });
+}
+
+async function runValidated<S extends z.ZodType<Record<string, unknown>>>(
   { schema, limit }: { schema: S; limit: RateLimit },
   handler: ActionHandler<S>,
   user: User,

@@ -7,7 +7,9 @@
  * - rate-limit windows that have ended;
  * - the addresses of invitations past their expiry (Clerk sends no event when
  *   one expires; reconcile records the status);
- * - reconcile runs that stopped beating (killed), with the ids they saw.
+ * - reconcile runs that stopped beating (killed), with the ids they saw;
+ * - the reports of finished reconcile runs past theirs (default 30 days);
+ * - audit events past their retention window (default 365 days, decision 024).
  * Each step deletes in batches, so a large backlog never holds long locks;
  * running it twice, or on several instances at once, is harmless.
  */
@@ -29,6 +31,8 @@ export interface PruneSummary {
   rateLimitWindowsDeleted: number;
   invitationAddressesErased: number;
   reconcileRunsDeleted: number;
+  reconcileReportsDeleted: number;
+  auditEventsDeleted: number;
 }
 
 /** Run one batched statement until it touches fewer rows than a batch. */
@@ -73,7 +77,17 @@ export async function pruneExpiredData(settings: RetentionSettings): Promise<Pru
       UPDATE "Invitation" SET "email" = NULL, "updatedAt" = ${utcNow} WHERE "id" IN (SELECT "id" FROM expired)`,
   );
   const reconcileRunsDeleted = await removeStaleReconcileRuns();
-  return { payloadsDropped, deliveriesDeleted, rateLimitWindowsDeleted, invitationAddressesErased, reconcileRunsDeleted };
+  const reconcileReportsDeleted = await inBatches(
+    () => prisma.$executeRaw`
+      DELETE FROM "ReconcileReport"
+      WHERE "id" IN (SELECT "id" FROM "ReconcileReport" WHERE "finishedAt" < ${utcNow} - make_interval(days => ${settings.RECONCILE_REPORT_RETENTION_DAYS}::int) LIMIT ${BATCH}::int)`,
+  );
+  const auditEventsDeleted = await inBatches(
+    () => prisma.$executeRaw`
+      DELETE FROM "AuditEvent"
+      WHERE "id" IN (SELECT "id" FROM "AuditEvent" WHERE "createdAt" < ${utcNow} - make_interval(days => ${settings.AUDIT_LOG_RETENTION_DAYS}::int) LIMIT ${BATCH}::int)`,
+  );
+  return { payloadsDropped, deliveriesDeleted, rateLimitWindowsDeleted, invitationAddressesErased, reconcileRunsDeleted, reconcileReportsDeleted, auditEventsDeleted };
 }
 
 /**

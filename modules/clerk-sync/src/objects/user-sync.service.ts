@@ -27,6 +27,7 @@ import { getClerkClient } from '@/modules/cores/clerk/clerk-client';
 import { confirmInstanceBeforeTombstone, type DataSource } from '../engine/clerk-instance.service';
 import { type ClerkUserFields, clerkUserFields } from './clerk-user';
 import { newRowId, type SyncOutcome, syncStatement, type Tx } from '../engine/sync-statement';
+import { countProvisioning } from '@/modules/cores/telemetry/telemetry';
 
 /** What a version did, and the row we hold after it (when asked for). */
 export interface VersionResult {
@@ -166,9 +167,15 @@ async function fetchClerkUser(clerk: ClerkClient, clerkId: string): Promise<unkn
  * rules (just-in-time provisioning of a session whose user.created is late).
  * Null when Clerk does not have the user (a 404) or we tombstoned it meanwhile.
  */
-export async function provisionUserFromClerk(clerkId: string): Promise<User | null> {
-  const user = await fetchClerkUser(getClerkClient(), clerkId);
-  return user ? (await syncUserFromClerk(user)).user : null;
+export function provisionUserFromClerk(clerkId: string): Promise<User | null> {
+  return countProvisioning(
+    'user',
+    async () => {
+      const user = await fetchClerkUser(getClerkClient(), clerkId);
+      return user ? (await syncUserFromClerk(user)).user : null;
+    },
+    (user) => user !== null,
+  );
 }
 
 /**
@@ -180,12 +187,19 @@ export async function provisionUserFromClerk(clerkId: string): Promise<User | nu
  * writing nothing, when they are not; docs/decisions/014).
  */
 export async function provisionMissingUser(clerkId: string, source: DataSource): Promise<void> {
-  const clerk = getClerkClient();
-  const user = await fetchClerkUser(clerk, clerkId);
-  if (user) {
-    await syncUserFromClerk(user);
-    return;
-  }
-  await confirmInstanceBeforeTombstone(clerk, clerkId, source);
-  await syncUserDeletion(clerkId, new Date());
+  await countProvisioning(
+    'user',
+    async () => {
+      const clerk = getClerkClient();
+      const user = await fetchClerkUser(clerk, clerkId);
+      if (user) {
+        await syncUserFromClerk(user);
+        return true;
+      }
+      await confirmInstanceBeforeTombstone(clerk, clerkId, source);
+      await syncUserDeletion(clerkId, new Date());
+      return false;
+    },
+    (found) => found,
+  );
 }

@@ -39,6 +39,8 @@ import { removeStaleReconcileRuns } from '../engine/data-retention.service';
 import { syncStatement } from '../engine/sync-statement';
 import { applyChangeOutcomes, type ChangeResult, syncChange, syncMembershipEnd, syncOrganizationDeletion } from '../objects/organization-sync.service';
 import { applyUserVersionOutcomes, checkedClerkData, checkedClerkUser, provisionMissingUser, syncUserDeletion } from '../objects/user-sync.service';
+import type { Span } from '@opentelemetry/api';
+import { appMetrics, inSpan } from '@/modules/cores/telemetry/telemetry';
 
 export const RECONCILE_PAGE_SIZE = 500;
 
@@ -281,7 +283,31 @@ const USERS: ReconcileKind<UserJSON> = {
   remove: (row) => syncUserDeletion(row.clerkId, new Date()),
 };
 
-export async function reconcileUsers(clerk: ClerkClient, options: ReconcileOptions = {}): Promise<ReconcileSummary> {
+export function reconcileUsers(clerk: ClerkClient, options: ReconcileOptions = {}): Promise<ReconcileSummary> {
+  return inSpan('reconcile users', { 'app.reconcile.dry_run': options.dryRun ?? false }, async (span) => {
+    const summary = await reconcileUsersOnce(clerk, options);
+    countDrift('users', summary, options, span);
+    return summary;
+  });
+}
+
+/**
+ * What a run found different from Clerk, and fixed (nothing in a dry run;
+ * rows kept by --keep-missing never), as metrics and on the run's span.
+ */
+function countDrift(kind: ReconcileKind<{ id: string }>['name'], summary: ReconcileSummary, options: ReconcileOptions, span: Span): void {
+  const { driftFound, driftFixed } = appMetrics();
+  for (const change of ['created', 'updated', 'deleted', 'missing'] as const) {
+    const count = summary[change];
+    span.setAttribute(`app.reconcile.${kind}.${change}`, count);
+    if (count === 0) continue;
+    driftFound.add(count, { kind, change });
+    if (!options.dryRun && change !== 'missing') driftFixed.add(count, { kind, change });
+  }
+  span.setAttribute(`app.reconcile.${kind}.failed`, summary.failed);
+}
+
+async function reconcileUsersOnce(clerk: ClerkClient, options: ReconcileOptions): Promise<ReconcileSummary> {
   const retry = retryOf(options);
   const summary = newSummary();
   await checkInstance(clerk, options, retry, summary);
@@ -411,7 +437,16 @@ const MEMBERSHIPS: ReconcileKind<OrganizationMembershipJSON> = {
  * of users'. Run it after `reconcileUsers`: memberships name users, and one
  * whose user we do not hold fetches that user first.
  */
-export async function reconcileOrganizations(clerk: ClerkClient, options: ReconcileOptions = {}): Promise<OrganizationsReconcileSummary> {
+export function reconcileOrganizations(clerk: ClerkClient, options: ReconcileOptions = {}): Promise<OrganizationsReconcileSummary> {
+  return inSpan('reconcile organizations', { 'app.reconcile.dry_run': options.dryRun ?? false }, async (span) => {
+    const result = await reconcileOrganizationsOnce(clerk, options);
+    countDrift('organizations', result.organizations, options, span);
+    countDrift('memberships', result.memberships, options, span);
+    return result;
+  });
+}
+
+async function reconcileOrganizationsOnce(clerk: ClerkClient, options: ReconcileOptions): Promise<OrganizationsReconcileSummary> {
   const retry = retryOf(options);
   const result = { organizations: newSummary(), memberships: newSummary() };
   await checkInstance(clerk, options, retry, result.organizations);

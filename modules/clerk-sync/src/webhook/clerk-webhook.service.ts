@@ -18,6 +18,7 @@ import { getPrisma } from '@/modules/cores/db/prisma';
 import { getLogger } from '@/modules/cores/logger/logger';
 import { utcNow } from '@/modules/cores/db/sql';
 import { redactPersonalData } from '@/modules/cores/logger/redact';
+import { appMetrics, inSpan } from '@/modules/cores/telemetry/telemetry';
 import type { DeliveryOutcome, HandledEvent } from './webhook';
 import { type ClerkChange, changeFields, changeOfEvent, clerkIdOfChange, clerkUserIdOfChange } from '../engine/clerk-changes';
 import { rememberClerkInstance } from '../engine/clerk-instance.service';
@@ -64,7 +65,17 @@ export const instanceOfStoredPayload = (payload: unknown): string | null => {
  * instance; else the delivery fails with `ClerkInstanceMismatch`, having
  * written nothing but its failure (docs/decisions/014).
  */
-export async function processClerkWebhook(webhook: VerifiedWebhook, options: { force?: boolean } = {}): Promise<DeliveryResult> {
+export function processClerkWebhook(webhook: VerifiedWebhook, options: { force?: boolean } = {}): Promise<DeliveryResult> {
+  return inSpan('clerk.webhook.process', { 'clerk.svix_id': webhook.svixId, 'clerk.event_type': webhook.type }, async (span) => {
+    const result = await processDelivery(webhook, options);
+    span.setAttribute('clerk.webhook.outcome', result.outcome);
+    // The sync's lag: from the event at Clerk to its change applied here (a replay's included).
+    if (result.outcome === 'applied') appMetrics().lag.record(Math.max(0, Date.now() - webhook.eventAt.getTime()) / 1000, { type: webhook.type });
+    return result;
+  });
+}
+
+async function processDelivery(webhook: VerifiedWebhook, options: { force?: boolean }): Promise<DeliveryResult> {
   const change = webhook.event ? changeOfEvent(webhook.event) : null;
   const clerkUserId = change ? clerkUserIdOfChange(change) : null;
   const payload = storedPayloadOf(webhook);
@@ -94,7 +105,15 @@ function warnOfUnknownStatuses(webhook: VerifiedWebhook, data: { status: string;
   }
 }
 
-async function deliver(webhook: VerifiedWebhook, change: ClerkChange | null, clerkUserId: string | null, payload: string | null, force: boolean) {
+function deliver(webhook: VerifiedWebhook, change: ClerkChange | null, clerkUserId: string | null, payload: string | null, force: boolean) {
+  return inSpan('clerk_process_delivery', {}, async (span) => {
+    const outcome = await deliverOnce(webhook, change, clerkUserId, payload, force);
+    span.setAttribute('clerk.webhook.outcome', outcome);
+    return outcome;
+  });
+}
+
+async function deliverOnce(webhook: VerifiedWebhook, change: ClerkChange | null, clerkUserId: string | null, payload: string | null, force: boolean) {
   const fields = change ? JSON.stringify(changeFields(change, newRowId)) : null;
   const objectId = change && change.object !== 'user' ? clerkIdOfChange(change) : null;
   const [row] = await syncStatement(

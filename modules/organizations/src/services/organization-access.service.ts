@@ -21,6 +21,7 @@ import { syncPlansFromClerk } from '@/modules/clerk-sync/src/objects/billing-syn
 import { getClerkClient } from '@/modules/cores/clerk/clerk-client';
 import { clerkErrorCode } from '@/modules/cores/clerk/clerk-errors';
 import { getPrisma } from '@/modules/cores/db/prisma';
+import { countProvisioning } from '@/modules/cores/telemetry/telemetry';
 import { type OrganizationPlan, organizationPlanOf, type PlanColumns } from '@/modules/billing/src/services/organization-plan';
 import { MANAGE_MEMBERS, ORGANIZATION_SLUG_MAX } from '../interfaces/organization.limits';
 
@@ -88,7 +89,7 @@ const rolesClerkLacked = new Map<string, number>();
 async function fetchRolesFor(roleKey: string): Promise<boolean> {
   const lackedAt = rolesClerkLacked.get(roleKey);
   if (lackedAt !== undefined && Date.now() - lackedAt < ROLE_RETRY_MS) return false;
-  await syncRolesFromClerk();
+  await countProvisioning('roles', () => syncRolesFromClerk());
   return true;
 }
 
@@ -137,7 +138,7 @@ const plansClerkLacked = new Map<string, number>();
 async function fetchPlansFor(planSlug: string): Promise<boolean> {
   const lackedAt = plansClerkLacked.get(planSlug);
   if (lackedAt !== undefined && Date.now() - lackedAt < ROLE_RETRY_MS) return false;
-  await syncPlansFromClerk();
+  await countProvisioning('plans', () => syncPlansFromClerk());
   return true;
 }
 
@@ -156,18 +157,25 @@ async function claimNames(slug: string, claim: OrganizationClaim): Promise<boole
 }
 
 /** The user's membership of one organization, from the Backend API (one call), stored as the webhook would store it. */
-async function provisionMembership(userClerkId: string, organizationClerkId: string): Promise<void> {
-  let memberships;
-  try {
-    memberships = await getClerkClient().organizations.getOrganizationMembershipList({ organizationId: organizationClerkId, userId: [userClerkId], limit: 1 });
-  } catch (error) {
-    // The organization is gone from Clerk: no membership to store. Anything else is an outage, shown as one.
-    if (clerkErrorCode(error) !== undefined) return;
-    throw error;
-  }
-  // Stryker disable next-line MethodExpression,ConditionalExpression,EqualityOperator,OptionalChaining: defensive; Clerk (and the emulator) already filter by user_id, so no test can list another member here.
-  const membership = memberships.data.find((candidate) => candidate.publicUserData?.userId === userClerkId);
-  if (membership) await syncMembershipFromClerk(membership.raw);
+function provisionMembership(userClerkId: string, organizationClerkId: string): Promise<boolean> {
+  return countProvisioning(
+    'membership',
+    async () => {
+      let memberships;
+      try {
+        memberships = await getClerkClient().organizations.getOrganizationMembershipList({ organizationId: organizationClerkId, userId: [userClerkId], limit: 1 });
+      } catch (error) {
+        // The organization is gone from Clerk: no membership to store. Anything else is an outage, shown as one.
+        if (clerkErrorCode(error) !== undefined) return false;
+        throw error;
+      }
+      // Stryker disable next-line MethodExpression,ConditionalExpression,EqualityOperator,OptionalChaining: defensive; Clerk (and the emulator) already filter by user_id, so no test can list another member here.
+      const membership = memberships.data.find((candidate) => candidate.publicUserData?.userId === userClerkId);
+      if (membership) await syncMembershipFromClerk(membership.raw);
+      return membership !== undefined;
+    },
+    (found) => found,
+  );
 }
 
 /** What the session says of its active organization (`auth()`'s `orgId` and `orgSlug`). */

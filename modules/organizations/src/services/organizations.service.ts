@@ -13,6 +13,13 @@
  * another organization's ids match nothing. People join by invitation only:
  * nobody is added without accepting. Clerk's refusals reach the form in
  * words a person can act on.
+ *
+ * Every administrative act is audited (docs/decisions/024) once Clerk has
+ * accepted it, and only then: the entry is written after the act's
+ * transaction (no second connection held meanwhile), whether or not our
+ * local apply then succeeds (the webhook brings the change anyway). The
+ * actor comes from the session (`sessionAuditActor()`, with its
+ * impersonator); without one, the admin acting in person.
  */
 import { hasRealEmail } from '@/modules/clerk-sync/src/objects/clerk-user';
 import { syncInvitationFromClerk } from '@/modules/clerk-sync/src/objects/invitation-sync.service';
@@ -23,6 +30,7 @@ import {
   syncOrganizationDeletion,
   syncOrganizationFromClerk,
 } from '@/modules/clerk-sync/src/objects/organization-sync.service';
+import { actingAs, type AuditActor, type AuditEntry, recordAudit } from '@/modules/audit/src/services/audit-log.service';
 import { ActionError } from '@/modules/cores/actions/action-state';
 import { getClerkClient } from '@/modules/cores/clerk/clerk-client';
 import { clerkErrorCode, describeClerkFailure } from '@/modules/cores/clerk/clerk-errors';
@@ -117,6 +125,20 @@ async function clerk<T>(call: () => Promise<T>, options?: Parameters<typeof desc
   }
 }
 
+/**
+ * Run `act`, which calls `accepted(entry)` as soon as Clerk has said yes; the
+ * entry is recorded when `act` ends, successful or not. A refusal (ours or
+ * Clerk's) never reaches `accepted`, and records nothing.
+ */
+async function auditedOnceAccepted<T>(act: (accepted: (entry: AuditEntry) => void) => Promise<T>): Promise<T> {
+  const entries: AuditEntry[] = [];
+  try {
+    return await act((entry) => entries.push(entry));
+  } finally {
+    for (const entry of entries) await recordAudit(entry);
+  }
+}
+
 /** A new organization with `user` as its admin (Clerk makes its creator one); stored at once; its slug. */
 export async function createOrganization(user: User, input: { name: string; slug: string }): Promise<string> {
   const client = getClerkClient();
@@ -139,10 +161,10 @@ export const invitationAcceptUrl = (slug: string) => `${getAppUrl()}/invitations
  * is a member until they accept through its link. The answer is the same
  * whoever holds the address; nothing about them is looked up or shown.
  */
-export async function invite(admin: User, organizationId: string, input: { email: string; role: string }): Promise<void> {
+export async function invite(admin: User, organizationId: string, input: { email: string; role: string }, actor: AuditActor = actingAs(admin.clerkId)): Promise<void> {
   const organization = await asPermitted(admin, organizationId, MANAGE_MEMBERS, NOT_A_MANAGER);
   const redirectUrl = invitationAcceptUrl(organization.slug);
-  await holdingASeat(organization, async (tx) => {
+  await auditedOnceAccepted((accepted) => holdingASeat(organization, async (tx) => {
     const invitation = await clerk(
       () =>
         getClerkClient().organizations.createOrganizationInvitation({
@@ -154,8 +176,10 @@ export async function invite(admin: User, organizationId: string, input: { email
         }),
       { fields: { email_address: 'email', role: 'role' } },
     );
+    // The invitation's id names it; its address is never recorded.
+    accepted({ actor, action: 'invitation.sent', organizationClerkId: organization.clerkId, target: { type: 'invitation', id: invitation.id }, details: { role: input.role } });
     await syncInvitationFromClerk(invitation.raw, tx);
-  });
+  }));
 }
 
 /** The organization's seats are taken: the form says so, with where to upgrade. */
@@ -192,30 +216,36 @@ async function holdingASeat(organization: OrganizationRef, act: (tx: Tx) => Prom
 }
 
 /** Revoke a pending invitation: its link refuses from now on. */
-export async function revokeInvitation(admin: User, organizationId: string, invitationId: string): Promise<void> {
+export async function revokeInvitation(admin: User, organizationId: string, invitationId: string, actor: AuditActor = actingAs(admin.clerkId)): Promise<void> {
   const organization = await asPermitted(admin, organizationId, MANAGE_MEMBERS, NOT_A_MANAGER);
   const row = isRowId(invitationId)
     ? await getPrisma().invitation.findFirst({ where: { id: invitationId, organizationClerkId: organization.clerkId, status: 'pending' }, select: { clerkId: true } })
     : null;
   if (!row) throw new ActionError(NO_SUCH_INVITATION);
-  const revoked = await clerk(
-    () => getClerkClient().organizations.revokeOrganizationInvitation({ organizationId: organization.clerkId, invitationId: row.clerkId, requestingUserId: admin.clerkId }),
-    { messages: { resource_not_found: NO_SUCH_INVITATION } },
-  );
-  await syncInvitationFromClerk(revoked.raw);
+  await auditedOnceAccepted(async (accepted) => {
+    const revoked = await clerk(
+      () => getClerkClient().organizations.revokeOrganizationInvitation({ organizationId: organization.clerkId, invitationId: row.clerkId, requestingUserId: admin.clerkId }),
+      { messages: { resource_not_found: NO_SUCH_INVITATION } },
+    );
+    accepted({ actor, action: 'invitation.revoked', organizationClerkId: organization.clerkId, target: { type: 'invitation', id: row.clerkId } });
+    await syncInvitationFromClerk(revoked.raw);
+  });
 }
 
-export async function changeRole(admin: User, organizationId: string, membershipId: string, role: string): Promise<void> {
+export async function changeRole(admin: User, organizationId: string, membershipId: string, role: string, actor: AuditActor = actingAs(admin.clerkId)): Promise<void> {
   const organization = await asPermitted(admin, organizationId, MANAGE_MEMBERS, NOT_A_MANAGER);
   const member = await memberOf(organization.id, membershipId);
   if (member.role === role) return;
-  await keepingAnAdmin(organization, { membershipId: member.id, newRole: role }, LAST_ADMIN, async () => {
-    const membership = await clerk(
-      () => getClerkClient().organizations.updateOrganizationMembership({ organizationId: organization.clerkId, userId: member.user.clerkId, role }),
-      { ...GONE_IN_CLERK, fields: { role: 'role' } },
-    );
-    await syncMembershipFromClerk(membership.raw);
-  });
+  await auditedOnceAccepted((accepted) =>
+    keepingAnAdmin(organization, { membershipId: member.id, newRole: role }, LAST_ADMIN, async () => {
+      const membership = await clerk(
+        () => getClerkClient().organizations.updateOrganizationMembership({ organizationId: organization.clerkId, userId: member.user.clerkId, role }),
+        { ...GONE_IN_CLERK, fields: { role: 'role' } },
+      );
+      accepted({ actor, action: 'membership.role_changed', organizationClerkId: organization.clerkId, target: { type: 'user', id: member.user.clerkId }, details: { from: member.role, to: role } });
+      await syncMembershipFromClerk(membership.raw);
+    }),
+  );
 }
 
 /**
@@ -223,7 +253,7 @@ export async function changeRole(admin: User, organizationId: string, membership
  * it (removed elsewhere, its webhook not here yet), it is gone all the same:
  * our row ends now too, which is what was asked.
  */
-async function endMembership(organization: OrganizationRef, membership: { clerkId: string; userClerkId: string }): Promise<void> {
+async function endMembership(organization: OrganizationRef, membership: { clerkId: string; userClerkId: string }, accepted?: () => void): Promise<void> {
   let removed;
   try {
     removed = await getClerkClient().organizations.deleteOrganizationMembership({ organizationId: organization.clerkId, userId: membership.userClerkId });
@@ -232,14 +262,19 @@ async function endMembership(organization: OrganizationRef, membership: { clerkI
     await syncMembershipEnd(membership.clerkId, organization.clerkId, membership.userClerkId);
     return;
   }
+  accepted?.();
   await syncMembershipDeletion(removed.raw);
 }
 
-export async function removeMember(admin: User, organizationId: string, membershipId: string): Promise<void> {
+/** Remove a member; Clerk no longer having them (removed elsewhere) ends our row too, and is not this admin's act to audit. */
+export async function removeMember(admin: User, organizationId: string, membershipId: string, actor: AuditActor = actingAs(admin.clerkId)): Promise<void> {
   const organization = await asPermitted(admin, organizationId, MANAGE_MEMBERS, NOT_A_MANAGER);
   const member = await memberOf(organization.id, membershipId);
-  await keepingAnAdmin(organization, { membershipId: member.id, newRole: null }, LAST_ADMIN, () =>
-    endMembership(organization, { clerkId: member.clerkId, userClerkId: member.user.clerkId }),
+  const entry: AuditEntry = { actor, action: 'membership.removed', organizationClerkId: organization.clerkId, target: { type: 'user', id: member.user.clerkId }, details: { role: member.role } };
+  await auditedOnceAccepted((accepted) =>
+    keepingAnAdmin(organization, { membershipId: member.id, newRole: null }, LAST_ADMIN, () =>
+      endMembership(organization, { clerkId: member.clerkId, userClerkId: member.user.clerkId }, () => accepted(entry)),
+    ),
   );
 }
 
@@ -255,16 +290,24 @@ export async function leaveOrganization(user: User, organizationId: string): Pro
 }
 
 /** Delete the organization in Clerk and here, with its memberships and posts; `confirmation` must be its slug. */
-export async function deleteOrganization(admin: User, organizationId: string, confirmation: string): Promise<void> {
+/**
+ * Delete the organization in Clerk and here, with its memberships and posts;
+ * `confirmation` must be its slug. Its audit log stays, until pruned
+ * (docs/decisions/024): it says who deleted it.
+ */
+export async function deleteOrganization(admin: User, organizationId: string, confirmation: string, actor: AuditActor = actingAs(admin.clerkId)): Promise<void> {
   const organization = await asPermitted(admin, organizationId, DELETE_ORGANIZATION, NOT_ALLOWED_TO_DELETE);
   if (confirmation !== organization.slug) throw new ActionError(`Type "${organization.slug}" to confirm.`, 'confirmation');
-  try {
-    await getClerkClient().organizations.deleteOrganization(organization.clerkId);
-  } catch (error) {
-    // Already gone from Clerk: then it goes from here too.
-    if (clerkErrorCode(error) !== 'resource_not_found') throw describeClerkFailure(error);
-  }
-  await syncOrganizationDeletion(organization.clerkId);
+  await auditedOnceAccepted(async (accepted) => {
+    try {
+      await getClerkClient().organizations.deleteOrganization(organization.clerkId);
+      accepted({ actor, action: 'organization.deleted', organizationClerkId: organization.clerkId, target: { type: 'organization', id: organization.clerkId } });
+    } catch (error) {
+      // Already gone from Clerk (deleted elsewhere, not by this admin): then it goes from here too.
+      if (clerkErrorCode(error) !== 'resource_not_found') throw describeClerkFailure(error);
+    }
+    await syncOrganizationDeletion(organization.clerkId);
+  });
 }
 
 export interface Member {
