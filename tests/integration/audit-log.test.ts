@@ -202,10 +202,15 @@ describe("a person's erasure", () => {
       [placeholder, second, admin.clerkId],
       [second, placeholder, second],
     ]);
-    // A late entry about an erased person (their deletion committed first) does not name them either.
-    await record(admin.clerkId, null, member.clerkId);
+    // A late entry about an erased person (their deletion committed first) does not name them either:
+    // it takes the placeholder their tombstone keeps, so that their events stay linked.
+    await record(supporter.clerkId, member.clerkId, member.clerkId);
     const [late] = (await eventsOf(organization.clerkId)).slice(-1);
-    expect(late!.targetId).toMatch(PLACEHOLDER);
+    expect([late!.actorClerkUserId, late!.impersonatorClerkUserId, late!.targetId]).toEqual([second, placeholder, placeholder]);
+    // A repeated deletion (a redelivered user.deleted) keeps the placeholder it drew the first time.
+    await syncUserDeletion(member.clerkId, new Date());
+    expect((await eventsOf(organization.clerkId)).map((e) => e.targetId)).toEqual([placeholder, admin.clerkId, second, placeholder]);
+    expect(await prisma().deletedClerkUser.findUnique({ where: { clerkId: member.clerkId }, select: { auditPlaceholder: true } })).toEqual({ auditPlaceholder: placeholder });
   });
 });
 

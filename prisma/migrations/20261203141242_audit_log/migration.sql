@@ -1,3 +1,6 @@
+-- AlterTable
+ALTER TABLE "DeletedClerkUser" ADD COLUMN "auditPlaceholder" TEXT;
+
 -- CreateTable
 CREATE TABLE "AuditEvent" (
     "id" TEXT NOT NULL,
@@ -30,8 +33,9 @@ CREATE INDEX "AuditEvent_targetId_idx" ON "AuditEvent"("targetId");
 
 -- A user deleted: as before (20261202183149_billing), and their identity
 -- leaves the audit log: wherever they are the actor, the impersonator or the
--- target, their Clerk id is replaced by one placeholder, random per erasure
--- (the same for all of that person's events, derivable from nothing).
+-- target, their Clerk id is replaced by one placeholder, random per person
+-- (the same for all of that person's events, derivable from nothing, kept
+-- on their tombstone for events recorded later).
 -- The placeholder comes first (one statement), so that every step below
 -- names the same one.
 CREATE OR REPLACE FUNCTION clerk_apply_user_deletion(p_clerk_id text, p_deleted_at timestamp(3)) RETURNS text
@@ -41,12 +45,15 @@ DECLARE
   v_new_tombstone boolean;
   v_removed integer;
   v_email text;
-  v_placeholder text := 'erased_' || replace(gen_random_uuid()::text, '-', '');
+  v_placeholder text;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtextextended(p_clerk_id, 0));
-  INSERT INTO "DeletedClerkUser" ("clerkId", "deletedAt", "recordedAt") VALUES (p_clerk_id, p_deleted_at, now() AT TIME ZONE 'UTC')
-  ON CONFLICT ("clerkId") DO NOTHING;
-  v_new_tombstone := FOUND;
+  -- The tombstone keeps the person's placeholder: the first erasure draws
+  -- it, a repeated one (and an event recorded after it) reuses it.
+  INSERT INTO "DeletedClerkUser" ("clerkId", "deletedAt", "recordedAt", "auditPlaceholder")
+  VALUES (p_clerk_id, p_deleted_at, now() AT TIME ZONE 'UTC', 'erased_' || replace(gen_random_uuid()::text, '-', ''))
+  ON CONFLICT ("clerkId") DO UPDATE SET "auditPlaceholder" = COALESCE("DeletedClerkUser"."auditPlaceholder", EXCLUDED."auditPlaceholder")
+  RETURNING "auditPlaceholder", (xmax = 0) INTO v_placeholder, v_new_tombstone;
   DELETE FROM "User" WHERE "clerkId" = p_clerk_id RETURNING "email" INTO v_email;
   GET DIAGNOSTICS v_removed = ROW_COUNT;
   UPDATE "WebhookDelivery" SET "payload" = NULL, "error" = NULL

@@ -41,13 +41,15 @@ export const ERASED_PREFIX = 'erased_';
 
 /**
  * An erased person's id in a late entry (their deletion committed before it):
- * a fresh placeholder, so that no row names them again.
+ * the placeholder their tombstone keeps, so that no row names them again and
+ * their events stay linked to each other (a fresh one for a tombstone from
+ * before the audit log, which has none).
  */
 const unlessErased = (clerkUserId: string | null) =>
   clerkUserId === null
     ? Prisma.sql`NULL`
-    : Prisma.sql`CASE WHEN EXISTS (SELECT 1 FROM "DeletedClerkUser" d WHERE d."clerkId" = ${clerkUserId})
-        THEN ${ERASED_PREFIX} || replace(gen_random_uuid()::text, '-', '') ELSE ${clerkUserId} END`;
+    : Prisma.sql`COALESCE((SELECT COALESCE(d."auditPlaceholder", ${ERASED_PREFIX} || replace(gen_random_uuid()::text, '-', ''))
+        FROM "DeletedClerkUser" d WHERE d."clerkId" = ${clerkUserId}), ${clerkUserId})`;
 
 /**
  * Record one act (one statement). With `tx`, it commits or rolls back with
