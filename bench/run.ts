@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only ingestion,dashboard,reconcile] [--users 100000,1000000] [--concurrency 32] [--runs 3] [--into-latest]`:
+ * `npm run bench [-- --quick] [--only ingestion,dashboard,reconcile] [--users 100000,1000000] [--concurrency 32] [--runs 3] [--into-latest] [--tracing-baseline <ref>]`:
  * every figure measured side by side in one run, on this machine, against
  * real PostgreSQL (with pg_stat_statements, to count statements), the Clerk
  * emulator and `next start`, logs at their default level everywhere.
@@ -15,7 +15,9 @@
  * - Tracing: ingestion and /dashboard with OpenTelemetry off (the app above:
  *   no OTLP endpoint, the SDK never loaded) and on (a second instance of the
  *   same build exporting traces and metrics to a receiver in this process),
- *   side by side (docs/decisions/026).
+ *   against the app before OpenTelemetry (its commit built in the same run;
+ *   a full run only, or `--tracing-baseline <ref>`), side by side
+ *   (docs/decisions/026).
  * - Reconcile: from drift, through 429s, at 10,000, 100,000 and 1,000,000
  *   emulated users, time, peak memory and where that memory is; and of 10,000
  *   organizations with their memberships.
@@ -48,8 +50,9 @@ import { EmulatorControl } from '../tests/helpers/emulator-control';
 import { delivery, newClerkUser, signedHeaders } from '../tests/helpers/webhooks';
 import { appMetrics, inSpan } from '../modules/cores/telemetry/telemetry';
 import { startOtlpReceiver } from '../tests/helpers/otlp-receiver';
-import { ensureProductionBuild } from '../tests/setup/production-build';
+import { ensureProductionBuild, TEST_SERVER_ACTIONS_KEY } from '../tests/setup/production-build';
 import { type CountName, EXPECTED_COUNTS } from './expected-counts';
+import { buildBaseline } from './lib/baseline-build';
 import { barChart, lineChart } from './lib/charts';
 import { describeCommit, type MeasuredCommit, measuredCommit } from './lib/commit';
 import { compareCounts, type MeasuredCount } from './lib/counts';
@@ -58,7 +61,7 @@ import { closedLoop, type LoadResult, openLoop, rotated, type Shot, type Spread,
 const SECTIONS = ['ingestion', 'dashboard', 'tracing', 'reconcile', 'organizations'] as const;
 type Section = (typeof SECTIONS)[number];
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, users: { type: 'string' }, concurrency: { type: 'string' }, runs: { type: 'string' }, 'into-latest': { type: 'boolean', default: false } },
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, users: { type: 'string' }, concurrency: { type: 'string' }, runs: { type: 'string' }, 'into-latest': { type: 'boolean', default: false }, 'tracing-baseline': { type: 'string' } },
 });
 const only = new Set((values.only?.split(',') ?? SECTIONS) as Section[]);
 for (const section of only) if (!SECTIONS.includes(section)) throw new Error(`--only: unknown section ${section} (one of ${SECTIONS.join(', ')})`);
@@ -77,6 +80,14 @@ if (intoLatest && (!values.only || values.quick || values.users || values.concur
   throw new Error('--into-latest goes with --only and full sizes (no --quick, --users, --concurrency or --runs)');
 }
 const DASHBOARD_CONCURRENCY = 8;
+/**
+ * The tracing section's third contender: the app before OpenTelemetry was
+ * added (main as it was just before issue 23 merged), built from its commit
+ * beside this checkout, so that "tracing off" is measured against the app
+ * with no telemetry at all. `--tracing-baseline <ref>` picks another commit;
+ * a quick run (CI) builds it only when asked, for the build's minutes.
+ */
+const TRACING_BASELINE = values['tracing-baseline'] ?? (values.quick ? null : 'd900aff');
 /** Members of each organization in the organizations' reconcile bench. */
 const MEMBERS_PER_ORGANIZATION = 3;
 const POSTS = [0, 10, 1000];
@@ -225,6 +236,15 @@ async function benchTracing(app: RunningApp, secret: string, control: EmulatorCo
     { name: 'tracing off', url: app.url },
     { name: 'tracing on', url: traced.url },
   ];
+  let baselineCommit: string | null = null;
+  if (TRACING_BASELINE) {
+    const baseline = await buildBaseline(TRACING_BASELINE, { NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: TEST_SERVER_ACTIONS_KEY });
+    stops.push(() => baseline.remove());
+    const before = await startApp(appEnv, { root: baseline.root, keepOutputAfterReady: false });
+    stops.push(() => before.stop());
+    baselineCommit = baseline.commit;
+    apps.unshift({ name: 'before OpenTelemetry', url: before.url });
+  }
 
   const email = `bench-tracing-${Date.now()}@example.test`;
   const created = await fetch(`${emulatorUrl}/v1/users`, {
@@ -270,10 +290,11 @@ async function benchTracing(app: RunningApp, secret: string, control: EmulatorCo
   // Proof that "on" traced: what reached the receiver (the last batch may still be on its way).
   await new Promise((resolve) => setTimeout(resolve, 6_000));
   const exportedSpans = receiver.spans().length - spansBefore;
-  await traced.stop();
-  stops.pop();
+  // What this section started, stopped in reverse (the sections after it find `stops` as it was).
+  for (let started = baselineCommit ? 4 : 2; started > 0; started--) await stops.pop()!();
   const result = {
     noOp: noOpCost(),
+    baselineCommit,
     concurrency,
     dashboardConcurrency: DASHBOARD_CONCURRENCY,
     deliveriesPerRun: SIZES.deliveries,
@@ -886,7 +907,10 @@ function markdown(r: Record<string, unknown>): string {
     lines.push(
       '## Tracing off and on (OpenTelemetry, docs/decisions/026)',
       '',
-      `The same build twice on the same database: **tracing off** (no OTLP endpoint: the SDK is never loaded, the app's spans and metrics go to \`@opentelemetry/api\`'s no-op) and **tracing on** (a second instance exporting traces and metrics over OTLP http/json to a receiver in the benchmark's process, the SDK's default batching). ` +
+      (tracing.baselineCommit
+        ? `Three instances on the same database: **before OpenTelemetry** (commit \`${tracing.baselineCommit.slice(0, 12)}\`, main just before the telemetry landed, built in the same run: no telemetry code at all), and this build twice: `
+        : 'The same build twice on the same database: ') +
+        `**tracing off** (no OTLP endpoint: the SDK is never loaded, the app's spans and metrics go to \`@opentelemetry/api\`'s no-op) and **tracing on** (a second instance exporting traces and metrics over OTLP http/json to a receiver in the benchmark's process, the SDK's default batching). ` +
         `Ingestion: ${tracing.deliveriesPerRun} new users per run at concurrency ${tracing.concurrency}; dashboard: ${tracing.rendersPerRun} signed-in renders of /dashboard (10 posts, Backend API 0 ms) per run at concurrency ${tracing.dashboardConcurrency}. ` +
         `With tracing on, ${tracing.exportedSpans} spans reached the receiver (${tracing.spansPerRequest.toFixed(1)} per request).`,
       '',
@@ -898,10 +922,12 @@ function markdown(r: Record<string, unknown>): string {
     for (const [section, figures] of [['ingestion', tracing.ingestion], ['dashboard', tracing.dashboard]] as const) {
       for (const [name, x] of Object.entries(figures)) lines.push(`| ${section} | ${name} | ${fmt(x.perSecond)} | ${fmt(x.p50, 1)} | ${fmt(x.p99, 1)} |`);
     }
-    const ratio = (figures: Record<string, Summary>) => (figures['tracing on']!.perSecond.median / figures['tracing off']!.perSecond.median).toFixed(2);
+    const ratio = (figures: Record<string, Summary>, a: string, b: string) => (figures[a]!.perSecond.median / figures[b]!.perSecond.median).toFixed(2);
+    const both = (a: string, b: string) => `ingestion ${ratio(tracing.ingestion, a, b)}×, dashboard ${ratio(tracing.dashboard, a, b)}×`;
     lines.push(
       '',
-      `Tracing on / off, requests per second (medians): ingestion ${ratio(tracing.ingestion)}×, dashboard ${ratio(tracing.dashboard)}×. ` +
+      (tracing.baselineCommit ? `Tracing off / before OpenTelemetry, requests per second (medians): ${both('tracing off', 'before OpenTelemetry')}. ` : '') +
+        `Tracing on / off: ${both('tracing on', 'tracing off')}. ` +
         "The SDK's default span queue (2,048 spans) drops spans when it is full rather than slow requests down: the spans counted are those exported.",
       '',
     );

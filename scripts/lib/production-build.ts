@@ -28,10 +28,10 @@ export function buildIsFresh(distDir = DEFAULT_DIST_DIR): boolean {
   return builtAt > Math.max(...BUILD_INPUTS.map((input) => newestMtime(path.join(ROOT, input))));
 }
 
-/** `npm run build` into `distDir`, its output shown; throws when it fails. */
-export function runBuild(distDir = DEFAULT_DIST_DIR, env: Record<string, string> = {}): void {
+/** `npm run build` into `distDir` (of the checkout at `root`, this one by default), its output shown; throws when it fails. */
+export function runBuild(distDir = DEFAULT_DIST_DIR, env: Record<string, string> = {}, root = ROOT): void {
   const result = spawnSync('npm', ['run', 'build'], {
-    cwd: ROOT,
+    cwd: root,
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...(distDir === DEFAULT_DIST_DIR ? {} : { NEXT_DIST_DIR: distDir }), ...env },
   });

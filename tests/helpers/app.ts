@@ -23,6 +23,8 @@ export interface AppOptions {
   viaNpmStart?: boolean;
   /** Node's own flags for the server (benchmarks: `--cpu-prof` to see where the time goes). */
   nodeArgs?: string[];
+  /** Another checkout of the app, built (benchmarks: another commit, bench/lib/baseline-build.ts); this one by default. */
+  root?: string;
   /** Keep only the output up to "ready" (benchmarks: a log line per request would pile up here). */
   keepOutputAfterReady?: boolean;
 }
@@ -50,11 +52,12 @@ export async function startApp(env: Record<string, string>, options: AppOptions 
 
 async function startAppOnce(env: Record<string, string>, options: AppOptions & { port: number }): Promise<RunningApp> {
   const { port } = options;
-  const nextCli = path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
+  const root = options.root ?? ROOT;
+  const nextCli = path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
   // Not -H 127.0.0.1: Next 16 then loops on rewrites to its own URL (FACTS.md).
   const [command, args] = options.viaNpmStart ? ['npm', ['start']] : [process.execPath, [...(options.nodeArgs ?? []), nextCli, 'start', '--port', String(port)]];
   const child: ChildProcess = spawn(command, args, {
-    cwd: ROOT,
+    cwd: root,
     env: { ...process.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', PORT: String(port), ...(options.distDir ? { NEXT_DIST_DIR: options.distDir } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group: stopping it stops the server it forks too

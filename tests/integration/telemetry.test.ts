@@ -45,8 +45,9 @@ describe('with an OTLP endpoint set', () => {
 
     await expect.poll(() => receiver.spans().filter((span) => span.name === 'clerk_process_delivery' && receiver.trace(span.traceId).some((s) => s.attributes['clerk.svix_id'] === d.svixId)).length, { timeout: 15_000 }).toBe(1);
     const deliverySpan = receiver.spans().find((span) => span.name === 'clerk.webhook.delivery' && span.attributes['clerk.svix_id'] === d.svixId)!;
-    // Next's request span closes last: wait for the whole trace.
-    await expect.poll(() => receiver.trace(deliverySpan.traceId).some((span) => !span.parentSpanId), { timeout: 15_000 }).toBe(true);
+    // Its ancestors close after it and may come in a later export batch: wait until the chain up from it reaches the root.
+    const processOf = () => receiver.trace(deliverySpan.traceId).find((span) => span.name === 'clerk_process_delivery')!;
+    await expect.poll(() => !ancestry(receiver.trace(deliverySpan.traceId), processOf()).at(-1)!.parentSpanId, { timeout: 15_000 }).toBe(true);
     const spans = receiver.trace(deliverySpan.traceId);
 
     expect(deliverySpan.attributes).toMatchObject({ 'clerk.svix_id': d.svixId, 'clerk.event_type': 'user.created', 'clerk.webhook.outcome': 'applied', 'http.response.status_code': 200 });
@@ -72,7 +73,8 @@ describe('with an OTLP endpoint set', () => {
     const isRender = (span: ReceivedSpan) => !before.has(span.spanId) && span.name === 'render route (app) /pricing';
     await expect.poll(() => receiver.spans().filter(isRender).length, { timeout: 15_000 }).toBe(1);
     const render = receiver.spans().find(isRender)!;
-    await expect.poll(() => receiver.trace(render.traceId).some((span) => !span.parentSpanId), { timeout: 15_000 }).toBe(true);
+    // Its ancestors end after it and may come in a later export batch: wait until the chain up from it reaches the root.
+    await expect.poll(() => !ancestry(receiver.trace(render.traceId), render).at(-1)!.parentSpanId, { timeout: 15_000 }).toBe(true);
     const spans = receiver.trace(render.traceId);
     // Next's own: the request (the proxy's span, then the route's) and the render, one trace.
     const chain = ancestry(spans, render);
