@@ -6,6 +6,7 @@
  * components and never check the mode.
  */
 import { ClerkProvider, OrganizationSwitcher, PricingTable, SignIn, SignUp, TaskChooseOrganization, UserButton } from '@clerk/nextjs';
+import { auth } from '@clerk/nextjs/server';
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
 import type { ReactNode } from 'react';
@@ -158,12 +159,15 @@ export async function SpaceSwitcher({ userId }: { userId: string }) {
       />
     );
   }
-  const spaces = await listSpaces(userId).catch((error: unknown) => {
-    // The header must not take a page down: the page itself reports a database problem.
-    getLogger().warn({ err: error }, 'header could not list the user\'s organizations');
-    return [];
-  });
-  return <SpaceMenu spaces={spaces} offerPersonal={config.allowPersonalAccounts} />;
+  const [spaces, session] = await Promise.all([
+    listSpaces(userId).catch((error: unknown) => {
+      // The header must not take a page down: the page itself reports a database problem.
+      getLogger().warn({ err: error }, 'header could not list the user\'s organizations');
+      return [];
+    }),
+    auth(),
+  ]);
+  return <SpaceMenu spaces={spaces} offerPersonal={config.allowPersonalAccounts} sessionOrgSlug={session.orgSlug ?? null} />;
 }
 
 /**

@@ -8,7 +8,8 @@
  * request lets Clerk's middleware move the session's active organization to
  * the one the URL names (organizationSyncOptions), as setActive would.
  */
-import { usePathname } from 'next/navigation';
+import { usePathname, useRouter } from 'next/navigation';
+import { useEffect, useRef } from 'react';
 
 export interface Space {
   name: string;
@@ -17,11 +18,26 @@ export interface Space {
 
 const itemClass = 'block rounded-md px-2 py-1.5 text-sm text-slate-800 hover:bg-slate-100 aria-[current=page]:bg-indigo-50 aria-[current=page]:font-semibold aria-[current=page]:text-indigo-800';
 
-/** `offerPersonal`: the instance has personal accounts, so the personal space is one of the choices. */
-export function SpaceMenu({ spaces, offerPersonal }: { spaces: Space[]; offerPersonal: boolean }) {
+/**
+ * `offerPersonal`: the instance has personal accounts, so the personal space is one of the choices.
+ * `sessionOrgSlug`: the session's active organization (its token's claim).
+ */
+export function SpaceMenu({ spaces, offerPersonal, sessionOrgSlug }: { spaces: Space[]; offerPersonal: boolean; sessionOrgSlug: string | null }) {
   const pathname = usePathname() ?? '';
   const currentSlug = /^\/orgs\/([^/]+)/.exec(pathname)?.[1];
   const current = spaces.find((space) => space.slug === currentSlug);
+  // The header's list and the page are read at once: on the first visit after joining, the page may
+  // store the membership (from the session's claim, before its webhook) after the list was read. The
+  // session says this is one of theirs and the list lacks it: read the server's components again,
+  // once for this organization.
+  const router = useRouter();
+  const refreshedFor = useRef<string | null>(null);
+  const listLagsSession = currentSlug !== undefined && currentSlug === sessionOrgSlug && !current;
+  useEffect(() => {
+    if (!listLagsSession || refreshedFor.current === currentSlug) return;
+    refreshedFor.current = currentSlug!;
+    router.refresh();
+  }, [listLagsSession, currentSlug, router]);
   const personal = !currentSlug && (pathname.startsWith('/dashboard') || pathname.startsWith('/posts'));
   return (
     <details className="relative">
