@@ -179,6 +179,56 @@ describe('creating, reading and listing invitations', () => {
   });
 });
 
+describe("held to the spec's parameters", () => {
+  type Errors = { errors: { code: string; message: string; long_message: string; meta?: { param_name?: string } }[]; clerk_trace_id: string };
+  const refused = (status: number, code: string, param: string) => ({ status, body: { errors: [expect.objectContaining({ code, meta: { param_name: param } })], clerk_trace_id: expect.any(String) } });
+
+  it('refuses a body field of the wrong type, a missing one and an unknown one, making nothing', async () => {
+    const { organization } = await organizationWithAdmin();
+    const path = `/v1/organizations/${organization.id}/invitations`;
+    const base = { email_address: 'x@example.com', role: 'org:member' };
+    expect(await backend<Errors>('POST', path, { ...base, email_address: 42 })).toMatchObject(refused(422, 'form_param_type_invalid', 'email_address'));
+    expect(await backend<Errors>('POST', path, { email_address: 'x@example.com' })).toMatchObject(refused(422, 'form_param_missing', 'role'));
+    for (const [field, value] of [['inviter_user_id', 7], ['redirect_url', true], ['notify', 'no'], ['expires_in_days', '7'], ['public_metadata', [1]]] as const) {
+      expect(await backend<Errors>('POST', path, { ...base, [field]: value })).toMatchObject(refused(422, 'form_param_type_invalid', field));
+    }
+    expect(await backend<Errors>('POST', path, { ...base, organization_id: organization.id })).toMatchObject(refused(422, 'form_param_unknown', 'organization_id'));
+    expect(await backend<Errors>('POST', `${path}/bulk`, [{ ...base, notify: 'yes' }])).toMatchObject(refused(422, 'form_param_type_invalid', 'notify'));
+    // Every nullable field may be null.
+    const made = await backend<{ id: string }>('POST', path, { ...base, inviter_user_id: null, redirect_url: null, notify: null, expires_in_days: null, public_metadata: null, private_metadata: null });
+    expect(made.status).toBe(200);
+    expect((await clerk().organizations.getOrganizationInvitationList({ organizationId: organization.id })).totalCount).toBe(1);
+    // Revoke lists no 422: its bad body is a 400.
+    const revoke = `${path}/${made.body.id}/revoke`;
+    expect(await backend<Errors>('POST', revoke, { requesting_user_id: 5 })).toMatchObject(refused(400, 'form_param_type_invalid', 'requesting_user_id'));
+    expect(await backend<Errors>('POST', revoke, { user_id: 'user_x' })).toMatchObject(refused(400, 'form_param_unknown', 'user_id'));
+    expect((await backend<{ status: string }>('POST', revoke, { requesting_user_id: null })).body.status).toBe('revoked');
+  });
+
+  it('pages within 1..500 and from 0, orders only by created_at or email_address, and reads only the filters each list takes', async () => {
+    const { admin, organization } = await organizationWithAdmin();
+    await invite(organization.id, 'a@example.com');
+    await invite(organization.id, 'b@example.com');
+    const org = `/v1/organizations/${organization.id}/invitations`;
+    for (const query of ['limit=0', 'limit=501', 'limit=ten', 'offset=-1']) {
+      const param = query.split('=')[0]!;
+      expect(await backend<Errors>('GET', `${org}?${query}`)).toMatchObject(refused(422, 'form_param_value_invalid', param));
+      expect(await backend<Errors>('GET', `/v1/organization_invitations?${query}`)).toMatchObject(refused(422, 'form_param_value_invalid', param));
+      expect(await backend<Errors>('GET', `${org}/pending?${query}`)).toMatchObject(refused(400, 'form_param_value_invalid', param));
+      expect(await backend<Errors>('GET', `/v1/users/${admin.id}/organization_invitations?${query}`)).toMatchObject(refused(400, 'form_param_value_invalid', param));
+    }
+    expect(await backend<Errors>('GET', `${org}?order_by=-updated_at`)).toMatchObject(refused(422, 'form_param_value_invalid', 'order_by'));
+    expect(await backend<Errors>('GET', `${org}?status=gone`)).toMatchObject(refused(422, 'form_param_value_invalid', 'status'));
+    expect(await backend<Errors>('GET', `/v1/users/${admin.id}/organization_invitations?status=gone`)).toMatchObject(refused(400, 'form_param_value_invalid', 'status'));
+    expect((await backend<{ total_count: number }>('GET', `${org}?limit=500&offset=0`)).body.total_count).toBe(2);
+    // `query` is the instance list's, `email_address` the organization's: each list ignores the other's.
+    expect((await backend<{ total_count: number }>('GET', `${org}?query=a@`)).body.total_count).toBe(2);
+    expect((await backend<{ total_count: number }>('GET', `${org}?email_address=A@example.com`)).body.total_count).toBe(1);
+    expect((await backend<{ total_count: number }>('GET', '/v1/organization_invitations?email_address=a@example.com')).body.total_count).toBe(2);
+    expect((await backend<{ total_count: number }>('GET', '/v1/organization_invitations?query=a@')).body.total_count).toBe(1);
+  });
+});
+
 describe('revoking', () => {
   it('revokes a pending invitation once, with a later updated_at', async () => {
     const { admin, organization } = await organizationWithAdmin();

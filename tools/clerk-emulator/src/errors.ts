@@ -28,8 +28,11 @@ export const unauthorized = () =>
     { code: 'authentication_invalid', message: 'Invalid authentication', long_message: 'The provided secret key is invalid.' },
   ]);
 
-export const formError = (param: string, code: string, message: string, long: string) =>
-  new ApiError(422, [{ code, message, long_message: long, meta: { param_name: param } }]);
+/** A refused parameter, with Clerk's 422 unless the operation lists only a 400 for bad input (paramError). */
+export const paramError = (status: number, param: string, code: string, message: string, long: string) =>
+  new ApiError(status, [{ code, message, long_message: long, meta: { param_name: param } }]);
+
+export const formError = (param: string, code: string, message: string, long: string) => paramError(422, param, code, message, long);
 
 export const rateLimited = (retryAfter: number) =>
   new ApiError(

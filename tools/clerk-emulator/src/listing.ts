@@ -5,6 +5,8 @@
  * repeats an item.
  */
 
+import { ApiError } from './errors';
+
 export interface Page {
   limit: number;
   offset: number;
@@ -18,6 +20,26 @@ export function pageOf(params: URLSearchParams): Page {
     limit: Math.min(Math.max(Number(params.get('limit') ?? LIMIT_DEFAULT) || LIMIT_DEFAULT, 1), LIMIT_MAX),
     offset: Math.max(Number(params.get('offset') ?? 0) || 0, 0),
   };
+}
+
+/**
+ * `limit` and `offset` held to the spec's bounds (an integer from 1 to 500;
+ * one from 0): anything else is refused with `status` (Clerk's 422 where the
+ * operation lists it, else the 400 it does), never quietly clamped, since a
+ * caller asking for 1,000 a page and given 500 would stop paging early.
+ */
+export function checkedPageOf(params: URLSearchParams, status: 400 | 422): Page {
+  const integer = (name: 'limit' | 'offset', fallback: number, min: number, max: number): number => {
+    const raw = params.get(name);
+    if (raw === null) return fallback;
+    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!(value >= min && value <= max)) {
+      const range = max === Infinity ? `${min} or more` : `from ${min} to ${max}`;
+      throw new ApiError(status, [{ code: 'form_param_value_invalid', message: 'is invalid', long_message: `${name} must be a whole number ${range}.`, meta: { param_name: name } }]);
+    }
+    return value;
+  };
+  return { limit: integer('limit', LIMIT_DEFAULT, 1, LIMIT_MAX), offset: integer('offset', 0, 0, Infinity) };
 }
 
 /** Clerk's paginated answer (`PaginatedResourceResponse` on the SDK's side). */

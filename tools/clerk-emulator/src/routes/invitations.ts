@@ -7,17 +7,23 @@
  *
  * Lists are newest first unless `order_by` says otherwise (`created_at` or
  * `email_address`, with `+`/`-`), ties by id, paged by `limit`/`offset`;
- * `status` may be repeated. The accept link checks the invitation and sends
+ * `status` may be repeated. Each operation takes the parameters its spec
+ * lists and no others (an organization's list `email_address`, the
+ * instance's `query`, a user's only `status`; unknown query parameters are
+ * ignored, unknown body fields refused), and a bad one is refused with the
+ * operation's own status for bad input: Clerk's 422 where the operation
+ * lists it, else the 400 it does (the pending list, a user's list, revoke).
+ * The accept link checks the invitation and sends
  * the browser on with `__clerk_ticket` and `__clerk_status` (`sign_in` when a
  * user holds the address verified, `sign_up` otherwise), as Clerk's does for
  * clerk-js (`TicketStatus` in `@clerk/shared`'s queryParams).
  */
 import type { EmulatorContext } from '../context';
 import * as schema from '../contract/schemas';
-import { formError } from '../errors';
+import { paramError } from '../errors';
 import { readBody, readParams, redirect, sendHtml, sendJson, stringParam } from '../http';
 import { ACCEPT_PATH, BULK_MAX, INVITATION_STATUSES, type Invitation, type InvitationStatus, type NewInvitation, publicOrganizationData } from '../invitations';
-import { pageOf, paginated, sortBy } from '../listing';
+import { checkedPageOf, paginated, sortBy } from '../listing';
 import { metadataParam } from '../organizations';
 import { invitationRefusedPage, mailboxPage } from '../pages';
 import { backend, route, type Route } from '../router';
@@ -27,30 +33,105 @@ import type { Store } from '../store';
 export const TICKET_PARAM = '__clerk_ticket';
 export const TICKET_STATUS_PARAM = '__clerk_status';
 
-/** The `status` filters asked for (repeatable); an unknown one is Clerk's 422. */
-function statusFilter(query: URLSearchParams): Set<InvitationStatus> | null {
+/** What an operation answers a bad parameter with: 422 where its spec lists one, else 400 (ClerkErrors either way). */
+type BadInput = 400 | 422;
+
+/** The `status` filters asked for (repeatable, or comma-separated); an unknown one is refused. */
+function statusFilter(query: URLSearchParams, bad: BadInput): Set<InvitationStatus> | null {
   const asked = query.getAll('status').flatMap((value) => value.split(',')).filter(Boolean);
   if (asked.length === 0) return null;
   for (const status of asked) {
     if (!(INVITATION_STATUSES as readonly string[]).includes(status)) {
-      throw formError('status', 'form_param_value_invalid', 'is invalid', `status must be one of ${INVITATION_STATUSES.join(', ')}.`);
+      throw paramError(bad, 'status', 'form_param_value_invalid', 'is invalid', `status must be one of ${INVITATION_STATUSES.join(', ')}.`);
     }
   }
   return new Set(asked as InvitationStatus[]);
 }
 
-function listed(store: Store, invitations: Invitation[], query: URLSearchParams, defaultOrder = '-created_at'): Invitation[] {
-  const statuses = statusFilter(query);
-  let kept = statuses ? invitations.filter((invitation) => statuses.has(store.invitationStatus(invitation))) : invitations;
-  const email = query.get('email_address')?.trim().toLowerCase();
-  if (email) kept = kept.filter((invitation) => invitation.emailAddress === email);
-  const text = query.get('query')?.trim().toLowerCase();
-  if (text) kept = kept.filter((invitation) => invitation.emailAddress.includes(text));
-  return sortBy(kept, query.get('order_by') ?? defaultOrder, { created_at: (i) => i.createdAt, email_address: (i) => i.emailAddress }, 'created_at');
+const ORDER_FIELDS: Record<string, (invitation: Invitation) => string | number> = { created_at: (i) => i.createdAt, email_address: (i) => i.emailAddress };
+
+/** `order_by`: `created_at` or `email_address`, signed or not (no sign is `+`); anything else is refused. */
+function orderBy(query: URLSearchParams): string {
+  const asked = query.get('order_by') ?? '-created_at';
+  if (!(asked.replace(/^[+-]/, '') in ORDER_FIELDS)) {
+    throw paramError(422, 'order_by', 'form_param_value_invalid', 'is invalid', 'order_by must be created_at or email_address, optionally with + or -.');
+  }
+  return asked;
 }
 
+/** The filters and order an operation's spec lists; only those are read. */
+interface ListParams {
+  bad: BadInput;
+  /** `email_address`: the organization's list, this address exactly. */
+  emailAddress?: boolean;
+  /** `query`: the instance's list, the address in part. */
+  text?: boolean;
+  /** `order_by`: the organization's and the instance's lists; the others are newest first. */
+  orderBy?: boolean;
+  /** `status`: every list but the deprecated pending one. */
+  status?: boolean;
+}
+
+function listed(store: Store, invitations: Invitation[], query: URLSearchParams, takes: ListParams): Invitation[] {
+  const statuses = takes.status ? statusFilter(query, takes.bad) : null;
+  let kept = statuses ? invitations.filter((invitation) => statuses.has(store.invitationStatus(invitation))) : invitations;
+  const email = takes.emailAddress ? query.get('email_address')?.trim().toLowerCase() : undefined;
+  if (email) kept = kept.filter((invitation) => invitation.emailAddress === email);
+  const text = takes.text ? query.get('query')?.trim().toLowerCase() : undefined;
+  if (text) kept = kept.filter((invitation) => invitation.emailAddress.includes(text));
+  return sortBy(kept, takes.orderBy ? orderBy(query) : '-created_at', ORDER_FIELDS, 'created_at');
+}
+
+type FieldType = 'string' | 'integer' | 'boolean' | 'object';
+
+/** CreateOrganizationInvitation's body (and each bulk item's): every field nullable but the two required. */
+const INVITATION_FIELDS: Record<string, FieldType> = {
+  email_address: 'string',
+  role: 'string',
+  inviter_user_id: 'string',
+  public_metadata: 'object',
+  private_metadata: 'object',
+  redirect_url: 'string',
+  expires_in_days: 'integer',
+  notify: 'boolean',
+};
+const INVITATION_REQUIRED = ['email_address', 'role'];
+const REVOKE_FIELDS: Record<string, FieldType> = { requesting_user_id: 'string' };
+
+const isType: Record<FieldType, (value: unknown) => boolean> = {
+  string: (value) => typeof value === 'string',
+  integer: (value) => Number.isInteger(value),
+  boolean: (value) => typeof value === 'boolean',
+  object: (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+};
+
+/**
+ * A body held to its operation's fields: none it does not take, each of its
+ * type (null standing for "not given"), the required ones there. An HTML
+ * form's values are strings: its numbers and booleans are read as such first.
+ */
+function checkedBody(params: Record<string, unknown>, fields: Record<string, FieldType>, required: string[], bad: BadInput, form = false): Record<string, unknown> {
+  const body = { ...params };
+  for (const [name, value] of Object.entries(body)) {
+    const type = fields[name];
+    if (!type) throw paramError(bad, name, 'form_param_unknown', 'is unknown', `${name} is not a valid parameter for this request.`);
+    if (form && type === 'integer' && typeof value === 'string' && /^-?\d+$/.test(value)) body[name] = Number(value);
+    if (form && type === 'boolean' && (value === 'true' || value === 'false')) body[name] = value === 'true';
+    if (body[name] !== null && body[name] !== undefined && !isType[type](body[name])) {
+      throw paramError(bad, name, 'form_param_type_invalid', 'is invalid', `${name} must be ${type === 'integer' ? 'an integer' : `a ${type}`}.`);
+    }
+  }
+  for (const name of required) {
+    if (body[name] === undefined || body[name] === null) throw paramError(bad, name, 'form_param_missing', 'is missing', `${name} must be given.`);
+  }
+  return body;
+}
+
+const isForm = (request: Parameters<typeof readBody>[0]) => (request.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded');
+
 /** One invitation's parameters, as CreateOrganizationInvitation and each item of the bulk call take them. */
-function newInvitation(params: Record<string, unknown>): NewInvitation {
+function newInvitation(given: Record<string, unknown>, form = false): NewInvitation {
+  const params = checkedBody(given, INVITATION_FIELDS, INVITATION_REQUIRED, 422, form);
   return {
     emailAddress: params.email_address,
     role: params.role,
@@ -72,7 +153,7 @@ async function bulkParams(request: Parameters<typeof readBody>[0]): Promise<Reco
     items = undefined;
   }
   if (!Array.isArray(items) || items.length < 1 || items.length > BULK_MAX || !items.every((item) => item && typeof item === 'object' && !Array.isArray(item))) {
-    throw formError('invitations', 'form_param_value_invalid', 'is invalid', `The body must be an array of 1 to ${BULK_MAX} invitations.`);
+    throw paramError(422, 'invitations', 'form_param_value_invalid', 'is invalid', `The body must be an array of 1 to ${BULK_MAX} invitations.`);
   }
   return items as Record<string, unknown>[];
 }
@@ -87,37 +168,39 @@ export function invitationRoutes(context: EmulatorContext): Route[] {
 
   return [
     backend('POST', '/v1/organizations/:id/invitations', schema.organizationInvitation, async ({ request, params: { id } }) => {
-      const [created] = store.createInvitations(id!, [newInvitation(await readParams(request))]);
+      const [created] = store.createInvitations(id!, [newInvitation(await readParams(request), isForm(request))]);
       return json(created!);
     }),
-    backend('GET', '/v1/organizations/:id/invitations', schema.organizationInvitationList, ({ url, params }) =>
-      paginated(listed(store, store.listInvitations(params.id!), url.searchParams), pageOf(url.searchParams), json),
-    ),
+    backend('GET', '/v1/organizations/:id/invitations', schema.organizationInvitationList, ({ url, params }) => {
+      const page = checkedPageOf(url.searchParams, 422);
+      return paginated(listed(store, store.listInvitations(params.id!), url.searchParams, { bad: 422, status: true, emailAddress: true, orderBy: true }), page, json);
+    }),
     backend('POST', '/v1/organizations/:id/invitations/bulk', schema.organizationInvitationList, async ({ request, params: { id } }) => {
-      const created = store.createInvitations(id!, (await bulkParams(request)).map(newInvitation));
+      const created = store.createInvitations(id!, (await bulkParams(request)).map((item) => newInvitation(item)));
       return { data: created.map(json), total_count: created.length };
     }),
     // Deprecated by Clerk in favour of `?status=pending`, and still served.
     backend('GET', '/v1/organizations/:id/invitations/pending', schema.organizationInvitationList, ({ url, params }) => {
+      const page = checkedPageOf(url.searchParams, 400);
       const pending = store.listInvitations(params.id!).filter((invitation) => store.invitationStatus(invitation) === 'pending');
-      return paginated(sortBy(pending, '-created_at', { created_at: (i) => i.createdAt }, 'created_at'), pageOf(url.searchParams), json);
+      return paginated(listed(store, pending, url.searchParams, { bad: 400 }), page, json);
     }),
     backend('GET', '/v1/organizations/:id/invitations/:invitationId', schema.organizationInvitation, ({ params }) => json(store.getInvitation(params.id!, params.invitationId!))),
     backend('POST', '/v1/organizations/:id/invitations/:invitationId/revoke', schema.organizationInvitation, async ({ request, params: { id, invitationId } }) => {
-      const params = await readParams(request);
-      // The spec names it `requesting_user_id`; `@clerk/backend` sends its `userId` as `user_id`.
-      const requestingUserId = stringParam(params, 'requesting_user_id') ?? stringParam(params, 'user_id');
-      return json(store.revokeInvitation(id!, invitationId!, requestingUserId));
+      // The spec lists no 422 here: a bad body is its 400.
+      const params = checkedBody(await readParams(request), REVOKE_FIELDS, [], 400);
+      return json(store.revokeInvitation(id!, invitationId!, stringParam(params, 'requesting_user_id')));
     }),
-    backend('GET', '/v1/organization_invitations', schema.organizationInvitationWithPublicOrganizationDataList, ({ url }) =>
-      paginated(listed(store, store.allInvitations(), url.searchParams), pageOf(url.searchParams), withOrganization),
-    ),
+    backend('GET', '/v1/organization_invitations', schema.organizationInvitationWithPublicOrganizationDataList, ({ url }) => {
+      const page = checkedPageOf(url.searchParams, 422);
+      return paginated(listed(store, store.allInvitations(), url.searchParams, { bad: 422, status: true, text: true, orderBy: true }), page, withOrganization);
+    }),
     backend('GET', '/v1/users/:id/organization_invitations', schema.organizationInvitationWithPublicOrganizationDataList, ({ url, params }) => {
       // By the user's verified addresses only: an address someone merely added is no proof it is theirs.
       const invitations = store.invitationsTo(store.verifiedEmailsOf(params.id!));
-      const query = new URLSearchParams();
-      for (const status of url.searchParams.getAll('status')) query.append('status', status);
-      return paginated(listed(store, invitations, query), pageOf(url.searchParams), withOrganization);
+      // The spec lists no 422 here: a bad `status`, `limit` or `offset` is its 400.
+      const page = checkedPageOf(url.searchParams, 400);
+      return paginated(listed(store, invitations, url.searchParams, { bad: 400, status: true }), page, withOrganization);
     }),
 
     route('frontend', 'GET', ACCEPT_PATH, ({ response, url }) => {
