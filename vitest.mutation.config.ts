@@ -13,6 +13,7 @@ export default defineConfig({
   test: {
     include: [
       'modules/**/*.test.ts',
+      'tests/integration/audit-log.test.ts',
       'tests/integration/authed-action.test.ts',
       'tests/integration/billing-limits.test.ts',
       'tests/integration/billing-sync.test.ts',
@@ -32,6 +33,7 @@ export default defineConfig({
       'tests/integration/reconcile-rules.test.ts',
       'tests/integration/sync-batches.test.ts',
       'tests/integration/sync-locks.test.ts',
+      'tests/integration/telemetry-in-process.test.ts',
       'tests/integration/user-sync.test.ts',
       'tests/integration/user-sync.batch.test.ts',
       'tests/integration/user-sync.property.test.ts',

@@ -140,8 +140,11 @@ describe("an organization's log", () => {
     const { admin, member, organization } = await teamWithMember();
     const other = await team(admin);
     const supporter = await person('Sam');
+    // The log is ordered by the events' times, to the millisecond (the id breaks a tie, in no particular order): one apart.
+    const nextMillisecond = () => new Promise((resolve) => setTimeout(resolve, 2));
     for (let i = 0; i < 3; i++) {
       await recordAudit({ actor: actingAs(admin.clerkId), action: 'membership.role_changed', organizationClerkId: organization.clerkId, target: { type: 'user', id: member.clerkId }, details: { from: 'org:member', to: `org:r${i}` } });
+      await nextMillisecond();
     }
     await recordAudit({ actor: { clerkUserId: admin.clerkId, impersonatorClerkUserId: supporter.clerkId }, action: 'membership.removed', organizationClerkId: organization.clerkId, target: { type: 'user', id: 'user_unknown' } });
     await recordAudit({ actor: actingAs(admin.clerkId), action: 'organization.deleted', organizationClerkId: other.clerkId, target: { type: 'organization', id: other.clerkId } });

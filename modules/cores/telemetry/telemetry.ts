@@ -6,7 +6,7 @@
  * Attributes are ids of deliveries, event types, outcomes and names of our
  * own (an action, a limit): never an email, a name, or a Clerk id.
  */
-import { type Attributes, metrics, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Attributes, type MeterProvider, metrics, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 
 const SCOPE = 'clerk-prisma-next';
 
@@ -66,14 +66,20 @@ function createInstruments() {
   };
 }
 
-let instruments: ReturnType<typeof createInstruments> | undefined;
+let instruments: { provider: MeterProvider; made: ReturnType<typeof createInstruments> } | undefined;
 
 /**
- * The instruments, made at first use: the API has no deferred meter, so
- * instruments made before the SDK registers would stay no-ops. Next.js runs
- * `instrumentation.ts` before any request; scripts start the SDK first.
+ * The instruments of the registered meter provider, made at its first use:
+ * the API has no deferred meter, so instruments made before the SDK
+ * registers would stay no-ops. Next.js runs `instrumentation.ts` before any
+ * request and scripts start the SDK first; a provider registered later (a
+ * test's) gets instruments of its own.
  */
-export const appMetrics = () => (instruments ??= createInstruments());
+export function appMetrics(): ReturnType<typeof createInstruments> {
+  const provider = metrics.getMeterProvider();
+  if (instruments?.provider !== provider) instruments = { provider, made: createInstruments() };
+  return instruments.made;
+}
 
 /** `clerk.provisioning.calls`' result for what a Backend API call ended in. */
 export function countProvisioning<T>(object: 'user' | 'membership' | 'roles' | 'plans', call: () => Promise<T>, found: (value: T) => boolean = () => true): Promise<T> {

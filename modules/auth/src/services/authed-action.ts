@@ -30,7 +30,7 @@ export function authedAction<S extends z.ZodType<Record<string, unknown>>>(spec:
 
 /** The same, for the operator console: anyone but an operator gets a 404 before anything runs (docs/decisions/025). */
 export function operatorAction<S extends z.ZodType<Record<string, unknown>>>(spec: { schema: S; limit: RateLimit }, handler: ActionHandler<S>) {
-  // Stryker disable next-line all: needs a Next.js request (the session); tests/integration/ops-access.test.ts covers it over HTTP.
+  // Stryker disable next-line all: needs a Next.js request (the session); tests/integration/ops-console.test.ts covers it over HTTP.
   return async (_previous: ActionState, formData: FormData): Promise<ActionState> => runAuthedAction(spec, handler, await requireOperator(), formData);
 }
 
